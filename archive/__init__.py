@@ -1,0 +1,1 @@
+"""Archive: normalized report rows in SQLite through sqlite-utils, and consistency checks across reports."""

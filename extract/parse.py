@@ -1,0 +1,97 @@
+"""The extraction pipeline: bytes → Document → tables → metadata → checks → Report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import templates as T
+from .checks import check_report
+from .errors import ExtractError
+from .metadata import read_metadata
+from .model import Document, Problem, Report
+from .readers import read_document
+from .tables import Tables, read_tables
+
+MAX_INPUT_BYTES = 200 * 1024 * 1024  # larger inputs are refused rather than read into memory
+
+
+def parse_file(path: str | os.PathLike[str], hints: dict[str, str] | None = None) -> Report:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise ExtractError(f"cannot read {p}: {exc.strerror or exc}") from exc
+    if p.is_dir():
+        raise ExtractError(f"{p} is a directory")
+    if size > MAX_INPUT_BYTES:
+        raise ExtractError(f"{p} is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit")
+    return parse_bytes(p.read_bytes(), str(path), name=p.name, hints=hints)
+
+
+def parse_bytes(data: bytes, source: str = "", *, name: str | None = None, hints: dict[str, str] | None = None,
+                charset: str | None = None) -> Report:
+    """Read one report.  `hints` are what a crawler knows from the portal (title, agency,
+    pub_date); they win over what the document says about itself."""
+    doc = read_document(data, name or source, declared_charset=charset)
+    return build_report(doc, source, hints)
+
+
+def build_report(doc: Document, source: str, hints: dict[str, str] | None = None) -> Report:
+    tables = read_tables(doc)
+    meta = read_metadata(doc, hints)
+    report = Report(source=source, title=meta.title, agency=meta.agency, year=meta.year)
+    report.active_disclosure = tables.active
+    report.requests = tables.requests
+    report.reviews = tables.reviews
+    report.format = _format(tables, meta.year)
+    report.checks = check_report(tables.active, tables.requests, tables.reviews)
+    report.problems = [*doc.problems, *_structure_problems(doc, tables, report.format), *tables.problems]
+    report.extras = {"kind": doc.kind, "pub_date": meta.pub_date, "image_only": doc.image_only, "document": doc}
+    return report
+
+
+def _format(tables: Tables, year: int | None) -> str | None:
+    labels = tables.labels_seen
+    votes_2021 = sum(any(m in lab for lab in labels) for m in T.FORMAT_2021_MARKERS)
+    votes_2019 = sum(any(m in lab for lab in labels) for m in T.FORMAT_2019_MARKERS)
+    rows = {r.row for r in tables.requests}
+    if any(r.startswith("3.6.") for r in rows):
+        votes_2021 += 1
+    if votes_2021 > votes_2019:
+        return "2021"
+    if votes_2019 > votes_2021:
+        return "2019"
+    if tables.found:
+        if year is not None:
+            return "2021" if year >= 2021 else "2019"
+        return None
+    if year is not None and year < 2019:
+        return "legacy"
+    return None
+
+
+def _structure_problems(doc: Document, tables: Tables, fmt: str | None) -> list[Problem]:
+    out: list[Problem] = []
+    if doc.image_only:
+        out.append(Problem("image_only", "document", "no text layer: the report is printed as images (OCR not done)"))
+    if fmt == "legacy":
+        return out
+    if fmt is None and not doc.image_only:
+        out.append(Problem("template_unknown", "document", "no standard table template recognised"))
+    for table in ("active_disclosure", "requests", "reviews"):
+        key = {"active_disclosure": "active"}.get(table, table)
+        if key not in tables.found and not doc.image_only:
+            out.append(Problem("table_not_found", table, f"table {['active', 'requests', 'reviews'].index(key) + 2} not found"))
+    if "requests" in tables.found:
+        rows = {r.row for r in tables.requests}
+        expected = T.ROWS_2021 if fmt == "2021" else T.ROWS_2019
+        for code in expected:
+            if code in rows:
+                continue
+            if code.startswith("3.6.") and "3.6" in rows:
+                continue  # a 2021-format report that keeps the single （六）其他处理 row
+            if code == "3.6" and any(r.startswith("3.6.") for r in rows):
+                continue
+            out.append(Problem("missing_row", code, f"row {T.ROWS_BY_CODE[code].label} not printed"))
+    return out

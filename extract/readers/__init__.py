@@ -1,0 +1,42 @@
+"""Readers: one per source format, each producing the intermediate `model.Document`.
+
+`read_document` picks the reader by sniffing the bytes.  Heavy libraries are imported by the
+reader that needs them, so reading a text copy never loads PDFium.
+"""
+
+from __future__ import annotations
+
+from ..encoding import decode
+from ..errors import ExtractError
+from ..model import Document
+from ..sniff import sniff
+
+
+def read_document(data: bytes, name: str = "", declared_charset: str | None = None) -> Document:
+    kind = sniff(data, name)
+    if kind == "empty":
+        raise ExtractError("empty file")
+    if kind == "pdf":
+        from .pdf import read_pdf
+
+        return read_pdf(data)
+    if kind == "docx":
+        from .docx import read_docx
+
+        return read_docx(data)
+    if kind in ("doc", "wps", "rtf"):
+        from .convert import read_converted
+
+        return read_converted(data, kind)
+    if kind == "image":
+        return Document(kind="image", image_only=True)
+    if kind in ("xls", "xlsx", "zip", "ppt"):
+        raise ExtractError(f"{kind} files are not reports this reader handles")
+    text, _encoding = decode(data, declared_charset)
+    if kind == "html":
+        from .html import read_html
+
+        return read_html(text)
+    from .text import read_text
+
+    return read_text(text)

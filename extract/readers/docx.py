@@ -1,0 +1,120 @@
+"""DOCX reports: paragraphs and tables in body order, with merged cells expanded onto the grid.
+
+The WordprocessingML is read directly (python-docx's `Document` opens the package and gives the
+body element) because python-docx's `table.rows[i].cells` repeats a horizontally merged cell once
+per grid column and hides the vMerge structure; here `w:gridSpan` gives a cell's width and
+`w:vMerge` continuation cells become `spanned` copies of the cell above, as HTML rowspans do.
+Archives are checked before anything is inflated: a zip bomb is refused, not decompressed.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from ..errors import ExtractError
+from ..model import Cell, Document, Grid, Paragraph
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes of XML we are willing to inflate
+MAX_RATIO = 200  # uncompressed/compressed beyond this is a bomb, not a report
+
+
+def read_docx(data: bytes) -> Document:
+    _check_archive(data)
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise ExtractError(f"unreadable DOCX: {exc}") from exc
+    except Exception as exc:  # lxml errors inside a damaged package
+        raise ExtractError(f"unreadable DOCX: {type(exc).__name__}: {exc}") from exc
+    doc = Document(kind="docx")
+    title = (document.core_properties.title or "").strip()
+    if title:
+        doc.meta["docx:title"] = title
+    images = 0
+    for child in document.element.body.iterchildren():
+        tag = child.tag
+        if tag == W + "p":
+            text = _text(child)
+            if text.strip():
+                doc.blocks.append(Paragraph(text.strip()))
+            images += len(child.findall(".//" + W + "drawing")) + len(child.findall(".//{urn:schemas-microsoft-com:vml}imagedata"))
+        elif tag == W + "tbl":
+            grid = _grid(child)
+            if grid.rows:
+                doc.blocks.append(grid)
+    if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 200:
+        doc.image_only = True
+    return doc
+
+
+def _check_archive(data: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ExtractError(f"unreadable DOCX: {exc}") from exc
+    total = sum(info.file_size for info in archive.infolist())
+    if total > MAX_UNCOMPRESSED or total > max(len(data), 1) * MAX_RATIO:
+        raise ExtractError(f"DOCX refused: {total} bytes uncompressed from {len(data)} (a zip bomb?)")
+
+
+def _text(el) -> str:
+    parts = []
+    for node in el.iter(W + "t", W + "tab", W + "br", W + "cr", W + "p"):
+        if node.tag == W + "t":
+            parts.append(node.text or "")
+        elif node.tag == W + "p" and parts or node.tag in (W + "br", W + "cr"):
+            parts.append("\n")
+        elif node.tag == W + "tab":
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _int(value: str | None, default: int = 1) -> int:
+    try:
+        return max(1, min(int(value or default), 200))
+    except ValueError:
+        return default
+
+
+def _grid(tbl) -> Grid:
+    rows: list[list[Cell]] = []
+    above: dict[int, Cell] = {}  # grid column → the cell covering it in the previous row
+    for tr in tbl.iterchildren(W + "tr"):
+        row: list[Cell] = []
+        col = 0
+        trpr = tr.find(W + "trPr")
+        if trpr is not None:
+            before = trpr.find(W + "gridBefore")
+            if before is not None:
+                col += _int(before.get(W + "val"), 0)
+        current: dict[int, Cell] = {}
+        for tc in tr.iterchildren(W + "tc"):
+            tcpr = tc.find(W + "tcPr")
+            span, vmerge = 1, None
+            if tcpr is not None:
+                gs = tcpr.find(W + "gridSpan")
+                if gs is not None:
+                    span = _int(gs.get(W + "val"))
+                vm = tcpr.find(W + "vMerge")
+                if vm is not None:
+                    vmerge = vm.get(W + "val") or "continue"
+            if vmerge == "continue" and col in above:
+                origin = above[col]
+                cell = Cell(origin.text, col, col + span, spanned=True)
+            else:
+                cell = Cell("\n".join(_text(p) for p in tc.iterchildren(W + "p")).strip(), col, col + span)
+                for nested in tc.iterchildren(W + "tbl"):
+                    cell.text = (cell.text + "\n" + "\n".join(
+                        "".join(_text(p) for p in c.iter(W + "p")) for c in nested.iter(W + "tc"))).strip()
+            row.append(cell)
+            current[col] = cell if not cell.spanned else above.get(col, cell)
+            col += span
+        above = current
+        if row:
+            rows.append(row)
+    return Grid(rows, positional=True)

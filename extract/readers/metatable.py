@@ -1,0 +1,72 @@
+"""The 信息公开 metadata a detail page prints around the report: 索引号, 发布机构, 发布日期 ….
+
+Portals show it as a small table of label/value cells, or as a visible line
+`日期:2026-01-20 来源:区城市管理委`.  Labels are matched after removing the spaces that pad
+them (`发 布 机 构`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from ..labels import squash
+
+# label as printed (spaces removed) → our key
+LABELS = {
+    "索引号": "index_no", "发布机构": "publisher", "发文机关": "publisher", "公开部门": "publisher",
+    "来源": "source_line", "信息来源": "source_line", "发布日期": "pub_date", "发布时间": "pub_date",
+    "日期": "pub_date", "时间": "pub_date", "成文日期": "written_date", "生成日期": "written_date",
+    "名称": "name", "标题": "name", "文号": "doc_no", "发文字号": "doc_no", "主题分类": "topic", "公开方式": "disclosure",
+}
+_LINE = re.compile(
+    r"(?P<label>索引号|发布机构|发文机关|公开部门|信息来源|来源|发布日期|发布时间|成文日期|日期|时间)\s*[:：]\s*"
+    r"(?P<value>[^\s:：|｜]{1,60}(?:\s\d{1,2}:\d{2}(?::\d{2})?)?)"
+)
+
+
+def from_text(text: str) -> dict[str, str]:
+    """Label: value pairs from visible lines; the first occurrence of each key wins."""
+    out: dict[str, str] = {}
+    for m in _LINE.finditer(text[:20000]):
+        key = LABELS[m.group("label")]
+        out.setdefault(key, m.group("value").strip())
+    return out
+
+
+def from_html(root: etree._Element, exclude: etree._Element | None = None) -> dict[str, str]:
+    """Pairs from metadata tables (label cell then value cell) and visible lines outside the body."""
+    out: dict[str, str] = {}
+    for cell in root.iter("td", "th", "span", "div", "li", "label", "b", "strong", "em", "p"):
+        if exclude is not None and _inside(cell, exclude):
+            continue
+        label = squash(cell.text_content()).rstrip(":：")
+        if label in LABELS and len(label) <= 5:
+            value_el = cell.getnext()
+            if value_el is not None:
+                value = value_el.text_content().strip()
+                if value and len(value) < 80 and squash(value).rstrip(":：") not in LABELS:
+                    out.setdefault(LABELS[label], re.sub(r"\s+", " ", value))
+    text_parts = []
+    for el in root.iter("div", "p", "span", "td", "li"):
+        if exclude is not None and _inside(el, exclude):
+            continue
+        if el.text and ("：" in el.text or ":" in el.text):
+            text_parts.append(el.text)
+        if el.tail and ("：" in el.tail or ":" in el.tail):
+            text_parts.append(el.tail)
+    for key, value in from_text("\n".join(text_parts)).items():
+        out.setdefault(key, value)
+    return {"mt:" + k: v for k, v in out.items()}
+
+
+def _inside(el: etree._Element, container: etree._Element) -> bool:
+    if container.tag == "body":
+        return False
+    node = el
+    while node is not None:
+        if node is container:
+            return True
+        node = node.getparent()
+    return False

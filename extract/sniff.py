@@ -1,0 +1,49 @@
+"""What kind of document a file is, told by its bytes rather than its name.
+
+Portals serve PDFs as `.html`, WPS files as `.doc` and attachments behind `downfile.jsp` with no
+extension at all, so the extension is only a tie-breaker between formats that share a container
+(DOC, WPS and XLS are all OLE compound files).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+IMAGE_MAGIC = {b"\x89PNG": "image", b"\xff\xd8\xff": "image", b"GIF8": "image", b"BM": "image", b"II*\x00": "image",
+               b"MM\x00*": "image"}
+
+
+def sniff(data: bytes, name: str = "") -> str:
+    """Return one of pdf, docx, doc, wps, xls, xlsx, zip, rtf, image, html, text, empty."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    lower_name = name.lower().rsplit("?", 1)[0]
+    if not data.strip():
+        return "empty"
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith(OLE_MAGIC):
+        for ext in ("wps", "xls", "et", "ppt"):
+            if lower_name.endswith("." + ext):
+                return {"et": "xls"}.get(ext, ext)
+        return "doc"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except zipfile.BadZipFile:
+            return "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        return "zip"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    for magic, kind in IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    probe = head[:512].lower()
+    if probe.startswith((b"<!doctype", b"<html", b"<?xml", b"<!--", b"<head", b"<meta", b"<body")) or b"<table" in data[:65536].lower() or b"<p" in probe or b"<div" in probe:
+        return "html"
+    return "text"

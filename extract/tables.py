@@ -1,0 +1,468 @@
+"""The one table reader every format shares: locate tables 2, 3 and 4 and align their cells by label.
+
+Input is the reader's `Document`; rows from all grids are consumed as one stream, so a table that
+crosses a page break (two grids) or is cut into several HTML tables reads as one.  Each row is
+split into label cells (text) and value cells (numbers, blanks, dashes): a label is never taken
+for a value and a value is never counted to find a column — columns are matched by header label,
+by position when the format keeps positions, and by order only when the count agrees with the
+header.  Context labels that span rows (三、本年度办理结果, （三）不予公开, 其他对外管理服务事项)
+are carried to the rows below them, whether the format repeats them (HTML rowspan, PDF merged
+cells) or leaves the cell empty (text copies).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import templates as T
+from .labels import best_match, has_cjk, normalize, strip_brackets, strip_numbering
+from .model import ActiveRow, Cell, Document, Grid, Paragraph, Problem, RequestRow, ReviewRow
+from .values import looks_like_value, parse_value, unit_factor_from_header
+
+_SECTION = re.compile(r"第二十条第[（(]?([一二三四五六七八九十]+)[）)]?项")
+_HEADING_ACTIVE = re.compile(r"主动公开政府信息(?:的)?情况")
+_HEADING_REQUESTS = re.compile(r"收到和处理政府信息公开申请(?:的)?情况")
+_HEADING_REVIEWS = re.compile(r"行政复议[、，和及]*行政诉讼(?:的)?情况|被申请行政复议|提起行政诉讼")
+_HEADING_END = re.compile(r"存在的主要问题|其他需要报告的事项|主要问题及改进")
+_IGNORED_HEADER = ("申请人情况", "法人或其他组织", "勾稽关系", "信息内容")
+
+Slot = tuple[str, float, float]  # key, x0, x1
+
+
+@dataclass
+class Tables:
+    active: list[ActiveRow] = field(default_factory=list)
+    requests: list[RequestRow] = field(default_factory=list)
+    reviews: list[ReviewRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    found: set[str] = field(default_factory=set)  # which of active/requests/reviews had a value row
+    labels_seen: set[str] = field(default_factory=set)  # normalized labels, for telling the template
+
+
+def is_label(cell: Cell) -> bool:
+    return has_cjk(cell.text) and not looks_like_value(cell.text)
+
+
+def read_tables(doc: Document) -> Tables:
+    reader = _Reader()
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            reader.paragraph(block.text)
+        elif isinstance(block, Grid):
+            reader.grid_start(block)
+            for row in block.rows:
+                reader.row(row, block.positional)
+    return reader.out
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.out = Tables()
+        self.zone: str | None = None
+        # table 2 state
+        self.section: str | None = None
+        self.metrics: list[tuple[str, T.MetricDef | None, float]] = []
+        self.metric_slots: list[Slot] = []
+        self.parent: str | None = None
+        # table 3 state
+        self.group: str | None = None
+        self.column_slots: list[Slot] = []
+        self.header_cells: list[tuple[str, Cell]] = []
+        self.seen_rows: set[str] = set()
+        # table 4 state
+        self.outcome_cells: list[Cell] = []
+        self.review_done = False
+
+    # --- zones -------------------------------------------------------------------------------
+
+    def paragraph(self, text: str) -> None:
+        t = normalize(text)
+        if len(t) > 40:
+            return
+        if _HEADING_ACTIVE.search(t):
+            self._enter("active")
+        elif _HEADING_REQUESTS.search(t):
+            self._enter("requests")
+        elif _HEADING_REVIEWS.search(t) and re.match(r"^[（(]?[一二三四五六七八九十\d]", t):
+            self._enter("reviews")
+        elif _HEADING_END.search(t):
+            self.zone = None
+
+    def grid_start(self, grid: Grid) -> None:
+        pass
+
+    def _enter(self, zone: str) -> None:
+        if zone == self.zone:
+            return
+        self.zone = zone
+        self.parent = None
+        self.group = None
+        if zone == "requests":
+            self.header_cells = []
+            self.column_slots = []
+        if zone == "reviews":
+            self.outcome_cells = []
+
+    def _detect_zone(self, labels: list[str]) -> None:
+        joined = "".join(labels)
+        if _SECTION.search(joined) or (labels and labels[0].startswith("信息内容")):
+            self._enter("active")
+        elif "申请人情况" in joined or "自然人" in labels or any(
+            k in joined for k in ("本年新收", "上年结转政府信息")
+        ):
+            self._enter("requests")
+        elif ("行政复议" in joined and "行政诉讼" in joined) or "尚未审结" in joined or "复议后起诉" in joined:
+            self._enter("reviews")
+
+    # --- rows --------------------------------------------------------------------------------
+
+    def row(self, cells: list[Cell], positional: bool) -> None:
+        label_idx = [i for i, c in enumerate(cells) if is_label(c)]
+        labels = [normalize(cells[i].text) for i in label_idx]
+        self.out.labels_seen.update(labels)
+        self._detect_zone(labels)
+        if self.zone == "active":
+            self._active_row(cells, label_idx, labels, positional)
+        elif self.zone == "requests":
+            self._request_row(cells, label_idx, labels, positional)
+        elif self.zone == "reviews":
+            self._review_row(cells, label_idx, labels, positional)
+
+    @staticmethod
+    def _values(cells: list[Cell], label_idx: list[int], boundary: float | None) -> list[Cell]:
+        if boundary is not None:
+            return [c for c in cells if c.center > boundary and not (c.spanned and is_label(c))]
+        start = label_idx[-1] + 1 if label_idx else 0
+        return [c for c in cells[start:] if not c.spanned]
+
+    # --- table 2 -----------------------------------------------------------------------------
+
+    def _active_row(self, cells: list[Cell], label_idx: list[int], labels: list[str], positional: bool) -> None:
+        section_here = False
+        for lab in labels:
+            m = _SECTION.search(lab)
+            if m:
+                self.section = f"第二十条第（{m.group(1)}）项"
+                section_here = True
+        if any(lab.startswith("信息内容") for lab in labels):
+            start = next(i for i, lab in zip(label_idx, labels, strict=True) if lab.startswith("信息内容"))
+            heads = [c for c in cells[start + 1:] if not c.spanned and c.text.strip()]
+            self.metrics, self.metric_slots = [], []
+            for c in heads:
+                canon, mdef = _metric(c.text)
+                self.metrics.append((canon, mdef, unit_factor_from_header(c.text)))
+                self.metric_slots.append((canon, c.x0, c.x1))
+            self.parent = None
+            return
+        context = [lab for lab in labels if not _SECTION.search(lab)]
+        if not context or not self.metrics:
+            if section_here:
+                self.parent = None
+            return
+        boundary = min(s[1] for s in self.metric_slots) - 0.01 if positional and self.metric_slots else None
+        values = self._values(cells, label_idx, boundary)
+        if boundary is not None:
+            values = [c for c in values if not is_label(c)]
+        if not values:
+            return
+        own = strip_numbering(context[-1].removeprefix("其中：").removeprefix("其中"))
+        item = _item(own)
+        parent: str | None = None
+        if item in {name for name, _ in T.ITEMS}:
+            self.parent = None if len(context) == 1 else self.parent
+        for lab in context[:-1]:
+            p = _item(strip_numbering(lab))
+            if p in {name for name, _ in T.ITEMS}:
+                parent = p
+        if parent is None and item not in {name for name, _ in T.ITEMS}:
+            parent = self.parent
+        if parent is not None:
+            self.parent = parent
+        assigned = _assign(values, [(m[0], 0.0, 0.0) for m in self.metrics], self.metric_slots if positional else None)
+        if assigned is None:
+            self.out.problems.append(Problem("column_mismatch", f"{item}", f"{len(values)} values for {len(self.metrics)} metrics"))
+            return
+        self.out.found.add("active")
+        for (canon, mdef, factor), cell in zip(self.metrics, assigned, strict=True):
+            amount = bool(mdef and mdef.amount)
+            raw = cell.text.strip() if cell else ""
+            cv = parse_value(raw, amount=amount, header_factor=factor)
+            self.out.active.append(ActiveRow(self.section, item, parent, canon, cv.value, T.AMOUNT_UNIT if amount else None, raw))
+            self._value_problem(cv, "missing_active", f"{item}/{canon}")
+
+    # --- table 3 -----------------------------------------------------------------------------
+
+    def _request_row(self, cells: list[Cell], label_idx: list[int], labels: list[str], positional: bool) -> None:
+        row_labels = [lab for lab in labels if not any(k in lab for k in _IGNORED_HEADER)]
+        if not row_labels or all(_column_code(lab) for lab in row_labels):
+            self.header_cells.extend((normalize(c.text), c) for c in cells if not c.spanned and is_label(c))
+            return
+        slots = self._request_slots(positional)
+        boundary = min(s[1] for s in slots) - 0.01 if positional and slots and slots[0][1] != slots[0][2] else None
+        values = self._values(cells, label_idx, boundary)
+        if boundary is not None:
+            label_idx = [i for i in label_idx if cells[i].center <= boundary]
+            labels = [normalize(cells[i].text) for i in label_idx]
+            row_labels = [lab for lab in labels if not any(k in lab for k in _IGNORED_HEADER)]
+        if not values or not row_labels:
+            for lab in row_labels:  # a group heading row without values (三、本年度办理结果)
+                g = _group(lab)
+                if g:
+                    self.group = g
+            return
+        code = self._row_code(row_labels, cells, label_idx)
+        if code is None:
+            self.out.problems.append(Problem("unknown_row", row_labels[-1], "row label not in the template"))
+            return
+        if code in self.seen_rows:
+            self.out.problems.append(Problem("duplicate_row", code, row_labels[-1]))
+            return
+        self.seen_rows.add(code)
+        keys = [s[0] for s in slots]
+        assigned = _assign(values, [(k, 0.0, 0.0) for k in keys], slots if positional else None)
+        if assigned is None and len(values) == len(T.REQUEST_COLUMNS):
+            keys = [c[0] for c in T.REQUEST_COLUMNS]
+            assigned = list(values)
+        if assigned is None:
+            self.out.problems.append(Problem("column_mismatch", code, f"{len(values)} values for {len(keys)} columns"))
+            return
+        self.out.found.add("requests")
+        label = "小计" if code.endswith(".subtotal") else T.ROWS_BY_CODE[code].label
+        for col, cell in zip(keys, assigned, strict=True):
+            raw = cell.text.strip() if cell else ""
+            cv = parse_value(raw)
+            self.out.requests.append(RequestRow(code, label, col, cv.value, raw))
+            self._value_problem(cv, "missing_cell", f"{code}/{col}")
+
+    def _request_slots(self, positional: bool) -> list[Slot]:
+        """Leaf columns of table 3, in printed order, with their positions when known."""
+        if self.column_slots:
+            return self.column_slots
+        found: dict[str, Cell] = {}
+        for lab, cell in self.header_cells:
+            code = _column_code(lab)
+            if code and code not in found:
+                found[code] = cell
+        standard = [c[0] for c in T.REQUEST_COLUMNS]
+        if positional and all(c in found for c in standard):
+            order = sorted(found, key=lambda k: found[k].center)
+            slots = [(k, found[k].x0, found[k].x1) for k in order]
+        else:
+            order = list(standard)
+            if T.ORG_SUBTOTAL_COLUMN in found:
+                order.insert(order.index("total"), T.ORG_SUBTOTAL_COLUMN)
+            slots = [(k, found[k].x0, found[k].x1) if k in found else (k, 0.0, 0.0) for k in order]
+        self.column_slots = slots
+        return slots
+
+    def _row_code(self, labels: list[str], cells: list[Cell], label_idx: list[int]) -> str | None:
+        own = labels[-1]
+        carried = self.group
+        group = None
+        for lab in labels[:-1]:
+            g = _group(lab)
+            if g:
+                group = g if group is None or len(g) >= len(group) else group
+        leading_blank = bool(label_idx) and label_idx[0] > 0 and not cells[0].text.strip()
+        if group is None and (leading_blank or len(labels) == 1):
+            group = carried if len(labels) == 1 and leading_blank else None
+        core = strip_numbering(own)
+        # Top-level rows 一、二、四、
+        for code in ("1", "2", "4"):
+            if any(k in core for k in T.ROWS_BY_CODE[code].keys):
+                self.group = None
+                return code
+        if core.startswith(T.SUBTOTAL_KEYS):
+            g = group or carried
+            return f"{g}.subtotal" if g and g != "3" else None
+        own_group = _group(own)
+        if own_group and own_group not in ("3", "3.6"):
+            self.group = own_group
+            return f"{own_group}.subtotal"
+        if group is None and len(labels) == 1 and carried:
+            group = carried
+        if group:
+            self.group = group
+        candidates = _candidates(group)
+        code = best_match(own, candidates, threshold=0.55)
+        if code is None and group:
+            code = best_match(own, _candidates(None), threshold=0.55)
+        if code is None and group and group != "3":
+            num = re.match(r"^(\d{1,2})", normalize(own))
+            if num and f"{group}.{num.group(1)}" in T.ROWS_BY_CODE:
+                code = f"{group}.{num.group(1)}"
+        if code and "." in code and code.count(".") == 1 and code not in ("3.6",):
+            self.group = "3"  # (一)(二)(七) sit directly under 三
+        return code
+
+    # --- table 4 -----------------------------------------------------------------------------
+
+    def _review_row(self, cells: list[Cell], label_idx: list[int], labels: list[str], positional: bool) -> None:
+        if self.review_done:
+            return
+        values = [c for c in cells if not c.spanned and not is_label(c)]
+        if label_idx:
+            values = self._values(cells, label_idx, None)
+        numeric = [c for c in values if c.text.strip()]
+        if not numeric:
+            self.outcome_cells.extend(c for c in cells if not c.spanned and is_label(c) and _outcome(normalize(c.text)))
+            return
+        groups = [g[0] for g in T.REVIEW_GROUPS]
+        outcomes = [o[0] for o in T.REVIEW_OUTCOMES]
+        if labels and len(values) in (5, 4):  # transposed: one row per group
+            g = _review_group(labels[-1])
+            if g is None:
+                return
+            keys = [f"{g}/{o}" for o in outcomes[: len(values)]]
+            assigned: list[Cell | None] | None = list(values)
+        else:
+            keys = [f"{g}/{o}" for g in groups for o in outcomes]
+            slots = self._review_slots() if positional else None
+            if slots:
+                keys = [s[0] for s in slots]
+            assigned = _assign(values, [(k, 0.0, 0.0) for k in keys], slots)
+            if assigned is None:
+                self.out.problems.append(Problem("column_mismatch", "reviews", f"{len(values)} values for 15 cells"))
+                return
+            self.review_done = True
+        self.out.found.add("reviews")
+        for key, cell in zip(keys, assigned, strict=True):
+            g, o = key.split("/")
+            raw = cell.text.strip() if cell else ""
+            cv = parse_value(raw)
+            self.out.reviews.append(ReviewRow(g, o, cv.value, raw))
+            self._value_problem(cv, "missing_review", key)
+
+    def _review_slots(self) -> list[Slot] | None:
+        cells = sorted(self.outcome_cells, key=lambda c: c.center)
+        if len(cells) != 15:
+            return None
+        groups = [g[0] for g in T.REVIEW_GROUPS]
+        slots = []
+        for i, c in enumerate(cells):
+            slots.append((f"{groups[i // 5]}/{_outcome(normalize(c.text))}", c.x0, c.x1))
+        if len({s[0] for s in slots}) != 15:
+            return None
+        return slots
+
+    # --- values ------------------------------------------------------------------------------
+
+    def _value_problem(self, cv, kind: str, where: str) -> None:
+        if cv.blank:
+            self.out.problems.append(Problem(kind, where, "blank cell" if not cv.raw else f"printed {cv.raw!r}"))
+        elif cv.invalid:
+            self.out.problems.append(Problem("not_a_number", where, f"printed {cv.raw!r}"))
+
+
+# --- matching helpers ---------------------------------------------------------------------------
+
+_ITEM_NAMES = {name for name, _ in T.ITEMS}
+
+
+def _item(label: str) -> str:
+    label = strip_brackets(label) or label
+    for name, _keys in T.ITEMS:
+        if label == name:
+            return name
+    for name, keys in T.ITEMS:
+        if any(k in label for k in keys) and len(label) <= len(name) + 4:
+            return name
+    return label
+
+
+def _metric(text: str) -> tuple[str, T.MetricDef | None]:
+    label = normalize(text)
+    bare = strip_brackets(label) or label
+    cands = [(m.label, m.label, m.keys) for m in T.METRICS]
+    code = best_match(bare, cands, threshold=0.7)
+    if code is None:
+        return bare, None
+    return code, T.METRICS_BY_LABEL[code]
+
+
+def _column_code(label: str) -> str | None:
+    if strip_numbering(label) != label:
+        return None  # （七）总计 is a row, not the 总计 column
+    lab = strip_brackets(label) or label
+    if "法人或其他组织" in lab or "申请人" in lab:
+        return None
+    for code, canon, _keys in T.REQUEST_COLUMNS:
+        if lab == canon:
+            return code
+    if any(k == lab for k in T.ORG_SUBTOTAL_KEYS):
+        return T.ORG_SUBTOTAL_COLUMN
+    for code, _canon, keys in T.REQUEST_COLUMNS:
+        if code != "other" and keys[0] in lab:
+            return code
+    return None
+
+
+def _group(label: str) -> str | None:
+    core = strip_numbering(label)
+    for code, keys in T.REQUEST_GROUPS:
+        if any(core.startswith(k) or core == k for k in keys):
+            return code
+    if "本年度办理结果" in label:
+        return "3"
+    return None
+
+
+def _candidates(group: str | None) -> list[tuple[str, str, tuple[str, ...]]]:
+    rows = T.REQUEST_ROWS
+    if group is None:
+        rows = [r for r in rows if r.code not in ("3.6.3",)]
+    elif group == "3":
+        rows = [r for r in rows if r.group == "3"]
+    else:
+        rows = [r for r in rows if r.group == group]
+    return [(r.code, r.label, r.keys) for r in rows]
+
+
+def _outcome(label: str) -> str | None:
+    lab = label
+    for code, canon, keys in T.REVIEW_OUTCOMES:
+        if lab == canon or any(k in lab for k in keys):
+            if code == "other" and "结果" not in lab:
+                continue
+            return code
+    return None
+
+
+def _review_group(label: str) -> str | None:
+    for code, _canon, keys in reversed(T.REVIEW_GROUPS):
+        if any(k in label for k in keys):
+            return code
+    return None
+
+
+def _assign(values: list[Cell], keys: list[Slot], slots: list[Slot] | None) -> list[Cell | None] | None:
+    """Values for each key: in order when the counts agree, by overlap with the header otherwise.
+
+    Counting is only trusted when it matches the header exactly; a short row (a PDF that prints
+    nothing in blank cells) is aligned by position, and a row that cannot be aligned returns None
+    so the caller reports it instead of shifting cells.
+    """
+    if len(values) == len(keys):
+        return list(values)
+    trailing = [c for c in values if c.text.strip()]
+    if trailing and len(trailing) == len(keys) and not slots:
+        return trailing
+    if not slots or all(s[1] == s[2] for s in slots):
+        return None
+    out: list[Cell | None] = [None] * len(slots)
+    for cell in values:
+        best, best_overlap = None, 0.0
+        for i, (_k, x0, x1) in enumerate(slots):
+            overlap = min(cell.x1, x1) - max(cell.x0, x0)
+            if overlap > best_overlap:
+                best, best_overlap = i, overlap
+        if best is None:
+            if cell.text.strip():
+                return None
+            continue
+        if out[best] is not None and out[best].text.strip() and cell.text.strip():
+            return None
+        if out[best] is None or not out[best].text.strip():
+            out[best] = cell
+    return out

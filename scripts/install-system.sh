@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# System packages the code and its tests need, from Debian's archive:
+#   libreoffice-writer-nogui  converts DOC and WPS reports (extract/readers/convert.py)
+#   fonts-wqy-zenhei          CJK glyphs, so LibreOffice renders Chinese into test PDFs
+# Idempotent: packages already present are not fetched again.  Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(libreoffice-writer-nogui fonts-wqy-zenhei)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present (${PACKAGES[*]})"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-system: need root to install: ${missing[*]}" >&2; exit 1
+  fi
+fi
+echo "system packages: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "system packages: done"
