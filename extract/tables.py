@@ -131,10 +131,14 @@ class _Reader:
 
     @staticmethod
     def _values(cells: list[Cell], label_idx: list[int], boundary: float | None) -> list[Cell]:
-        if boundary is not None:
-            return [c for c in cells if c.center > boundary and not (c.spanned and is_label(c))]
+        """The value cells of a row: after its last label, right of the header's first data
+        column when positions are known; copies of cells spanning down from above are not
+        values of this row."""
         start = label_idx[-1] + 1 if label_idx else 0
-        return [c for c in cells[start:] if not c.spanned]
+        values = [c for c in cells[start:] if not c.spanned]
+        if boundary is not None:
+            values = [c for c in values if c.center > boundary]
+        return values
 
     # --- table 2 -----------------------------------------------------------------------------
 
@@ -162,8 +166,6 @@ class _Reader:
             return
         boundary = min(s[1] for s in self.metric_slots) - 0.01 if positional and self.metric_slots else None
         values = self._values(cells, label_idx, boundary)
-        if boundary is not None:
-            values = [c for c in values if not is_label(c)]
         if not values:
             return
         own = strip_numbering(context[-1].removeprefix("其中：").removeprefix("其中"))
@@ -201,10 +203,6 @@ class _Reader:
         slots = self._request_slots(positional)
         boundary = min(s[1] for s in slots) - 0.01 if positional and slots and slots[0][1] != slots[0][2] else None
         values = self._values(cells, label_idx, boundary)
-        if boundary is not None:
-            label_idx = [i for i in label_idx if cells[i].center <= boundary]
-            labels = [normalize(cells[i].text) for i in label_idx]
-            row_labels = [lab for lab in labels if not any(k in lab for k in _IGNORED_HEADER)]
         if not values or not row_labels:
             for lab in row_labels:  # a group heading row without values (三、本年度办理结果)
                 g = _group(lab)
@@ -245,7 +243,7 @@ class _Reader:
             if code and code not in found:
                 found[code] = cell
         standard = [c[0] for c in T.REQUEST_COLUMNS]
-        if positional and all(c in found for c in standard):
+        if positional and all(c in found for c in standard) and _disjoint(found.values()):
             order = sorted(found, key=lambda k: found[k].center)
             slots = [(k, found[k].x0, found[k].x1) for k in order]
         else:
@@ -336,7 +334,7 @@ class _Reader:
 
     def _review_slots(self) -> list[Slot] | None:
         cells = sorted(self.outcome_cells, key=lambda c: c.center)
-        if len(cells) != 15:
+        if len(cells) != 15 or not _disjoint(cells):
             return None
         groups = [g[0] for g in T.REVIEW_GROUPS]
         slots = []
@@ -436,6 +434,12 @@ def _review_group(label: str) -> str | None:
     return None
 
 
+def _disjoint(cells) -> bool:
+    """Header cells whose x ranges do not overlap: positions that can be trusted for order."""
+    spans = sorted((c.x0, c.x1) for c in cells)
+    return all(a[1] <= b[0] + 0.5 for a, b in zip(spans, spans[1:], strict=False))
+
+
 def _assign(values: list[Cell], keys: list[Slot], slots: list[Slot] | None) -> list[Cell | None] | None:
     """Values for each key: in order when the counts agree, by overlap with the header otherwise.
 
@@ -443,8 +447,11 @@ def _assign(values: list[Cell], keys: list[Slot], slots: list[Slot] | None) -> l
     nothing in blank cells) is aligned by position, and a row that cannot be aligned returns None
     so the caller reports it instead of shifting cells.
     """
+    values = list(values)
+    while len(values) > len(keys) and not values[-1].text.strip():
+        values.pop()  # rows padded with empty cells past the table's last column
     if len(values) == len(keys):
-        return list(values)
+        return values
     trailing = [c for c in values if c.text.strip()]
     if trailing and len(trailing) == len(keys) and not slots:
         return trailing
