@@ -23,7 +23,7 @@ _REPORT_WORDS = re.compile(r"(?:政府信息公开|政务公开|信息公开)(?:
 _TITLE_SPLIT = re.compile(r"\s*(?:[_|｜]|--|—|－\s)\s*")
 _AGENCY_SUFFIX = (
     r"(?:人民政府(?:办公室|办公厅)?|政府办公室|政府办|政府|办公室|办公厅|委员会|管理委员会|管委会|委|局|厅|署|办|"
-    r"中心|院|所|街道办事处|街道|办事处|镇|乡|区|县|市|旗|分局|支队|大队|总队|公司)"
+    r"中心|院|所|街道办事处|街道|办事处|镇|乡|区|县|市|旗|分局|支队|大队|总队|公司|部|会|处|站|馆|社|园)"
 )
 _AGENCY = re.compile(r"^[\u4e00-\u9fa5（）()]{2,40}?" + _AGENCY_SUFFIX + "$")
 _BODY_AGENCY = [
@@ -90,15 +90,27 @@ def _html_title(meta: dict[str, str]) -> str | None:
     return parts[0].strip() if parts else None
 
 
+def _title_line(s: str) -> bool:
+    """A short line that can be part of a title broken over lines (no sentence, no label:value)."""
+    return 0 < len(s) <= 30 and not re.search(r"[。，；：:]|〔\d{4}〕|^\d+[.、．]|^第.+页", s)
+
+
 def _title_from_body(paras: list[str]) -> str | None:
+    """The first short line naming a report, with the short lines just above it that belong to
+    the same title (`淮安市洪泽区人民政府` / `2024年政府信息公开` / `工作年度报告`)."""
     for i, p in enumerate(paras[:8]):
         s = squash(p)
         if len(s) > 60 or not _REPORT_WORDS.search(s) or "根据" in s or "依据" in s or "。" in s:
             continue
-        prev = squash(paras[i - 1]) if i > 0 else ""
-        if prev and len(prev) <= 30 and _AGENCY.match(normalize(prev)) and not _YEAR.search(prev):
-            return prev + s  # an agency line above a 「2024年政府信息公开工作年度报告」 line
-        return s
+        parts = [s]
+        for j in (i - 1, i - 2):
+            prev = squash(paras[j]) if j >= 0 else ""
+            if not _title_line(prev):
+                break
+            parts.insert(0, prev)
+            if _AGENCY.match(normalize(prev)):
+                break
+        return "".join(parts)
     return None
 
 
@@ -124,9 +136,8 @@ def _clean_agency(name: str | None) -> str | None:
 
 
 def _agency(hints: dict[str, str], meta: dict[str, str], title: str | None, paras: list[str]) -> str | None:
-    for candidate in (hints.get("agency"), meta.get("mt:publisher"), meta.get("meta:contentsource")):
-        if cleaned := _clean_agency(candidate):
-            return cleaned
+    if cleaned := _clean_agency(hints.get("agency")):
+        return cleaned
     if title:
         t = squash(title)
         t = re.sub(r"[（(](?:图片版|附政策解读|超链版|全文|正文|修订版)[）)]$", "", t)
@@ -139,6 +150,11 @@ def _agency(hints: dict[str, str], meta: dict[str, str], title: str | None, para
                 break
         m = m or re.match(r"^(.*)(?:年度报告|年报)", t)
         if m and (cleaned := _clean_agency(m.group(1))):
+            return cleaned
+    # the page says who published it: 发布机构 in the 信息公开 table, then ContentSource
+    for candidate in (hints.get("publisher"), meta.get("mt:publisher"), meta.get("meta:contentsource"),
+                      meta.get("mt:source_line")):
+        if cleaned := _clean_agency(candidate):
             return cleaned
     for p in paras[:30]:
         s = squash(p)

@@ -134,19 +134,16 @@ def _segments(page) -> tuple[list[H], list[V]]:
         w, h = right - left, top - bottom
         if w < 0 or h < 0:
             continue
-        if h <= SNAP and w > SNAP:  # a thin line or thin filled bar
-            hs.append(((bottom + top) / 2, left, right))
-            continue
-        if w <= SNAP and h > SNAP:
-            vs.append(((left + right) / 2, bottom, top))
-            continue
         fill, stroke = ctypes.c_int(), ctypes.c_int()
         raw.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill), ctypes.byref(stroke))
         if not stroke.value:
-            continue  # a shaded cell background, not a border
-        pts = _path_points(obj)
-        if not pts:
+            # a filled shape: a thin bar is a border drawn as a rectangle, anything else shading
+            if h <= SNAP and w > SNAP:
+                hs.append(((bottom + top) / 2, left, right))
+            elif w <= SNAP and h > SNAP:
+                vs.append(((left + right) / 2, bottom, top))
             continue
+        pts = _path_points(obj)
         for (xa, ya), (xb, yb) in zip(pts, pts[1:], strict=False):
             if abs(ya - yb) <= 0.5 and abs(xa - xb) > SNAP:
                 hs.append((ya, min(xa, xb), max(xa, xb)))
@@ -164,7 +161,7 @@ def _path_points(obj) -> list[tuple[float, float]]:
     pts: list[tuple[float, float]] = []
     start: tuple[float, float] | None = None
     n = raw.FPDFPath_CountSegments(obj.raw)
-    if n > 400:
+    if n > 20000:
         return []
     x, y = ctypes.c_float(), ctypes.c_float()
     for i in range(n):
