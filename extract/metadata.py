@@ -92,25 +92,20 @@ def _html_title(meta: dict[str, str]) -> str | None:
 
 def _title_line(s: str) -> bool:
     """A short line that can be part of a title broken over lines (no sentence, no label:value)."""
-    return 0 < len(s) <= 30 and not re.search(r"[。，；：:]|〔\d{4}〕|^\d+[.、．]|^第.+页", s)
+    return 0 < len(s) <= 40 and not re.search(r"[。，；：:]|〔\d{4}〕|^\d+[.、．]|^第.+页|根据|依据|本报告|按照", s)
 
 
 def _title_from_body(paras: list[str]) -> str | None:
-    """The first short line naming a report, with the short lines just above it that belong to
-    the same title (`淮安市洪泽区人民政府` / `2024年政府信息公开` / `工作年度报告`)."""
-    for i, p in enumerate(paras[:8]):
-        s = squash(p)
-        if len(s) > 60 or not _REPORT_WORDS.search(s) or "根据" in s or "依据" in s or "。" in s:
-            continue
-        parts = [s]
-        for j in (i - 1, i - 2):
-            prev = squash(paras[j]) if j >= 0 else ""
-            if not _title_line(prev):
+    """The first run of up to three short lines that together name a report and end with
+    报告/年报: titles are broken anywhere (`…工作年度` / `报告`, `淮安市洪泽区人民政府` / `2024年…`)."""
+    lines = [squash(p) for p in paras[:10]]
+    for i in range(len(lines)):
+        for j in range(i, min(i + 3, len(lines))):
+            if not _title_line(lines[j]):
                 break
-            parts.insert(0, prev)
-            if _AGENCY.match(normalize(prev)):
-                break
-        return "".join(parts)
+            joined = "".join(lines[i: j + 1])
+            if _REPORT_WORDS.search(joined) and re.search(r"(?:报告|年报)(?:[（(][^）)]{1,12}[）)])?(?:》的通知)?$", joined):
+                return joined
     return None
 
 

@@ -53,6 +53,7 @@ def read_tables(doc: Document) -> Tables:
             reader.grid_start(block)
             for row in block.rows:
                 reader.row(row, block.positional)
+    reader.finish()
     return reader.out
 
 
@@ -119,6 +120,9 @@ class _Reader:
 
     def row(self, cells: list[Cell], positional: bool) -> None:
         label_idx = [i for i, c in enumerate(cells) if is_label(c)]
+        # a label repeated in adjacent cells is one merged cell printed twice (flat layouts)
+        label_idx = [i for k, i in enumerate(label_idx)
+                     if k == 0 or normalize(cells[i].text) != normalize(cells[label_idx[k - 1]].text)]
         labels = [normalize(cells[i].text) for i in label_idx]
         self.out.labels_seen.update(labels)
         self._detect_zone(labels)
@@ -134,7 +138,7 @@ class _Reader:
         """The value cells of a row: after its last label, right of the header's first data
         column when positions are known; copies of cells spanning down from above are not
         values of this row."""
-        start = label_idx[-1] + 1 if label_idx else 0
+        start = max((i for i, c in enumerate(cells) if is_label(c)), default=-1) + 1
         values = [c for c in cells[start:] if not c.spanned]
         if boundary is not None:
             values = [c for c in values if c.center > boundary]
@@ -151,7 +155,8 @@ class _Reader:
                 section_here = True
         if any(lab.startswith("信息内容") for lab in labels):
             start = next(i for i, lab in zip(label_idx, labels, strict=True) if lab.startswith("信息内容"))
-            heads = [c for c in cells[start + 1:] if not c.spanned and c.text.strip()]
+            heads = [c for c in cells[start + 1:]
+                     if not c.spanned and c.text.strip() and not normalize(c.text).startswith("信息内容")]
             self.metrics, self.metric_slots = [], []
             for c in heads:
                 canon, mdef = _metric(c.text)
@@ -197,7 +202,8 @@ class _Reader:
 
     def _request_row(self, cells: list[Cell], label_idx: list[int], labels: list[str], positional: bool) -> None:
         row_labels = [lab for lab in labels if not any(k in lab for k in _IGNORED_HEADER)]
-        if not row_labels or all(_column_code(lab) for lab in row_labels):
+        has_numbers = any(c.text.strip() and not c.spanned and not is_label(c) for c in cells)
+        if not has_numbers and (not row_labels or all(_column_code(lab) for lab in row_labels)):
             self.header_cells.extend((normalize(c.text), c) for c in cells if not c.spanned and is_label(c))
             return
         slots = self._request_slots(positional)
@@ -208,6 +214,10 @@ class _Reader:
                 g = _group(lab)
                 if g:
                     self.group = g
+            return
+        own_group = _group(row_labels[-1])
+        if own_group in ("3", "3.3", "3.4", "3.5") and not any(c.text.strip() for c in values):
+            self.group = own_group  # a group heading printed as its own row with empty cells
             return
         code = self._row_code(row_labels, cells, label_idx)
         if code is None:
@@ -293,6 +303,14 @@ class _Reader:
         if code and "." in code and code.count(".") == 1 and code not in ("3.6",):
             self.group = "3"  # (一)(二)(七) sit directly under 三
         return code
+
+    def finish(self) -> None:
+        """A blank （六）其他处理 row followed by its 3.6.x sub-rows was their heading, not a row."""
+        rows = {r.row for r in self.out.requests}
+        heading = [r for r in self.out.requests if r.row == "3.6"]
+        if any(r.startswith("3.6.") for r in rows) and heading and all(r.value is None for r in heading):
+            self.out.requests = [r for r in self.out.requests if r.row != "3.6"]
+            self.out.problems = [p for p in self.out.problems if not p.where.startswith("3.6/")]
 
     # --- table 4 -----------------------------------------------------------------------------
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+from ..labels import has_cjk
 from ..model import Cell, Document, Grid, Paragraph
+from ..values import looks_like_value
 
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]\s*\S|第[一二三四五六七八九十]+)")
-_CONTINUATION_MAX = 15
+_CONTINUATION_MAX = 40
 
 
 def read_text(text: str) -> Document:
@@ -43,11 +45,11 @@ def read_text(text: str) -> Document:
             row.append(line[1:].strip())
         elif not line.strip():
             if grid is not None and row:
-                if _continues(lines, i):
+                if is_label_text(row[-1]) and _continues(lines, i):
                     pass  # a blank line inside a broken cell label
                 else:
                     close_row()
-        elif grid is not None and row and _continues(lines, i):
+        elif grid is not None and row and is_label_text(row[-1]) and _continues(lines, i):
             row[-1] = row[-1] + "\n" + line.strip()
         else:
             close_grid()
@@ -73,4 +75,10 @@ def _continues(lines: list[str], i: int) -> bool:
         if len(line.strip()) > _CONTINUATION_MAX or _HEADING.match(line):
             return False
         saw_fragment = True
+        blanks = 0
     return False
+
+
+def is_label_text(text: str) -> bool:
+    """Only a label can be broken over lines; a number or a blank cell is never continued."""
+    return has_cjk(text) and not looks_like_value(text)
