@@ -71,6 +71,7 @@ class _Reader:
         self.column_slots: list[Slot] = []
         self.header_cells: list[tuple[str, Cell]] = []
         self.seen_rows: set[str] = set()
+        self.group_label_rows: set[str] = set()  # subtotals read from a bare group label
         # table 4 state
         self.outcome_cells: list[Cell] = []
         self.review_done = False
@@ -287,6 +288,7 @@ class _Reader:
         own_group = _group(own)
         if own_group and own_group not in ("3", "3.6"):
             self.group = own_group
+            self.group_label_rows.add(f"{own_group}.subtotal")
             return f"{own_group}.subtotal"
         if group is None and len(labels) == 1 and carried:
             group = carried
@@ -308,9 +310,16 @@ class _Reader:
         """A blank （六）其他处理 row followed by its 3.6.x sub-rows was their heading, not a row."""
         rows = {r.row for r in self.out.requests}
         heading = [r for r in self.out.requests if r.row == "3.6"]
-        if any(r.startswith("3.6.") for r in rows) and heading and all(r.value is None for r in heading):
-            self.out.requests = [r for r in self.out.requests if r.row != "3.6"]
-            self.out.problems = [p for p in self.out.problems if not p.where.startswith("3.6/")]
+        if any(r.startswith("3.6.") for r in rows) and heading:
+            if all(r.value is None for r in heading):
+                self.out.requests = [r for r in self.out.requests if r.row != "3.6"]
+                self.out.problems = [p for p in self.out.problems if not p.where.startswith("3.6/")]
+            else:
+                self.out.problems.append(Problem("ambiguous_row", "3.6", "（六）其他处理 printed with values and with sub-rows"))
+        for code in sorted(self.group_label_rows):
+            group = code.removesuffix(".subtotal")
+            if any(r.startswith(group + ".") and r != code for r in rows):
+                self.out.problems.append(Problem("ambiguous_row", code, "a group heading printed with values beside its own rows"))
 
     # --- table 4 -----------------------------------------------------------------------------
 

@@ -2,10 +2,11 @@
 # System packages the code and its tests need, from Debian's archive:
 #   libreoffice-writer-nogui  converts DOC and WPS reports (extract/readers/convert.py)
 #   fonts-wqy-zenhei          CJK glyphs, so LibreOffice renders Chinese into test PDFs
+#   chromium                  headless browser for tests/test_browser.py (driven by Playwright)
 # Idempotent: packages already present are not fetched again.  Needs root (or sudo).
 set -euo pipefail
 
-PACKAGES=(libreoffice-writer-nogui fonts-wqy-zenhei)
+PACKAGES=(libreoffice-writer-nogui fonts-wqy-zenhei chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

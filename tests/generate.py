@@ -16,6 +16,8 @@ Everything is reproducible from (seed, template, options): each random choice co
 from __future__ import annotations
 
 import copy
+import html as htmlmod
+import io
 import random
 import re
 from dataclasses import dataclass, field
@@ -101,14 +103,36 @@ OTHER_SERVICES = "其他对外管理服务事项"
 LOCAL_SUBROWS = ["行政检查", "行政确认", "行政征收", "行政裁决", "行政奖励", "行政给付"]
 INFO_LABEL = "信息内容"
 
-AGENCIES = [
-    "北京市朝阳区人民政府办公室", "北京市通州区人民政府办公室", "北京市海淀区海淀街道办事处", "北京市东城区市场监督管理局",
-    "重庆市北碚区财政局", "重庆市渝中区人民政府", "上海市浦东新区生态环境局", "上海市徐汇区教育局",
-    "江苏省南京市玄武区人民政府", "淮安市洪泽区司法局", "广州市天河区卫生健康局", "深圳市南山区住房和建设局",
-    "四川省成都市武侯区民政局", "杭州市西湖区交通运输局", "武汉市江汉区人力资源和社会保障局", "天津市和平区人民政府",
-    "长沙市岳麓区城市管理和综合执法局", "西安市雁塔区自然资源局", "郑州市金水区农业农村局", "济南市历下区退役军人事务局",
-    "合肥市蜀山区文化和旅游局", "福州市鼓楼区应急管理局", "昆明市五华区统计局", "南宁市青秀区审计局",
-    "大连市中山区商务局", "青岛市市南区科学技术局", "沈阳市和平区发展和改革局", "贵阳市云岩区水务局",
+# (name as printed in the title, name the parse must give).  The archive names a county-level body
+# without its prefecture city or province, as portals do: hongze-2024.expected.json has
+# 洪泽区人民政府 for a report titled 淮安市洪泽区人民政府…; the four municipalities keep their name.
+AGENCIES: list[tuple[str, str]] = [
+    ("北京市朝阳区人民政府办公室", "北京市朝阳区人民政府办公室"),
+    ("北京市通州区人民政府办公室", "北京市通州区人民政府办公室"),
+    ("北京市海淀区海淀街道办事处", "北京市海淀区海淀街道办事处"),
+    ("北京市东城区市场监督管理局", "北京市东城区市场监督管理局"),
+    ("重庆市北碚区财政局", "重庆市北碚区财政局"),
+    ("重庆市渝中区人民政府", "重庆市渝中区人民政府"),
+    ("上海市浦东新区生态环境局", "上海市浦东新区生态环境局"),
+    ("上海市徐汇区教育局", "上海市徐汇区教育局"),
+    ("天津市和平区人民政府", "天津市和平区人民政府"),
+    ("江苏省南京市玄武区人民政府", "玄武区人民政府"),
+    ("淮安市洪泽区司法局", "洪泽区司法局"),
+    ("广州市天河区卫生健康局", "天河区卫生健康局"),
+    ("深圳市南山区住房和建设局", "南山区住房和建设局"),
+    ("四川省成都市武侯区民政局", "武侯区民政局"),
+    ("杭州市西湖区交通运输局", "西湖区交通运输局"),
+    ("武汉市江汉区人力资源和社会保障局", "江汉区人力资源和社会保障局"),
+    ("长沙市岳麓区城市管理和综合执法局", "岳麓区城市管理和综合执法局"),
+    ("西安市雁塔区自然资源局", "雁塔区自然资源局"),
+    ("济南市历下区退役军人事务局", "历下区退役军人事务局"),
+    ("福建省福州市鼓楼区应急管理局", "鼓楼区应急管理局"),
+    ("昆明市五华区统计局", "五华区统计局"),
+    ("沈阳市和平区发展和改革局", "和平区发展和改革局"),
+    ("洪泽区人民政府", "洪泽区人民政府"),
+    ("苏州市财政局", "苏州市财政局"),
+    ("宁波市人民政府办公厅", "宁波市人民政府办公厅"),
+    ("青岛市科学技术局", "青岛市科学技术局"),
 ]
 
 # --- The spec -----------------------------------------------------------------------------------
@@ -141,7 +165,8 @@ class ReportSpec:
 
     seed: int
     template: str
-    agency: str
+    agency: str  # as the parse must name it
+    agency_full: str  # as printed in the title and body
     year: int
     pub_date: str
     inconsistent: bool
@@ -160,8 +185,8 @@ class ReportSpec:
     @property
     def title(self) -> str:
         if self.title_style == "year_agency":
-            return f"{self.year}年{self.agency}政府信息公开工作年度报告"
-        return f"{self.agency}{self.year}年政府信息公开工作年度报告"
+            return f"{self.year}年{self.agency_full}政府信息公开工作年度报告"
+        return f"{self.agency_full}{self.year}年政府信息公开工作年度报告"
 
     @property
     def format(self) -> str:
@@ -183,7 +208,7 @@ def make_spec(seed: int, template: str, *, inconsistent: bool = False, blanks: b
         raise ValueError(f"unknown template {template!r}")
     flags = f"{int(inconsistent)}{int(blanks)}{int(odd_labels)}{int(amount_in_yuan)}"
     rng = random.Random(f"spec:{seed}:{template}:{flags}")
-    agency = rng.choice(AGENCIES)
+    agency_full, agency = rng.choice(AGENCIES)
     year = rng.choice([2019, 2020]) if template == "2019" else rng.randint(2021, 2025)
     pub_date = f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d}"
     sections = _make_sections(rng, template, odd_labels=odd_labels, yuan=amount_in_yuan, blanks=blanks)
@@ -196,7 +221,7 @@ def make_spec(seed: int, template: str, *, inconsistent: bool = False, blanks: b
         _blank(rng, rows, apps, lit, perturbed)
     labels = _make_labels(rng, rows, odd_labels)
     title_style = rng.choices(["agency_year", "year_agency", "two_lines"], weights=[6, 3, 1])[0]
-    spec = ReportSpec(seed=seed, template=template, agency=agency, year=year, pub_date=pub_date,
+    spec = ReportSpec(seed=seed, template=template, agency=agency, agency_full=agency_full, year=year, pub_date=pub_date,
                       inconsistent=inconsistent, blanks=blanks, odd_labels=odd_labels,
                       amount_in_yuan=amount_in_yuan, sections=sections, rows=rows, applications=apps,
                       litigation=lit, labels=labels, title_style=title_style, perturbed=perturbed)
@@ -232,7 +257,7 @@ def _print_amount(rng: random.Random, yuan: int, in_yuan: bool) -> str:
     return rng.choice([f"{wan:.4f}", short, f"{short}万元", short])
 
 
-def _count(rng: random.Random, metric: str, previous: int | None = None) -> int:
+def _count(rng: random.Random, metric: str) -> int:
     hi = {"本年新制作数量": 40, "本年新公开数量": 40, "对外公开总数量": 400, "上一年项目数量": 800,
           "处理决定数量": 60000, "采购项目数量": 2000, "本年制发件数": 30, "本年废止件数": 10,
           "现行有效件数": 300, "本年处理决定数量": 30000}[metric]
@@ -278,8 +303,6 @@ def _make_sections(rng: random.Random, template: str, *, odd_labels: bool, yuan:
                         values[m], printed[m] = v, str(v)
                     else:
                         v = _count(rng, m)
-                        if m in ("本年新公开数量",):
-                            v = min(v, 40)
                         values[m], printed[m] = v, str(v)
                 label = _odd(rng, name, droppable=False) if odd_labels else name
                 sec.rows.append(ActiveRow(item=name, parent=parent, label=label, values=values, printed=printed))
@@ -671,15 +694,15 @@ def _short(agency: str) -> str:
 def blocks(spec: ReportSpec, *, split_active: bool = False, mismatch: bool = False) -> list[Block]:
     """The report in reading order: title, narrative with the six headings, and the three tables."""
     rng = random.Random(f"body:{spec.seed}:{spec.template}")
-    me, y = _short(spec.agency), spec.year
+    me, y = _short(spec.agency_full), spec.year
     out: list[Block] = []
     if spec.title_style == "two_lines":
-        out += [("title", spec.agency), ("title", f"{y}年政府信息公开工作年度报告")]
+        out += [("title", spec.agency_full), ("title", f"{y}年政府信息公开工作年度报告")]
     else:
         out.append(("title", spec.title))
     out.append(("para", f"本报告依据《中华人民共和国政府信息公开条例》（以下简称《条例》）第五十条规定编制。"
                         f"报告中所列数据统计期限自{y}年1月1日起至{y}年12月31日止。如对本报告有疑问，"
-                        f"请与{spec.agency}联系（电话：0{rng.randint(10, 999)}-{rng.randint(1000000, 89999999)}）。"))
+                        f"请与{spec.agency_full}联系（电话：0{rng.randint(10, 999)}-{rng.randint(1000000, 89999999)}）。"))
     out.append(("heading", HEADINGS[0]))
     out.append(("para", f"{y}年，{me}坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实党中央、国务院关于"
                         f"全面推进政务公开工作的决策部署，围绕中心工作，以公开促落实、以公开强监管、以公开优服务，"
@@ -713,3 +736,481 @@ def blocks(spec: ReportSpec, *, split_active: bool = False, mismatch: bool = Fal
     else:
         out.append(("para", "无。"))
     return out
+
+
+# --- Text copy (one cell per line) --------------------------------------------------------------
+
+
+def _text_table(table: LTable, rng: random.Random) -> list[str]:
+    """A DOCX table copied as text: a cell per line after a tab, an empty line after each row.
+
+    A merged cell appears once; where a vertical merge continues, the row has a tab-only line.
+    A line break inside a cell continues on a line without the tab (sometimes after an empty line,
+    as in the real copies: `（三）不予\\n\\n公开`).
+    """
+    grid = table.grid()
+    sep = "\n\n" if rng.random() < 0.4 else "\n"
+    out: list[str] = []
+    for r in range(table.nrows):
+        for c in range(table.ncols):
+            cell = grid[r][c]
+            if cell is None:
+                continue
+            if cell.row == r and cell.col == c:
+                out.append("\t" + cell.text.replace("\n", sep))
+            elif cell.col == c:  # a vertical merge continuing into this row
+                out.append("\t")
+        out.append("")
+    return out
+
+
+def render_text(spec: ReportSpec) -> bytes:
+    """The text copy format of `../shared/examples/*.txt`."""
+    rng = random.Random(f"text:{spec.seed}:{spec.template}")
+    lines: list[str] = []
+    for kind, content in blocks(spec, split_active=rng.random() < 0.3):
+        if kind == "table":
+            lines += _text_table(content, rng)
+            lines.append("")
+        else:
+            lines.append(content)
+            if kind == "title" or rng.random() < 0.3:
+                lines.append("")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# --- HTML -----------------------------------------------------------------------------------------
+
+HTML_LAYOUTS = ("trs", "flat_repeat", "flat_empty", "shanghai")
+
+
+def _esc(text: str) -> str:
+    return htmlmod.escape(text, quote=False)
+
+
+def _trs_cell_html(cell: LCell, rng: random.Random) -> str:
+    """A cell as Word-to-TRS pages print it: nested p/span/font, &nbsp; padding, <br/> or <p> breaks."""
+    align = ' align="center" style="text-align:center"' if cell.kind != "label" else ""
+    if cell.kind == "value":
+        if not cell.text:
+            inner = rng.choice(["&nbsp;", "", "<span lang=\"EN-US\">&nbsp;</span>", "&nbsp;&nbsp;"])
+        else:
+            pad = rng.choice(["", "", "&nbsp;"])
+            inner = f'<span lang="EN-US" style="font-size:10.5pt">{pad}{_esc(cell.text)}{pad}</span>'
+        return f'<p class="MsoNormal"{align}>{inner}</p>'
+    parts = [_esc(p) for p in cell.text.split("\n")]
+    if rng.random() < 0.5:
+        body = "<br/>".join(parts)
+        return (f'<p class="MsoNormal"{align}><span style="font-size:10.5pt;font-family:宋体">'
+                f'<font face="宋体">{body}</font></span></p>')
+    return "".join(f'<p class="MsoNormal"{align}><span style="font-family:宋体">{p}</span></p>' for p in parts)
+
+
+def _span_attrs(cell: LCell) -> str:
+    out = ""
+    if cell.rowspan > 1:
+        out += f' rowspan="{cell.rowspan}"'
+    if cell.colspan > 1:
+        out += f' colspan="{cell.colspan}"'
+    return out
+
+
+def _trs_table(table: LTable, rng: random.Random) -> str:
+    rows = []
+    for r in table.origin_rows():
+        tds = "".join(f'<td{_span_attrs(c)} valign="center" style="border:solid windowtext 1.0pt;padding:0cm 5.4pt">'
+                      f"{_trs_cell_html(c, rng)}</td>" for c in r)
+        rows.append(f"<tr>{tds}</tr>")
+    return ('<table class="MsoNormalTable" border="1" cellspacing="0" cellpadding="0" width="600" '
+            'style="border-collapse:collapse;border:none">\n<tbody>\n' + "\n".join(rows) + "\n</tbody></table>")
+
+
+def _trs_page(spec: ReportSpec, rng: random.Random, charset: str) -> str:
+    body: list[str] = []
+    for kind, content in blocks(spec, split_active=rng.random() < 0.3):
+        if kind == "table":
+            body.append(_trs_table(content, rng))
+        elif kind == "title":
+            body.append(f'<p align="center" style="text-align:center"><strong><span style="font-size:22px">'
+                        f'<font face="方正小标宋简体">{_esc(content)}</font></span></strong></p>')
+        elif kind == "heading":
+            body.append(f'<p style="text-indent:2em"><strong><span style="font-family:黑体">{_esc(content)}'
+                        f"</span></strong></p>")
+        else:
+            lead = rng.choice(["", "\u3000\u3000", "&nbsp;&nbsp;&nbsp;&nbsp;"])
+            body.append(f'<p style="text-indent:2em;line-height:1.75"><span style="font-family:仿宋_GB2312;'
+                        f'font-size:16px"><font>{lead}{_esc(content)}</font></span></p>')
+    site = spec.agency_full
+    return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset={charset}" />
+<title>{_esc(spec.title)}</title>
+<meta name="SiteName" content="{_esc(site)}">
+<meta name="ColumnName" content="政府信息公开年报">
+<meta name="ArticleTitle" content="{_esc(spec.title)}">
+<meta name="PubDate" content="{spec.pub_date} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}">
+<meta name="ContentSource" content="{_esc(spec.agency_full)}">
+<meta name="Keywords" content="政府信息公开,年度报告">
+<link rel="stylesheet" href="/css/article.css" />
+<script type="text/javascript">var _hmt = _hmt || [];</script>
+</head>
+<body>
+<div class="top"><a href="/">首页</a> &gt; <a href="../../">政务公开</a> &gt; <a href="../">政府信息公开年报</a></div>
+<div class="article">
+<h1 class="title">{_esc(spec.title)}</h1>
+<div class="info"><span>发布时间：{spec.pub_date}</span><span>来源：{_esc(spec.agency_full)}</span><span>【字体：大 中 小】</span></div>
+<div class="TRS_Editor"><div class="Custom_UnionStyle">
+{chr(10).join(body)}
+</div></div>
+<div class="share">分享到：微信 微博</div>
+</div>
+<div class="footer"><p>主办：{_esc(site)}</p><p>网站标识码：{rng.randint(1000000000, 9999999999)}</p></div>
+</body>
+</html>
+"""
+
+
+def _flat_table(table: LTable, repeat: bool) -> str:
+    """No spans at all: a merged cell's text repeated in every grid cell it covers, or only in the first."""
+    grid = table.grid()
+    rows = []
+    for r in range(table.nrows):
+        tds = []
+        for c in range(table.ncols):
+            cell = grid[r][c]
+            text = "" if cell is None else cell.text
+            if cell is not None and not repeat and (cell.row, cell.col) != (r, c):
+                text = ""
+            tds.append(f"<td>{'<br>'.join(_esc(p) for p in text.split(chr(10)))}</td>")
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    return '<table border="1" cellpadding="2">\n' + "\n".join(rows) + "\n</table>"
+
+
+def _flat_page(spec: ReportSpec, rng: random.Random, charset: str, repeat: bool) -> str:
+    body: list[str] = []
+    for kind, content in blocks(spec, split_active=rng.random() < 0.5):
+        if kind == "table":
+            body.append(_flat_table(content, repeat))
+        elif kind == "title":
+            body.append(f"<h2>{_esc(content)}</h2>")
+        else:
+            body.append(f"<p>{_esc(content)}</p>")
+    return (f'<html><head><meta charset="{charset}"><title>{_esc(spec.title)}</title></head>\n<body>\n'
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _px(table: LTable, cell: LCell, total: int = 560) -> int:
+    return round(total * sum(table.weights[cell.col:cell.col + cell.colspan]) / sum(table.weights))
+
+
+def _shanghai_table(table: LTable, rng: random.Random) -> str:
+    rows = []
+    for r in table.origin_rows():
+        tds = []
+        for c in r:
+            text = "<br />".join(_esc(p) for p in c.text.split("\n")) or "&nbsp;"
+            nowrap = ' nowrap="nowrap"' if table.name != "table4" else ""
+            if table.name == "table4" and c.kind == "value" and not c.text:
+                inner = "&nbsp;"
+            elif c.kind == "label":
+                inner = f"<p>{text}</p>"
+            else:
+                inner = f'<p align="center">{text}</p>'
+            tds.append(f'<td{_span_attrs(c)}{nowrap} style="width:{_px(table, c)}px;">{inner}</td>')
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    return '<table align="center" border="1" cellspacing="1"><tbody>' + "".join(rows) + "</tbody></table>"
+
+
+def _shanghai_page(spec: ReportSpec, rng: random.Random, charset: str) -> str:
+    title = f"{spec.year}年{spec.agency_full}政府信息公开工作年度报告"
+    parts = [f"<!-- {title} -->\n<html><head><meta charset=\"{charset}\"><title>{_esc(title)}</title></head><body>",
+             f"<p style='text-align: center;font-weight: bold;'>{_esc(title)}</p>\t"
+             f"<p style='text-align: center'>发布日期：{spec.pub_date}</p>"]
+    for kind, content in blocks(spec, mismatch=True):
+        if kind == "table":
+            parts.append(_shanghai_table(content, rng))
+        elif kind == "title":
+            continue  # the page prints its own one-line title, as the Shanghai portal does
+        else:
+            parts.append(f"<p>{_esc(content)}</p>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def render_html(spec: ReportSpec, layout: str = "trs", encoding: str = "utf-8") -> bytes:
+    """An HTML page: `trs` (a TRS portal article with rowspans, metadata and page chrome),
+    `flat_repeat` / `flat_empty` (no spans; merged labels repeated or left empty), `shanghai`
+    (value colspans that do not match the header's).  `encoding` "gbk" declares gb2312."""
+    rng = random.Random(f"html:{spec.seed}:{spec.template}:{layout}")
+    charset = {"utf-8": "utf-8", "gbk": "gb2312"}[encoding]
+    if layout == "trs":
+        page = _trs_page(spec, rng, charset)
+    elif layout in ("flat_repeat", "flat_empty"):
+        page = _flat_page(spec, rng, charset, repeat=layout == "flat_repeat")
+    elif layout == "shanghai":
+        page = _shanghai_page(spec, rng, charset)
+    else:
+        raise ValueError(f"unknown layout {layout!r}")
+    return page.encode(encoding)
+
+
+# --- DOCX -----------------------------------------------------------------------------------------
+
+
+def _docx_set_text(cell: Any, text: str, rng: random.Random, center: bool) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    lines = text.split("\n")
+    cell.text = ""
+    para = cell.paragraphs[0]
+    run = para.add_run(lines[0])
+    as_breaks = rng.random() < 0.5
+    for line in lines[1:]:
+        if as_breaks:  # a soft line break inside one paragraph
+            run.add_break()
+            run = para.add_run(line)
+        else:  # a new paragraph in the same cell
+            para = cell.add_paragraph(line)
+    if center:
+        for p in cell.paragraphs:
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def render_docx(spec: ReportSpec) -> bytes:
+    """A Word document whose tables have real merged cells (vMerge for row groups, gridSpan in headers)."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+    from docx.table import _Cell
+
+    rng = random.Random(f"docx:{spec.seed}:{spec.template}")
+    doc = Document()
+    if rng.random() < 0.5:
+        doc.core_properties.title = spec.title
+    for kind, content in blocks(spec, split_active=rng.random() < 0.4):
+        if kind == "table":
+            table: LTable = content
+            t = doc.add_table(rows=table.nrows, cols=table.ncols)
+            t.style = "Table Grid"
+            # The <w:tc> elements taken once: Table.cell() rescans the whole table on every call.
+            tcs = [list(tr.tc_lst) for tr in t._tbl.tr_lst]
+            for cell in table.cells:
+                target = _Cell(tcs[cell.row][cell.col], t)
+                if cell.rowspan > 1 or cell.colspan > 1:
+                    corner = tcs[cell.row + cell.rowspan - 1][cell.col + cell.colspan - 1]
+                    target = target.merge(_Cell(corner, t))
+                _docx_set_text(target, cell.text, rng, center=cell.kind != "label")
+            if rng.random() < 0.5:
+                doc.add_paragraph("")
+        elif kind == "title":
+            p = doc.add_paragraph()
+            run = p.add_run(content)
+            run.bold = True
+            run.font.size = Pt(18)
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif kind == "heading":
+            p = doc.add_paragraph()
+            p.add_run(content).bold = True
+        else:
+            doc.add_paragraph(content)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+PDF_FONT = "STSong-Light"  # a built-in CID font: no font file needed, and pdfium maps it back to Unicode
+
+
+def _pdf_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    return PDF_FONT
+
+
+class _PdfWriter:
+    """A minimal flowing layout on A4: wrapped paragraphs and ruled tables that break across pages."""
+
+    WIDTH, HEIGHT = 595.27, 841.89
+    LEFT, RIGHT, TOP, BOTTOM = 72.0, 72.0, 770.0, 80.0
+
+    def __init__(self, rng: random.Random, ruled: bool) -> None:
+        from reportlab.pdfgen import canvas
+
+        self.font = _pdf_font()
+        self.rng = rng
+        self.ruled = ruled
+        self.border = rng.choice(["rects", "lines"])  # cells as stroked rectangles, or as edge lines
+        self.buf = io.BytesIO()
+        self.c = canvas.Canvas(self.buf, pagesize=(self.WIDTH, self.HEIGHT), invariant=1)
+        self.page = 1
+        self.y = self.TOP
+
+    @property
+    def avail(self) -> float:
+        return self.WIDTH - self.LEFT - self.RIGHT
+
+    def width(self, text: str, size: float) -> float:
+        from reportlab.pdfbase import pdfmetrics
+
+        return pdfmetrics.stringWidth(text, self.font, size)
+
+    def wrap(self, text: str, size: float, width: float, first_indent: float = 0.0) -> list[str]:
+        lines: list[str] = []
+        for part in text.split("\n"):
+            cur, limit = "", width - (first_indent if not lines else 0.0)
+            for ch in part:
+                if cur and self.width(cur + ch, size) > limit:
+                    lines.append(cur)
+                    cur, limit = ch, width
+                else:
+                    cur += ch
+            lines.append(cur)
+        return lines
+
+    def end_page(self) -> None:
+        self.c.setFont(self.font, 10)
+        self.c.drawCentredString(self.WIDTH / 2, 45, f"- {self.page} -")
+        self.c.showPage()
+        self.page += 1
+        self.y = self.TOP
+
+    def text(self, text: str, size: float, *, center: bool = False, indent: bool = True, gap: float = 4) -> None:
+        leading = size * 1.65
+        first = 2 * size if indent and not center else 0.0
+        for i, line in enumerate(self.wrap(text, size, self.avail, first)):
+            if self.y - leading < self.BOTTOM:
+                self.end_page()
+            self.y -= leading
+            self.c.setFont(self.font, size)
+            if center:
+                self.c.drawCentredString(self.WIDTH / 2, self.y, line)
+            else:
+                self.c.drawString(self.LEFT + (first if i == 0 else 0.0), self.y, line)
+        self.y -= gap
+
+    def table(self, table: LTable, size: float = 9.0, break_before: int | None = None) -> None:
+        """Lay the table out row by row, breaking pages between rows; a merged cell that crosses a
+        break is drawn on both pages, its text in the larger part."""
+        pad, lh = 2.5, size * 1.3
+        scale = self.avail / sum(table.weights)
+        xs = [self.LEFT]
+        for w in table.weights:
+            xs.append(xs[-1] + w * scale)
+        content: dict[int, tuple[list[str], float]] = {}
+        for cell in table.cells:
+            w = xs[cell.col + cell.colspan] - xs[cell.col] - 2 * pad
+            fsize = size
+            if cell.kind == "vertical":
+                lines = [ch for ch in cell.text if not ch.isspace()]
+            elif cell.kind == "value":
+                while self.width(cell.text, fsize) > w and fsize > 5:
+                    fsize -= 0.5
+                lines = [cell.text] if cell.text else []
+            else:
+                lines = self.wrap(cell.text, size, w)
+            content[id(cell)] = (lines, fsize)
+        base = lh + 2 * pad + self.rng.choice([0.0, 2.0, 4.0])
+        heights = [base] * table.nrows
+        for cell in table.cells:
+            if cell.rowspan == 1 and cell.kind != "vertical":
+                heights[cell.row] = max(heights[cell.row], len(content[id(cell)][0]) * lh + 2 * pad)
+        for cell in table.cells:
+            if cell.rowspan > 1 and cell.kind != "vertical":
+                rows = range(cell.row, cell.row + cell.rowspan)
+                short = len(content[id(cell)][0]) * lh + 2 * pad - sum(heights[r] for r in rows)
+                if short > 0:
+                    for r in rows:
+                        heights[r] += short / cell.rowspan
+        # Place the rows: page (relative to the current one) and top edge of each.
+        page_of, top_of = [], []
+        page, y = 0, self.y - 6
+        for r, h in enumerate(heights):
+            if y - h < self.BOTTOM or (r == break_before and r > 0):
+                page, y = page + 1, self.TOP
+            page_of.append(page)
+            top_of.append(y)
+            y -= h
+        for p in range(page + 1):
+            if p:
+                self.end_page()
+            for cell in table.cells:
+                self._draw_cell(cell, content[id(cell)], xs, heights, page_of, top_of, p, pad, lh)
+        self.y = y - 10
+
+    def _draw_cell(self, cell: LCell, content: tuple[list[str], float], xs: list[float], heights: list[float],
+                   page_of: list[int], top_of: list[float], page: int, pad: float, lh: float) -> None:
+        rows = list(range(cell.row, cell.row + cell.rowspan))
+        frags: dict[int, list[int]] = {}
+        for r in rows:
+            frags.setdefault(page_of[r], []).append(r)
+        if page not in frags:
+            return
+        x0, x1 = xs[cell.col], xs[cell.col + cell.colspan]
+
+        def extent(rs: list[int]) -> tuple[float, float]:
+            return top_of[rs[0]], top_of[rs[-1]] - heights[rs[-1]]
+
+        top, bottom = extent(frags[page])
+        c = self.c
+        if self.ruled:
+            c.setLineWidth(0.5)
+            if self.border == "rects":
+                c.rect(x0, bottom, x1 - x0, top - bottom, stroke=1, fill=0)
+            else:
+                for a, b, d, e in ((x0, top, x1, top), (x0, bottom, x1, bottom), (x0, bottom, x0, top),
+                                   (x1, bottom, x1, top)):
+                    c.line(a, b, d, e)
+        lines, fsize = content
+        if not lines:
+            return
+        # The text goes into the largest fragment of a cell split by a page break.
+        best = max(frags, key=lambda p: (extent(frags[p])[0] - extent(frags[p])[1], -p))
+        if best != page:
+            return
+        h = top - bottom
+        step = lh if cell.kind != "vertical" else min(lh, (h - 2 * pad) / len(lines))
+        block_top = top - (h - step * len(lines)) / 2
+        c.setFont(self.font, fsize)
+        for i, line in enumerate(lines):
+            baseline = block_top - i * step - (step + fsize * 0.7) / 2
+            if cell.kind == "label":
+                c.drawString(x0 + pad, baseline, line)
+            else:
+                c.drawCentredString((x0 + x1) / 2, baseline, line)
+
+    def finish(self) -> bytes:
+        self.end_page()
+        self.c.save()
+        return self.buf.getvalue()
+
+
+def render_pdf(spec: ReportSpec, ruled: bool = True) -> bytes:
+    """A text-layer PDF as Word exports it: wrapped labels, vertical 三、本年度办理结果, table 3 split
+    across a page break, `- N -` page numbers; `ruled=False` draws no lines at all."""
+    rng = random.Random(f"pdf:{spec.seed}:{spec.template}:{ruled}")
+    pdf = _PdfWriter(rng, ruled)
+    pdf.c.setTitle(spec.title if rng.random() < 0.5 else f"Microsoft Word - {spec.year}年度报告.docx")
+    size = rng.choice([8.5, 9.0, 9.5])
+    first = True
+    for kind, content in blocks(spec, split_active=rng.random() < 0.4):
+        if kind == "title":
+            pdf.text(content, 18, center=True, gap=2 if first else 12)
+            first = False
+        elif kind == "heading":
+            pdf.text(content, 12, indent=True, gap=2)
+        elif kind == "para":
+            pdf.text(content, 12, gap=2)
+        else:
+            table: LTable = content
+            brk = None
+            if table.name == "table3":  # break inside the outcome rows, whatever room is left
+                candidates = [r for r in ("3.3.3", "3.3.6", "3.4.1", "3.4.3", "3.5.2", "3.5.4") if r in spec.rows]
+                brk = 3 + spec.rows.index(rng.choice(candidates))
+            pdf.table(table, size=size, break_before=brk)
+    return pdf.finish()

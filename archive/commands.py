@@ -1,0 +1,97 @@
+"""`nianbao ingest | reextract | serve | export`: a thin click layer over the archive's Python API."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+DEFAULT_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
+db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
+                         help="The archive (SQLite file); $NIANBAO_DB sets the default.")
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@db_option
+@click.option("--agency", help="Agency, when the files do not say (e.g. 北京市通州区人民政府办公室).")
+@click.option("--province", help="Province of the agency (e.g. 北京市).")
+@click.option("--city", help="City of the agency.")
+@click.option("--district", help="District or county of the agency.")
+def ingest_command(paths: tuple[Path, ...], db_path: Path, agency: str | None, province: str | None,
+                   city: str | None, district: str | None) -> None:
+    """Add local report files (or every report under directories) to the archive.
+
+    Ingesting the same file twice changes nothing; a changed file becomes a new version; a file
+    that cannot be read is recorded and never removes rows read earlier."""
+    from .ingest import Hints, ingest_paths, report_files
+    from .schema import open_db
+
+    db = open_db(db_path)
+    hints = Hints(agency=agency, province=province, city=city, district=district)
+    files = report_files(paths)
+    errors: list[str] = []
+    with click.progressbar(length=len(files), label=f"ingesting {len(files)} files", file=sys.stderr) as bar:
+        def step(path: Path, outcome) -> None:
+            if outcome.status == "error":
+                errors.append(f"{path}: {outcome.detail}")
+            bar.update(1)
+
+        summary = ingest_paths(db, list(paths), hints, on_file=step)
+    click.echo(f"{db_path}: {summary.line()}")
+    for line in errors:
+        click.echo(f"unreadable: {line}")
+
+
+@click.command("reextract")
+@db_option
+def reextract_command(db_path: Path) -> None:
+    """Rebuild every derived table from the stored captures, offline (after an extractor upgrade)."""
+    from .ingest import reextract
+    from .schema import open_db
+
+    db = open_db(db_path)
+    total = db["reports"].count
+    statuses: Counter[str] = Counter()
+    with click.progressbar(length=total, label=f"re-extracting {total} reports", file=sys.stderr) as bar:
+        def step(_report_id: int, status: str) -> None:
+            statuses[status] += 1
+            bar.update(1)
+
+        reextract(db, on_report=step)
+    click.echo(f"{db_path}: " + ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
+
+
+@click.command("serve")
+@db_option
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--snapshot-dir", type=click.Path(path_type=Path), help="Where the published copy goes [DB's dir/publish].")
+@click.option("--without-raw", is_flag=True, help="Publish without the captured bytes (smaller download).")
+def serve_command(db_path: Path, port: int, host: str, snapshot_dir: Path | None, without_raw: bool) -> None:
+    """Publish the archive with Datasette: an immutable snapshot with counts, download, search, dashboard."""
+    from .serve import serve
+
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path} does not exist; build it with `nianbao ingest`")
+    click.echo(f"serving a snapshot of {db_path} on http://{host}:{port}/", err=True)
+    serve(db_path, port=port, host=host, snapshot_dir=snapshot_dir, without_raw=without_raw)
+
+
+@click.command("export")
+@db_option
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Directory for the dated release.")
+def export_command(db_path: Path, out: Path) -> None:
+    """Write a dated release: the SQLite file, a CSV per table and manifest.json."""
+    from .export import export
+
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path} does not exist")
+    release = export(db_path, out)
+    click.echo(str(release))
+
+
+COMMANDS = [ingest_command, reextract_command, serve_command, export_command]

@@ -1,0 +1,96 @@
+"""Publication through Datasette: an immutable snapshot, its inspect file, and the right settings.
+
+Why a snapshot: Datasette only offers the database download, cached counts and long HTTP caching
+for databases opened immutable (`-i`); an immutable database must not change under it, while the
+working archive keeps being written by ingests.  So `snapshot()` copies the archive with
+`VACUUM INTO` (a consistent, compact copy taken in one read transaction, safe while an ingest
+writes), `inspect()` precomputes table counts with `datasette inspect`, and `serve()` starts
+Datasette on the copy — read-only by construction, with a SQL time limit.  Interface and charts
+are configuration (`datasette/metadata.yml`, datasette-dashboards), not code.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+DB_NAME = "nianbao"  # the database's name in Datasette URLs and in metadata.yml
+METADATA = Path(__file__).resolve().parent.parent / "datasette" / "metadata.yml"
+
+# Datasette settings (0.65): limits keep one slow query from starving the others on a 2-core host.
+SETTINGS = {
+    "sql_time_limit_ms": 3000,
+    "facet_time_limit_ms": 1500,
+    "facet_suggest_time_limit_ms": 100,
+    "suggest_facets": "off",  # suggestions cost a query per column on 100,000-row tables
+    "max_returned_rows": 1000,
+    "default_page_size": 50,
+    "truncate_cells_html": 160,
+    "allow_download": "on",
+    "default_cache_ttl": 300,
+    "num_sql_threads": 3,
+}
+
+
+def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = False) -> Path:
+    """Copy the archive to `out_dir/nianbao.db` with VACUUM INTO; optionally drop the raw bytes
+    (`capture_blobs.data`) for a lighter publication (hashes and sizes stay)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{DB_NAME}.db"
+    partial = out_dir / f".{DB_NAME}.db.partial"
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(str(db_path))
+    try:
+        src.execute("VACUUM INTO ?", [str(partial)])
+    finally:
+        src.close()
+    con = sqlite3.connect(str(partial))
+    try:
+        con.execute("PRAGMA journal_mode = DELETE")
+        if without_raw:
+            con.execute("UPDATE capture_blobs SET data = NULL")
+            con.commit()
+            con.execute("VACUUM")
+        con.execute("ANALYZE")
+        con.commit()
+    finally:
+        con.close()
+    os.replace(partial, target)
+    return target
+
+
+def inspect(snapshot_path: Path) -> Path:
+    """Precompute counts for an immutable database (`datasette inspect`)."""
+    counts = snapshot_path.with_suffix(".inspect.json")
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(snapshot_path), "--inspect-file",
+                    str(counts)], check=True)
+    return counts
+
+
+def datasette_command(snapshot_path: Path, inspect_file: Path, *, host: str = "127.0.0.1", port: int = 8001,
+                      metadata: Path = METADATA) -> list[str]:
+    cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(snapshot_path), "--inspect-file",
+           str(inspect_file), "--metadata", str(metadata), "--host", host, "--port", str(port)]
+    for key, value in SETTINGS.items():
+        cmd += ["--setting", key, str(value)]
+    return cmd
+
+
+def prepare(db_path: str | Path, snapshot_dir: str | Path | None = None, *, without_raw: bool = False) -> tuple[Path, Path]:
+    """Snapshot and inspect: everything `serve` needs, returned as (snapshot, inspect file)."""
+    snapshot_dir = Path(snapshot_dir) if snapshot_dir else Path(db_path).resolve().parent / "publish"
+    snap = snapshot(db_path, snapshot_dir, without_raw=without_raw)
+    return snap, inspect(snap)
+
+
+def serve(db_path: str | Path, *, port: int = 8001, host: str = "127.0.0.1", snapshot_dir: str | Path | None = None,
+          without_raw: bool = False, metadata: Path = METADATA) -> None:
+    """Snapshot, inspect, then become the Datasette process (exec: signals reach Datasette itself)."""
+    snap, counts = prepare(db_path, snapshot_dir, without_raw=without_raw)
+    cmd = datasette_command(snap, counts, host=host, port=port, metadata=metadata)
+    sys.stdout.flush()
+    os.execv(cmd[0], cmd)

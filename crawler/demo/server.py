@@ -1,0 +1,160 @@
+"""Serve a `DemoWorld` over real HTTP: one ThreadingHTTPServer per site, each on its own loopback host.
+
+Why one host per site: Scrapy keys download slots, robots.txt and politeness by host, so four
+sites on one host would be crawled as one.  127.0.0.1–4 are all loopback on Linux.  Servers bind
+in a few milliseconds and render pages lazily, so start-up stays far under a second.
+
+The server answers conditional requests (If-None-Match / If-Modified-Since → 304) for the
+validators a page carries, and logs every request so tests can count what was downloaded.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from .world import SITES, DemoWorld
+
+HOSTS = {"trs": "127.0.0.1", "hanweb": "127.0.0.2", "gbk": "127.0.0.3", "gkmlpt": "127.0.0.4"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One request the demo portals answered."""
+
+    site: str
+    method: str
+    path: str  # with its query string
+    status: int
+    conditional: bool
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "TRS-WCM-demo/7.0"  # real portals name their server; nothing depends on it
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - keep stderr quiet
+        return
+
+    def _serve(self, method: str) -> None:
+        demo: DemoServer = self.server.demo  # type: ignore[attr-defined]
+        site: str = self.server.site  # type: ignore[attr-defined]
+        parts = urlsplit(self.path)
+        form: dict[str, list[str]] = {}
+        if method == "POST":
+            length = int(self.headers.get("Content-Length") or 0)
+            form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        status, hdrs, body = demo.world.respond(site, method, parts.path, parts.query, form, headers)
+        conditional = "if-none-match" in headers or "if-modified-since" in headers
+        if status == 200 and _not_modified(headers, hdrs):
+            status, body = 304, b""
+        demo.log(Hit(site, method, self.path, status, conditional))
+        self.send_response(status)
+        for k, v in hdrs.items():
+            if status == 304 and k.lower() == "content-type":
+                continue
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._serve("HEAD")
+
+
+def _not_modified(req: dict[str, str], resp: dict[str, str]) -> bool:
+    """RFC 9110 §13.1: If-None-Match wins over If-Modified-Since when both are sent."""
+    etag = resp.get("ETag")
+    if "if-none-match" in req:
+        return etag is not None and etag in [t.strip() for t in req["if-none-match"].split(",")]
+    lm, ims = resp.get("Last-Modified"), req.get("if-modified-since")
+    if lm and ims:
+        try:
+            return email.utils.parsedate_to_datetime(lm) <= email.utils.parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+class DemoServer:
+    """The four demo sites, started in daemon threads.  Use as a context manager or start()/stop()."""
+
+    def __init__(self, world: DemoWorld | None = None, port: int = 0) -> None:
+        self.world = world or DemoWorld()
+        self.port = port
+        self.hits: list[Hit] = []
+        self._lock = threading.Lock()
+        self._servers: dict[str, ThreadingHTTPServer] = {}
+
+    def log(self, hit: Hit) -> None:
+        with self._lock:
+            self.hits.append(hit)
+
+    def start(self) -> DemoServer:
+        for site in SITES:
+            srv = ThreadingHTTPServer((HOSTS[site], self.port), _Handler)
+            srv.daemon_threads = True
+            srv.demo = self  # type: ignore[attr-defined]
+            srv.site = site  # type: ignore[attr-defined]
+            self._servers[site] = srv
+            self.world.base_urls[site] = self.base_url(site)
+            threading.Thread(target=srv.serve_forever, name=f"demo-{site}", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        for srv in self._servers.values():
+            srv.shutdown()
+            srv.server_close()
+        self._servers.clear()
+
+    def __enter__(self) -> DemoServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def base_url(self, site: str, scheme: str = "http") -> str:
+        host, port = self._servers[site].server_address[:2]
+        return f"{scheme}://{host}:{port}"
+
+    def url(self, site: str, path: str) -> str:
+        return self.base_url(site) + path
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self.hits.clear()
+
+    def registry(self) -> dict:
+        """The demo portal registry: one entry per site, in the registry's fixed keys."""
+        b = self.base_url
+        return {"portals": [
+            {"name": "演示·东城区（TRS）", "region": {"province": "北京市", "city": "北京市", "district": "东城区"},
+             "start_urls": [b("trs") + "/zfxxgkzl/zfxxgknb/"], "platform": "auto", "delay": 0},
+            {"name": "演示·江北区（大汉）", "region": {"province": "浙江省", "city": "宁波市", "district": "江北区"},
+             "start_urls": [b("hanweb") + "/col/col1229214366/index.html"], "platform": "auto", "delay": 0},
+            # https first, as registered for the real site: the handshake fails and the crawler falls back to http
+            {"name": "演示·朝阳区（GBK 自建）", "region": {"province": "北京市", "city": "北京市", "district": "朝阳区"},
+             "start_urls": [b("gbk", "https") + "/zfxxgk/gknb/"], "platform": "auto", "delay": 0},
+            {"name": "演示·坪山区（gkmlpt）", "region": {"province": "广东省", "city": "深圳市", "district": "坪山区"},
+             "start_urls": [b("gkmlpt") + "/gkmlpt/index"], "platform": "auto", "delay": 0},
+        ]}
+
+    def registry_yaml(self) -> str:
+        return yaml.safe_dump(self.registry(), allow_unicode=True, sort_keys=False)
+
+    def site_of(self, url: str) -> str | None:
+        netloc = urlsplit(url).hostname
+        return next((s for s, h in HOSTS.items() if h == netloc), None)

@@ -1,0 +1,34 @@
+"""What the spider hands to the pipelines: one fetched document worth keeping.
+
+A detail page whose report is an attachment is kept too (its metadata and the link that led to
+the file), but only the document that holds the report (`is_report`) goes through the extractor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Document:
+    """One capture: a detail page or an attachment, with what the portal said about it."""
+
+    portal: str
+    url: str  # the final URL (after redirects): the report's identity in the archive
+    request_url: str  # the link that was followed (Hanweb: downfile.jsp)
+    page_url: str  # the detail page this document belongs to
+    role: str  # page | attachment
+    is_report: bool
+    body: bytes
+    http_status: int
+    content_type: str | None
+    encoding: str | None
+    etag: str | None
+    last_modified: str | None
+    file_name: str | None = None  # an attachment's name as the link text gives it
+    title: str | None = None
+    agency: str | None = None
+    pub_date: str | None = None
+    image_only: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)

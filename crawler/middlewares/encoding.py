@@ -1,0 +1,54 @@
+"""EncodingRepairMiddleware: decode pages the way Chinese portals need, not the way they declare.
+
+Scrapy resolves a page's encoding BOM → HTTP header → `<meta>` → sniffing, and trusts the header:
+a GBK page served with `charset=utf-8` becomes U+FFFD mojibake (libraries.md §1.1, measured).
+This middleware re-decides with `extract.encoding.decode` — the extractor's own rule (a declared
+charset is used only if the bytes decode with it; gb2312/gbk read as gb18030) — and, when the
+answer differs, replaces the response with one carrying the right encoding.  One rule for the
+crawler and the extractor, so a page reads the same in both.
+
+Settings: NIANBAO_ENCODING_REPAIR (default True).
+Stats: nianbao/encoding/repaired, nianbao/encoding/<codec>.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response, TextResponse
+from w3lib.encoding import http_content_type_encoding
+
+from extract.encoding import canonical, decode
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    try:
+        return bool(a and b) and codecs.lookup(a).name == codecs.lookup(b).name
+    except LookupError:
+        return False
+
+
+class EncodingRepairMiddleware:
+    def __init__(self, stats) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EncodingRepairMiddleware:
+        if not crawler.settings.getbool("NIANBAO_ENCODING_REPAIR", True):
+            raise NotConfigured
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        declared = http_content_type_encoding((response.headers.get(b"Content-Type") or b"").decode("latin-1"))
+        _, used = decode(response.body, canonical(declared))
+        self.stats.inc_value(f"nianbao/encoding/{used}")
+        if _same(used, response.encoding):
+            return response
+        self.stats.inc_value("nianbao/encoding/repaired")
+        spider.logger.debug("encoding of %s: %s, not %s", response.url, used, response.encoding)
+        return response.replace(encoding=used)

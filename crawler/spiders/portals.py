@@ -1,0 +1,172 @@
+"""The one spider: walks every registry portal's 年报 column through its platform adapter.
+
+It only walks and yields: list pages → entries, sub-columns and the next page; detail pages →
+the page document and requests for its attachments; attachments → documents.  Everything else
+(encoding repair, hostile-page detection, incremental skipping, storage) is a middleware or a
+pipeline switched on in `crawler/settings.py`.
+
+Request meta the components rely on:
+    nb_portal   registry name          nb_kind    column | list | detail | attachment
+    nb_column   first URL of the column being paged (repeated-page detection, page cap)
+    nb_entry    {title, date, signature} of a detail link, as the list showed it
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from ..adapters import adapter_for
+from ..detail import is_attachment_url, read_detail
+from ..items import Document
+from ..registry import Portal, load_registry
+
+
+class PortalsSpider(scrapy.Spider):
+    """Crawl the 年报 columns of the portals in a registry (`-a registry=FILE -a portals=A,B`)."""
+
+    name = "portals"
+
+    def __init__(self, registry: str | None = None, portals: str | None = None, mode: str = "crawl",
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        wanted = {p.strip() for p in portals.split(",")} if portals else None
+        self.portals: dict[str, Portal] = {p.name: p for p in load_registry(registry)
+                                           if p.enabled and (wanted is None or p.name in wanted)}
+        self.mode = mode  # crawl | check (`nianbao portals check`: list pages only, no details)
+        self._page_sigs: dict[str, set[frozenset[str]]] = defaultdict(set)
+        self._pages_walked: dict[str, int] = defaultdict(int)
+        self.check_results: dict[str, dict[str, Any]] = {}
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _count(self, portal: str, key: str, n: int = 1) -> None:
+        stats = self.crawler.stats
+        stats.inc_value(f"nianbao/{key}", n)
+        stats.inc_value(f"nianbao/portal/{portal}/{key}", n)
+
+    async def start(self) -> Any:
+        for portal in self.portals.values():
+            self.crawler.stats.set_value(f"nianbao/portal/{portal.name}/started", 1)
+            for url in portal.start_urls:
+                yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
+                                     meta={"nb_portal": portal.name, "nb_kind": "column", "nb_column": url,
+                                           "nb_depth": 0, "nb_start_url": url})
+
+    def on_error(self, failure: Any) -> None:
+        request = failure.request
+        portal = request.meta.get("nb_portal", "?")
+        self._count(portal, f"errors/{type(failure.value).__name__}")
+
+    # --- lists -------------------------------------------------------------------------------
+
+    def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
+        meta = response.meta
+        portal = self.portals[meta["nb_portal"]]
+        platform = meta.get("nb_platform") or portal.platform
+        adapter = adapter_for(platform, response)
+        if platform == "auto":
+            self.crawler.stats.set_value(f"nianbao/portal/{portal.name}/platform", adapter.name)
+        listing = adapter.parse_list(response, portal)
+        column = meta["nb_column"]
+        self._count(portal.name, "list_pages")
+        signature = frozenset(e.url for e in listing.entries)
+        if signature and signature in self._page_sigs[column]:
+            # an out-of-range page that repeats an earlier one (soft 404): the column ends here
+            self._count(portal.name, "hostile/repeated_page")
+            self.logger.info("repeated list page %s (column %s): walk ends", response.url, column)
+            return
+        if signature:
+            self._page_sigs[column].add(signature)
+        self._pages_walked[column] += 1
+        base = {"nb_portal": portal.name, "nb_platform": adapter.name}
+        if self.mode == "check":
+            self._note_check(portal, adapter.name, len(listing.entries), response)
+        for entry in listing.entries:
+            self._count(portal.name, "entries")
+            if self.mode == "check":
+                continue
+            kind = "attachment" if is_attachment_url(entry.url) else "detail"
+            callback = self.parse_attachment if kind == "attachment" else self.parse_detail
+            yield scrapy.Request(entry.url, callback=callback, errback=self.on_error, meta={
+                **base, "nb_kind": kind, "nb_column": column, "nb_list_url": response.url,
+                "nb_entry": {"title": entry.title, "date": entry.date, "signature": entry.signature},
+                "nb_page": {"url": entry.url, "title": entry.title, "pub_date": entry.date}})
+        depth = meta.get("nb_depth", 0)
+        for url, _label in listing.columns:
+            if depth + 1 > portal.max_depth:
+                self._count(portal.name, "columns_too_deep")
+                continue
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, meta={
+                **base, "nb_kind": "column", "nb_column": url, "nb_depth": depth + 1,
+                "nb_start_url": meta.get("nb_start_url")})
+        for req in listing.next_requests:
+            if self._pages_walked[column] >= portal.max_pages:
+                self._count(portal.name, "page_cap_reached")
+                break
+            yield req.replace(callback=self.parse_list, errback=self.on_error, meta={
+                **req.meta, **base, "nb_kind": "list", "nb_column": column, "nb_depth": depth,
+                "nb_start_url": meta.get("nb_start_url")})
+
+    def _note_check(self, portal: Portal, platform: str, entries: int, response: Response) -> None:
+        res = self.check_results.setdefault(portal.name, {"platform": platform, "pages": 0, "entries": 0,
+                                                           "status": response.status})
+        res["pages"] += 1
+        res["entries"] += entries
+
+    # --- details and attachments --------------------------------------------------------------
+
+    def parse_detail(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        portal = self.portals[meta["nb_portal"]]
+        ctype = (response.headers.get(b"Content-Type") or b"").lower()
+        if not isinstance(response, TextResponse) or (b"html" not in ctype and is_attachment_url(response.url)):
+            yield from self.parse_attachment(response)  # the list linked the file itself
+            return
+        self._count(portal.name, "detail_pages")
+        page = read_detail(response.text, response.url)
+        entry = meta.get("nb_entry") or {}
+        title = page.title or entry.get("title")
+        pub_date = page.pub_date or entry.get("date")
+        attachments = page.attachments  # files may sit on another host (a CDN): no host filter here
+        yield self._document(response, portal, role="page", is_report=not attachments, title=title,
+                             pub_date=pub_date, agency=page.source, image_only=page.image_only and not attachments,
+                             metadata={**page.metadata(), "attachments": [a.url for a in attachments],
+                                       "list_title": entry.get("title"), "list_url": meta.get("nb_list_url"),
+                                       "signature": entry.get("signature")})
+        for att in attachments:
+            yield scrapy.Request(att.url, callback=self.parse_attachment, errback=self.on_error, meta={
+                "nb_portal": portal.name, "nb_kind": "attachment", "nb_platform": meta.get("nb_platform"),
+                "nb_page": {"url": response.url, "title": title, "pub_date": pub_date, "agency": page.source,
+                            "file_name": att.name}})
+
+    def parse_attachment(self, response: Response) -> Iterator[Document]:
+        meta = response.meta
+        portal = self.portals[meta["nb_portal"]]
+        page = meta.get("nb_page") or {}
+        self._count(portal.name, "attachments")
+        yield self._document(response, portal, role="attachment", is_report=True, title=page.get("title"),
+                             pub_date=page.get("pub_date"), agency=page.get("agency"), page_url=page.get("url"),
+                             file_name=page.get("file_name"))
+
+    def _document(self, response: Response, portal: Portal, *, role: str, is_report: bool, title: str | None,
+                  pub_date: str | None, agency: str | None, page_url: str | None = None, file_name: str | None = None,
+                  image_only: bool = False, metadata: dict | None = None) -> Document:
+        headers = response.headers
+        ctype = headers.get(b"Content-Type")
+
+        def h(name: bytes) -> str | None:
+            v = headers.get(name)
+            return v.decode("latin-1") if v else None
+
+        return Document(
+            portal=portal.name, url=response.url, request_url=response.request.url if response.request else response.url,
+            page_url=page_url or response.url, role=role, is_report=is_report, body=response.body,
+            http_status=response.status, content_type=ctype.decode("latin-1") if ctype else None,
+            encoding=getattr(response, "encoding", None), etag=h(b"ETag"), last_modified=h(b"Last-Modified"),
+            file_name=file_name, title=title, agency=agency, pub_date=pub_date, image_only=image_only,
+            metadata=metadata or {})

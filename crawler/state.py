@@ -1,0 +1,162 @@
+"""The crawl's memory between runs, kept in the archive itself.
+
+Why the archive and not JOBDIR: Scrapy's JOBDIR only survives a clean stop and must not be shared
+between jobs (libraries.md §1.1); a nightly crawler that may be killed needs state that is
+committed as it goes.  What was captured is the archive's `captures` table (written by the
+archive's own transactional ingest), so a run killed with `kill -9` resumes by not fetching again
+what is already there.  Two small crawler-owned tables add what captures do not say:
+
+- `crawl_urls`: per URL the list entry's signature (title|date as the list printed it), and the
+  last classification (captured, not_modified, blocked:<kind>);
+- `crawl_portal_state`: per portal when its last *complete* walk and last *full* walk finished —
+  a column may only be walked "until known items" after a walk that reached its end.
+
+One `CrawlState` per crawler, shared by the middlewares, the pipeline and the run recorder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.crawler import Crawler
+from sqlite_utils import Database
+
+from .registry import Portal
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Known:
+    """What the archive holds for a URL: its last capture's validators and content hash."""
+
+    url: str
+    sha256: str | None
+    etag: str | None
+    last_modified: str | None
+    signature: str | None
+    status: str | None
+
+
+class CrawlState:
+    """The archive connection and the crawler's per-URL and per-portal memory."""
+
+    def __init__(self, db_path: str, full_walk: bool = False, full_walk_days: float = 7.0) -> None:
+        from archive.schema import open_db  # the archive engineer's API: schema, migrations, WAL
+
+        self.db_path = db_path
+        self.db: Database = open_db(db_path)
+        self.full_walk_forced = full_walk
+        self.full_walk_days = full_walk_days
+        self.run_id: int | None = None
+        self.portal_ids: dict[str, int] = {}
+        self._full: dict[str, bool] = {}
+        self._ensure_tables()
+
+    @classmethod
+    def for_crawler(cls, crawler: Crawler) -> CrawlState:
+        state = getattr(crawler, "_nianbao_state", None)
+        if state is None:
+            s = crawler.settings
+            state = cls(s.get("NIANBAO_DB", "nianbao.db"), full_walk=s.getbool("NIANBAO_FULL_WALK"),
+                        full_walk_days=s.getfloat("NIANBAO_FULL_WALK_DAYS", 7.0))
+            crawler._nianbao_state = state  # type: ignore[attr-defined]
+        return state
+
+    def _ensure_tables(self) -> None:
+        self.db["crawl_urls"].create(
+            {"url": str, "portal": str, "kind": str, "signature": str, "status": str, "first_seen": str,
+             "last_seen": str, "crawl_run_id": int}, pk="url", if_not_exists=True)
+        self.db["crawl_portal_state"].create(
+            {"portal": str, "last_complete_walk": str, "last_full_walk": str, "last_run_id": int,
+             "last_entries": int}, pk="portal", if_not_exists=True)
+
+    # --- portals and runs --------------------------------------------------------------------
+
+    def register_portals(self, portals: list[Portal]) -> None:
+        """Upsert the registry's portals into the archive's `portals` table (name is unique)."""
+        from archive.regions import locate
+
+        for p in portals:
+            region = locate(None, p.province, p.city, p.district)
+            row = {"name": p.name, "base_url": p.base_url, "platform": p.platform, "province": p.province,
+                   "city": p.city, "district": p.district, "adcode": region.adcode}
+            existing = self.db.execute("select id from portals where name = ?", [p.name]).fetchone()
+            with self.db.atomic():
+                if existing:
+                    self.db["portals"].update(existing[0], row)
+                    self.portal_ids[p.name] = existing[0]
+                else:
+                    self.portal_ids[p.name] = self.db["portals"].insert(row).last_pk
+
+    def start_run(self) -> int:
+        with self.db.atomic():
+            self.run_id = self.db["crawl_runs"].insert({"started": now()}).last_pk
+        return self.run_id
+
+    def finish_run(self, row: dict[str, Any]) -> None:
+        with self.db.atomic():
+            self.db["crawl_runs"].update(self.run_id, {"finished": now(), **row})
+
+    def previous_health(self) -> dict[str, Any]:
+        """The per-portal health of the last finished run before this one."""
+        row = self.db.execute("select portal_health from crawl_runs where finished is not null and id != ? "
+                              "order by id desc limit 1", [self.run_id or -1]).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def portal_state(self, portal: str) -> dict[str, Any]:
+        row = self.db.execute("select last_complete_walk, last_full_walk, last_entries from crawl_portal_state "
+                              "where portal = ?", [portal]).fetchone()
+        return {"last_complete_walk": row[0], "last_full_walk": row[1], "last_entries": row[2]} if row else {}
+
+    def is_full_walk(self, portal: str) -> bool:
+        """Walk everything and revalidate every known detail page: forced, first run, or periodic."""
+        if portal not in self._full:
+            st = self.portal_state(portal)
+            full = self.full_walk_forced or not st.get("last_complete_walk") or not st.get("last_full_walk")
+            if not full and self.full_walk_days >= 0:
+                last = dt.datetime.fromisoformat(st["last_full_walk"])
+                full = dt.datetime.now(dt.UTC) - last >= dt.timedelta(days=self.full_walk_days)
+            self._full[portal] = full
+        return self._full[portal]
+
+    def may_stop_at_known(self, portal: str) -> bool:
+        """List walks may stop at known items only after a walk that reached the end, and not
+        during a full walk: a run killed half-way leaves later pages unvisited."""
+        return not self.is_full_walk(portal) and bool(self.portal_state(portal).get("last_complete_walk"))
+
+    def walk_finished(self, portal: str, complete: bool, entries: int) -> None:
+        stamp = now()
+        row: dict[str, Any] = {"portal": portal, "last_run_id": self.run_id, "last_entries": entries}
+        if complete:
+            row["last_complete_walk"] = stamp
+            if self._full.get(portal):
+                row["last_full_walk"] = stamp
+        with self.db.atomic():
+            self.db["crawl_portal_state"].upsert(row, pk="portal")
+
+    # --- URLs ----------------------------------------------------------------------------------
+
+    def known(self, url: str) -> Known | None:
+        cap = self.db.execute("select sha256, etag, last_modified from captures where url = ? order by id desc limit 1",
+                              [url]).fetchone()
+        mem = self.db.execute("select signature, status from crawl_urls where url = ?", [url]).fetchone()
+        if cap is None and mem is None:
+            return None
+        return Known(url, cap[0] if cap else None, cap[1] if cap else None, cap[2] if cap else None,
+                     mem[0] if mem else None, mem[1] if mem else None)
+
+    def remember(self, url: str, portal: str, kind: str, status: str, signature: str | None = None) -> None:
+        stamp = now()
+        row: dict[str, Any] = {"url": url, "portal": portal, "kind": kind, "status": status, "last_seen": stamp,
+                               "crawl_run_id": self.run_id}
+        if signature is not None:
+            row["signature"] = signature
+        with self.db.atomic():
+            self.db.execute("insert or ignore into crawl_urls (url, first_seen) values (?, ?)", [url, stamp])
+            self.db["crawl_urls"].update(url, row)

@@ -1,0 +1,177 @@
+"""The archive's promises on real SQLite files: idempotent ingest, versions kept, failures never
+remove good rows, re-posts linked not counted, re-extraction offline, a verifiable export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from archive.captures import read_capture
+from archive.export import export
+from archive.ingest import Hints, ingest_paths, reextract
+from archive.schema import SCHEMA_VERSION, open_db, schema_version
+from archive.synthetic import balanced, render_text
+
+DATA_TABLES = ["portals", "captures", "capture_blobs", "reports", "report_versions", "active_disclosure",
+               "requests", "reviews", "checks", "problems", "report_figures", "report_terms", "crawl_runs"]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path):
+    path = tmp_path / "nianbao.db"
+    yield path
+    if path.exists():  # every test leaves a sound file behind
+        check = Database(path)
+        assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert check.execute("PRAGMA foreign_key_check").fetchall() == []
+        check.close()
+
+
+def dump(db: Database) -> dict[str, list[tuple]]:
+    return {t: db.execute(f'select * from "{t}" order by rowid').fetchall() for t in DATA_TABLES}
+
+
+def write(path: Path, agency: str, year: int, seed: int = 0) -> Path:
+    path.write_bytes(render_text(balanced(agency, year, seed)))
+    return path
+
+
+def test_schema_is_created_with_a_version(db_path: Path) -> None:
+    db = open_db(db_path)
+    assert schema_version(db) == SCHEMA_VERSION >= 1
+    for table in ["portals", "captures", "reports", "active_disclosure", "requests", "reviews", "checks",
+                  "problems", "crawl_runs"]:
+        assert table in db.table_names()
+    assert "report_summary" in db.view_names()
+    # the long-form tables carry exactly the parse-output columns plus the report key
+    assert list(db["requests"].columns_dict) == ["report_id", "row", "row_label", "column", "value", "raw"]
+    assert list(db["reviews"].columns_dict) == ["report_id", "group", "outcome", "value", "raw"]
+    assert list(db["problems"].columns_dict) == ["report_id", "kind", "where", "detail"]
+    assert {fk.other_table for fk in db["requests"].foreign_keys} == {"reports"}
+    open_db(db_path)  # opening again applies nothing twice
+    assert schema_version(Database(db_path)) == SCHEMA_VERSION
+
+
+def test_ingesting_twice_is_a_no_op(db_path: Path, examples_dir: Path) -> None:
+    db = open_db(db_path)
+    first = ingest_paths(db, [examples_dir])
+    assert first.count("new") == 4 and first.count("error") == 0
+    before = dump(db)
+    second = ingest_paths(db, [examples_dir])
+    assert second.count("unchanged") == 4
+    assert dump(db) == before
+    report = next(db.query("select * from reports where url like '%tongzhou-2020.txt'"))
+    assert (report["agency"], report["year"], report["province"], report["district"], report["adcode"]) == (
+        "北京市通州区人民政府办公室", 2020, "北京市", "通州区", "110112")
+    assert read_capture(db, report["capture_id"]) == (examples_dir / "tongzhou-2020.txt").read_bytes()
+
+
+def test_cells_and_checks_are_stored_as_parsed(db_path: Path, examples_dir: Path) -> None:
+    db = open_db(db_path)
+    ingest_paths(db, [examples_dir / "dongcheng-2020.txt"])
+    rid = db.execute("select id from reports").fetchone()[0]
+    cells = dict(db.execute("select row || '/' || \"column\", value from requests where report_id = ?", [rid]))
+    assert cells["3.7/natural"] == 774 and cells["4/natural"] == 89
+    balance = db.execute("select lhs, rhs, status from checks where report_id = ? and rule = 'balance' "
+                         "and scope = 'natural'", [rid]).fetchone()
+    assert balance == (866, 863, "fail")
+    summary = next(db.query("select * from report_summary where id = ?", [rid]))
+    assert summary["check_status"] == "fail" and summary["requests_received"] is not None
+
+
+def test_a_changed_report_keeps_its_earlier_version(db_path: Path, tmp_path: Path) -> None:
+    db = open_db(db_path)
+    src = write(tmp_path / "report.txt", "北京市海淀区人民政府", 2020, seed=1)
+    ingest_paths(db, [src])
+    old_received = db.execute("select requests_received from report_summary").fetchone()[0]
+    write(src, "北京市海淀区人民政府", 2020, seed=2)
+    summary = ingest_paths(db, [src])
+    assert summary.count("changed") == 1
+    assert db["reports"].count == 1
+    versions = db.execute("select version, status, superseded is not null from report_versions order by version")
+    assert versions.fetchall() == [(1, "ok", 1), (2, "ok", 0)]
+    assert db.execute("select count(*) from captures").fetchone()[0] == 2
+    # the earlier version's cells stay queryable (JSON of parse-output.md)
+    earlier = db.execute(
+        "select sum(json_extract(j.value, '$.value')) from report_versions v, json_each(v.superseded, '$.requests') j "
+        "where v.version = 1 and json_extract(j.value, '$.row') = '1' "
+        "and json_extract(j.value, '$.column') = 'total'").fetchone()[0]
+    assert earlier == old_received
+    assert db.execute("select version from reports").fetchone()[0] == 2
+
+
+def test_a_failing_extraction_keeps_the_old_rows(db_path: Path, tmp_path: Path) -> None:
+    db = open_db(db_path)
+    src = write(tmp_path / "report.txt", "北京市海淀区人民政府", 2020)
+    ingest_paths(db, [src])
+    before = db.execute("select * from requests order by rowid").fetchall()
+    assert len(before) == 161
+    src.write_bytes(b"")  # the portal now serves an empty file: unreadable
+    summary = ingest_paths(db, [src])
+    assert summary.count("error") == 1
+    assert db.execute("select * from requests order by rowid").fetchall() == before
+    assert db.execute("select extraction_status, version from reports").fetchone() == ("ok", 1)
+    assert db.execute("select status from captures order by id").fetchall() == [("parsed",), ("extract_error",)]
+    assert db.execute("select status from report_versions order by version").fetchall() == [("ok",), ("error",)]
+    # re-extraction from the stored (unreadable) latest capture keeps them too
+    result = reextract(db)
+    assert result.count("error") == 1
+    assert db.execute("select * from requests order by rowid").fetchall() == before
+
+
+def test_an_unreadable_file_is_recorded_not_fatal(db_path: Path, tmp_path: Path) -> None:
+    db = open_db(db_path)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 truncated")
+    write(tmp_path / "good.txt", "北京市海淀区人民政府", 2020)
+    summary = ingest_paths(db, [tmp_path], Hints(agency="某某区人民政府"))
+    assert summary.count("error") == 1 and summary.count("new") == 1
+    row = next(db.query("select * from reports where url like '%broken.pdf'"))
+    assert row["extraction_status"] == "error" and row["extraction_error"]
+    assert db.execute("select kind from problems where report_id = ?", [row["id"]]).fetchall() == [("unreadable",)]
+
+
+def test_a_reposted_report_is_linked_not_counted_twice(db_path: Path, tmp_path: Path) -> None:
+    db = open_db(db_path)
+    data = render_text(balanced("北京市海淀区人民政府", 2020))
+    for portal in ("a", "b"):
+        (tmp_path / portal).mkdir()
+        (tmp_path / portal / "report.txt").write_bytes(data)
+    # the same values in another layout (an extra line of narrative) count as the same report too
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "report.txt").write_bytes(data.replace("无。".encode(), "无其他事项。".encode()))
+    summary = ingest_paths(db, [tmp_path / "a", tmp_path / "b", tmp_path / "c"])
+    assert summary.count("new") == 1 and summary.count("duplicate") == 2
+    assert db.execute("select count(*) from report_summary").fetchone()[0] == 1
+    assert db.execute("select count(distinct report_id) from requests").fetchone()[0] == 1
+    dup = db.execute("select duplicate_of from reports where duplicate_of is not null").fetchall()
+    assert dup == [(1,), (1,)]
+
+
+def test_reextract_rebuilds_the_same_rows_offline(db_path: Path, examples_dir: Path) -> None:
+    db = open_db(db_path)
+    ingest_paths(db, [examples_dir])
+    before = {t: db.execute(f'select * from "{t}" order by rowid').fetchall()
+              for t in ("active_disclosure", "requests", "reviews", "checks", "problems", "report_figures")}
+    db.execute("delete from requests")  # a derived table lost: the captures rebuild it
+    result = reextract(db)
+    assert result.count("reextracted") == 4
+    after = {t: db.execute(f'select * from "{t}" order by report_id, rowid').fetchall() for t in before}
+    assert {t: sorted(v) for t, v in after.items()} == {t: sorted(v) for t, v in before.items()}
+
+
+def test_export_writes_a_verifiable_release(db_path: Path, tmp_path: Path, examples_dir: Path) -> None:
+    db = open_db(db_path)
+    ingest_paths(db, [examples_dir])
+    release = export(db_path, tmp_path / "out", date="2026-01-02")
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    assert release.name == "nianbao-2026-01-02"
+    assert manifest["schema_version"] == SCHEMA_VERSION and manifest["extractor_version"]
+    assert manifest["tables"]["reports"]["rows"] == 4
+    assert manifest["tables"]["requests"]["rows"] == db["requests"].count
+    assert (release / "csv" / "report_summary.csv").exists()
+    snap = Database(release / manifest["database"]["file"])
+    assert snap.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert snap["reports"].count == 4

@@ -1,0 +1,103 @@
+"""A person's visit, in real headless Chromium, to a real `nianbao serve` on localhost.
+
+Home page → the reports table with two facets applied → a Chinese full-text search → a canned
+query → the dashboard with its charts drawn → the database download.  Screenshots go to
+`artifacts/browser/` (git-ignored; `NIANBAO_ARTIFACTS` moves it) so a reviewer can look.
+Chromium is Debian's package (scripts/install-system.sh), driven by Playwright with
+`executable_path`; no browser is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(os.environ.get("NIANBAO_ARTIFACTS", Path(__file__).resolve().parent.parent / "artifacts")) / "browser"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (scripts/install-system.sh)")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from conftest import EXAMPLES
+    from test_serve import build_archive, start_server
+
+    root = tmp_path_factory.mktemp("browser")
+    yield from start_server(build_archive(root, EXAMPLES), root)
+
+
+@pytest.fixture(scope="module")
+def page(server: str):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
+                                      locale="zh-CN")
+        context.set_default_timeout(20000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_visit(server: str, page) -> None:
+    # 1. home page: the title and the database
+    page.goto(server + "/")
+    assert "政府信息公开工作年度报告档案" in page.title() + page.inner_text("h1")
+    assert page.locator("a[href='/nianbao']").count() >= 1
+    shot(page, "1-home")
+
+    # 2. the reports table with two facets applied (year and province)
+    page.goto(f"{server}/nianbao/reports?year=2021&province={quote('北京市')}")
+    count_text = page.inner_text("h3")
+    assert "2 rows" in count_text, count_text
+    facets = page.locator(".facet-info")
+    assert facets.count() >= 6  # the facets of metadata.yml
+    assert page.locator("text=北京市海淀区人民政府").count() >= 1
+    shot(page, "2-reports-two-facets")
+
+    # 3. a Chinese full-text search, typed into the search box
+    page.goto(f"{server}/nianbao/reports")
+    page.fill("input#_search", "复议")
+    page.locator("input#_search").press("Enter")
+    page.wait_for_url("**_search=*")
+    assert "rows where search matches" in page.inner_text("h3")
+    assert page.locator("table.rows-and-columns tbody tr").count() >= 10
+    shot(page, "3-search-fuyi")
+
+    # 4. a canned query: reports failing carry_over
+    page.goto(f"{server}/nianbao/reports_failing_rule?rule=carry_over")
+    assert page.locator("table.rows-and-columns tbody tr").count() >= 1
+    assert page.locator("text=江苏省南京市鼓楼区人民政府").count() + page.locator("text=鼓楼区人民政府").count() >= 1
+    shot(page, "4-canned-query")
+
+    # 5. the dashboard: every vega-lite chart drawn, the metrics filled
+    page.goto(f"{server}/-/dashboards/overview")
+    page.wait_for_function("document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length >= 3",
+                           timeout=30000)
+    marks = page.evaluate("document.querySelectorAll('.vega-embed .mark-rect path, .vega-embed .mark-arc path').length")
+    assert marks >= 5, marks
+    assert page.locator(".leaflet-marker-icon, .leaflet-interactive").count() >= 1
+    page.wait_for_timeout(500)
+    shot(page, "5-dashboard")
+
+    # 6. the database download
+    page.goto(f"{server}/nianbao")
+    with page.expect_download() as info:
+        page.locator("a[href$='/nianbao.db']").first.click()
+    target = ARTIFACTS / "nianbao.db"
+    info.value.save_as(target)
+    assert target.read_bytes()[:16] == b"SQLite format 3\x00"
+    shot(page, "6-database")

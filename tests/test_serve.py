@@ -1,0 +1,123 @@
+"""`nianbao serve` publishes an immutable snapshot: counts, facets, search, canned queries, download."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from archive.ingest import ingest_paths
+from archive.schema import open_db
+from archive.synthetic import demo_reports
+
+NIANBAO = str(Path(sys.executable).with_name("nianbao"))
+
+
+def build_archive(root: Path, examples: Path | None) -> Path:
+    """The published test archive: the shared examples (when present) and synthetic demo reports."""
+    reports = root / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    for name, data in demo_reports():
+        (reports / name).write_bytes(data)
+    db_path = root / "nianbao.db"
+    db = open_db(db_path)
+    ingest_paths(db, [reports] + ([examples] if examples and examples.is_dir() else []))
+    db.close()
+    return db_path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(db_path: Path, root: Path) -> Iterator[str]:
+    """Run a real `nianbao serve` on localhost; yield its base URL; stop it (by its own pid)."""
+    port = free_port()
+    log = (root / "serve.log").open("w")
+    proc = subprocess.Popen([NIANBAO, "serve", "--db", str(db_path), "--port", str(port),
+                             "--snapshot-dir", str(root / "publish")], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/-/versions.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"nianbao serve did not start: {(root / 'serve.log').read_text()}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from conftest import EXAMPLES
+
+    root = tmp_path_factory.mktemp("serve")
+    yield from start_server(build_archive(root, EXAMPLES), root)
+
+
+def get(base: str, path: str, **params) -> httpx.Response:
+    response = httpx.get(base + path, params=params, timeout=30)
+    assert response.status_code == 200, (path, response.text[:500])
+    return response
+
+
+def test_database_is_immutable_and_downloadable(server: str) -> None:
+    databases = get(server, "/-/databases.json").json()
+    assert [(d["name"], d["is_mutable"]) for d in databases] == [("nianbao", False)]
+    data = get(server, "/nianbao.db").content
+    assert data.startswith(b"SQLite format 3\x00")
+
+
+def test_settings_limit_sql_time(server: str) -> None:
+    settings = get(server, "/-/settings.json").json()
+    assert settings["sql_time_limit_ms"] == 3000 and settings["allow_download"] is True
+
+
+def test_facets_and_search_through_the_json_api(server: str) -> None:
+    page = get(server, "/nianbao/reports.json", _facet=["year", "province"], _shape="objects").json()
+    facets = page["facet_results"]
+    assert {"year", "province"} <= set(facets)
+    assert any(v["value"] == "北京市" for v in facets["province"]["results"])
+    found = get(server, "/nianbao/reports.json", _search="复议", _shape="objects").json()
+    assert found["filtered_table_rows_count"] >= 24
+    none = get(server, "/nianbao/reports.json", _search="地震", _shape="objects").json()
+    assert none["filtered_table_rows_count"] == 0
+
+
+@pytest.mark.parametrize(("query", "params"), [
+    ("reports_failing_rule", {"rule": "carry_over"}), ("failures_by_rule", {}),
+    ("agencies_most_requests", {}), ("yearly_trends_by_region", {"province": ""}),
+    ("tables_not_found", {}), ("carry_over_mismatches", {}), ("changed_reports", {}),
+])
+def test_canned_queries_run(server: str, query: str, params: dict) -> None:
+    result = get(server, f"/nianbao/{query}.json", _shape="objects", **params).json()
+    assert "rows" in result
+    if query in ("reports_failing_rule", "carry_over_mismatches", "agencies_most_requests"):
+        assert result["rows"], query
+
+
+def test_dashboard_is_configured(server: str) -> None:
+    html = get(server, "/-/dashboards/overview").text
+    assert "年报概览" in html
