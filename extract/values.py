@@ -20,6 +20,9 @@ _NUMBER = re.compile(
 )
 
 
+MAX_DIGITS = 16
+
+
 @dataclass
 class CellValue:
     value: int | float | None
@@ -50,6 +53,8 @@ def parse_value(raw: str, amount: bool = False, header_factor: float = 1.0) -> C
     if not m:
         return CellValue(None, raw, invalid=True)
     num = m.group("num").replace(",", "")
+    if len(num) > MAX_DIGITS:
+        return CellValue(None, raw, invalid=True)  # no report counts past 10^15; this is damage
     negative = m.group("sign") == "-"
     unit = m.group("unit")
     if amount:

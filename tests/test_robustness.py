@@ -410,8 +410,6 @@ def test_html_tables_with_hostile_spans(page: tuple[str, int]) -> None:
             assert [c.x0 for c in row] == sorted(c.x0 for c in row), "cells of a row are in column order"
 
 
-@pytest.mark.xfail(strict=True, reason="extract/readers/html.py table_grid: a cell spanning over a pending rowspan "
-                                       "overlaps it, and the rowspan's copy is carried on into later rows")
 def test_overlapping_spans_do_not_overlap_on_the_grid() -> None:
     """Row 2's colspan cell covers column 2, which row 1's rowspan still holds (a table-model
     error browsers tolerate).  The grid must not hold two cells for one column in a row."""
@@ -518,18 +516,14 @@ def test_ordinary_cells_in_the_minimal_pages_are_read() -> None:
     assert [r["value"] for r in count["requests"] if r["row"] == "1" and r["column"] == "natural"] == [42]
 
 
-@pytest.mark.xfail(strict=True, reason="extract/values.py: float('9'*400) is inf; the JSON then holds Infinity")
 def test_huge_amount_is_not_infinity() -> None:
     outcome(_requests_page(KNOWN_BUG_VALUES[0], amount=True), "x.html", source="x")
 
 
-@pytest.mark.xfail(strict=True, reason="extract/values.py: int() of >4300 digits raises ValueError out of parse_bytes")
 def test_huge_count_does_not_crash() -> None:
     outcome(_requests_page(KNOWN_BUG_VALUES[1]), "x.html", source="x")
 
 
-@pytest.mark.xfail(strict=True, reason="extract/readers/docx.py: the XMLSyntaxError text (with its newline) "
-                                       "goes into the ExtractError, so stderr gets two lines")
 def test_xml_error_is_one_line(tmp_path: Path) -> None:
     """The shortest broken document.xml (a NUL byte) must still give a one-line error."""
     members = _docx_skeleton()

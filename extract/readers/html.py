@@ -165,6 +165,8 @@ def table_grid(table: etree._Element) -> Grid:
         for td in cells:
             col = _take_pending(pending, row, col)
             cspan, rspan = _span(td.get("colspan")), _span(td.get("rowspan"))
+            # a colspan reaching into a column still held by a rowspan above stops short of it
+            cspan = next((k - col for k in range(col + 1, col + cspan) if k in pending), cspan)
             cell = Cell(cell_text(td), col, col + cspan)
             row.append(cell)
             if rspan > 1:
