@@ -45,6 +45,9 @@ def build_report(doc: Document, source: str, hints: dict[str, str] | None = None
     report.requests = tables.requests
     report.reviews = tables.reviews
     report.format = _format(tables, meta.year)
+    if report.format == "legacy":  # free-form tables: nothing in them maps onto template codes
+        tables.active, tables.requests, tables.reviews, tables.problems = [], [], [], []
+        report.active_disclosure, report.requests, report.reviews = [], [], []
     report.checks = check_report(tables.active, tables.requests, tables.reviews)
     report.problems = [*doc.problems, *_structure_problems(doc, tables, report.format), *tables.problems]
     report.extras = {"kind": doc.kind, "pub_date": meta.pub_date, "image_only": doc.image_only, "document": doc}
@@ -52,6 +55,8 @@ def build_report(doc: Document, source: str, hints: dict[str, str] | None = None
 
 
 def _format(tables: Tables, year: int | None) -> str | None:
+    """The template, told by its labels; the year only breaks a tie.  Reports before 2019 follow
+    no national template (their tables, if any, are free-form) and are `legacy`."""
     labels = tables.labels_seen
     votes_2021 = sum(any(m in lab for lab in labels) for m in T.FORMAT_2021_MARKERS)
     votes_2019 = sum(any(m in lab for lab in labels) for m in T.FORMAT_2019_MARKERS)
@@ -62,12 +67,10 @@ def _format(tables: Tables, year: int | None) -> str | None:
         return "2021"
     if votes_2019 > votes_2021:
         return "2019"
-    if tables.found:
-        if year is not None:
-            return "2021" if year >= 2021 else "2019"
-        return None
     if year is not None and year < 2019:
         return "legacy"
+    if tables.found and year is not None:
+        return "2021" if year >= 2021 else "2019"
     return None
 
 

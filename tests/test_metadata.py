@@ -56,3 +56,13 @@ def test_statistical_period_beats_a_mistyped_year_in_the_body() -> None:
     m = meta_of(["政府信息公开工作年度报告", "本报告中所列数据统计期限自2021年1月1日起至2021年12月31日止。",
                  "一、总体情况", "2012年，我局认真贯彻"])
     assert m.year == 2021
+
+
+def test_reports_before_2019_are_legacy_with_no_template_rows() -> None:
+    from extract import parse_bytes
+
+    text = "北京市某区2017年政府信息公开工作年度报告\n一、概述\n\t行政复议\n\t3\n\n\t行政诉讼\n\t1\n"
+    report = parse_bytes(text.encode(), "old.txt", name="old.txt")
+    assert (report.year, report.format) == (2017, "legacy")
+    assert not report.requests and not report.reviews and not report.active_disclosure
+    assert not [p for p in report.problems if p.kind == "table_not_found"]
