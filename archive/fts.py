@@ -11,11 +11,11 @@ words of any length but misses some two-character substrings; trigram misses eve
 query.  We index, with the built-in `unicode61` tokenizer, **jieba search-mode words (plus the
 domain vocabulary below) followed by every CJK bigram**: every two-character query and every word
 a researcher is likely to type (行政复议, 政府信息公开, 依申请公开 …) is found, the downloaded file
-needs no custom tokenizer or extension, and queries stay index lookups (≈1 ms).  Datasette's `?_search=`
-finds a longer non-word (依申请) when typed as words (`依 申请` → no; `依申请公开` → yes) or, with
-`?_searchmode=raw`, as a phrase of its bigrams (`"依申 申请"`): the bigrams sit side by side in the
-indexed text wherever the substring occurs.  `search()` below builds that phrase itself, so the
-Python API finds every substring of two or more characters.
+needs no custom tokenizer or extension, and queries stay index lookups (≈1 ms).  A three-or-more-character
+string that is not a word (依申请) is found in Datasette with `?_searchmode=raw` as a phrase of
+its bigrams (`"依申 申请"`): the bigrams sit side by side in the indexed text wherever the
+substring occurs.  `search()` below builds that phrase itself, so the Python API finds every
+substring of two or more characters.
 
 jieba (0.42.1, MIT) is the standard Chinese segmenter, pure Python, ships its dictionary; it costs
 about 5 ms for a 2,500-character body.

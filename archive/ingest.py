@@ -297,15 +297,25 @@ def write_report(db: Database, report_id: int, report: Report, capture_id: int, 
         db.execute("update reports set duplicate_of = ?, checks_failed = 0, check_status = 'duplicate' where id = ?",
                    [original, report_id])
         return True
-    rid = {"report_id": report_id}
-    db["active_disclosure"].insert_all(({**rid, **vars(r)} for r in report.active_disclosure), batch_size=500)
-    db["requests"].insert_all(({**rid, **vars(r)} for r in report.requests), batch_size=500)
-    db["reviews"].insert_all(({**rid, **vars(r)} for r in report.reviews), batch_size=500)
-    db["checks"].insert_all(({**rid, **vars(c)} for c in report.checks), batch_size=500)
-    db["problems"].insert_all(({**rid, **vars(p)} for p in report.problems), batch_size=500)
-    db["report_figures"].insert({**rid, **figures(report)})
+    for table, rows in (("active_disclosure", report.active_disclosure), ("requests", report.requests),
+                        ("reviews", report.reviews), ("checks", report.checks), ("problems", report.problems)):
+        _insert_rows(db, table, report_id, rows)
+    db["report_figures"].insert({"report_id": report_id, **figures(report)})
     index_report(db, report_id, report.title or hints.title, body)
     return False
+
+
+def _insert_rows(db: Database, table: str, report_id: int, rows: list[Any]) -> None:
+    """Insert one report's rows of a long-form table.  The hot path of an ingest (≈ 250 rows per
+    report): a prepared executemany, because sqlite-utils' insert_all re-inspects the table and
+    converts every value per call — five times slower for these fixed, already-typed dataclass rows."""
+    if not rows:
+        return
+    fields = list(vars(rows[0]))
+    columns = ", ".join(f'"{f}"' for f in ["report_id", *fields])
+    marks = ", ".join("?" * (len(fields) + 1))
+    db.conn.executemany(f'insert into "{table}" ({columns}) values ({marks})',
+                        [(report_id, *vars(r).values()) for r in rows])
 
 
 def _original_of(db: Database, report_id: int, sha: str, values_sha: str | None, agency: str | None,
@@ -384,7 +394,8 @@ def reextract(db: Database, *, on_report: Callable[[int, str], None] | None = No
 
 def _reextract_one(db: Database, report_id: int, url: str, capture: dict[str, Any]) -> Outcome:
     data = read_blob(db, capture["sha256"])
-    hints = Hints(**json.loads(capture["hints"] or "{}"))
+    known = json.loads(capture["hints"] or "{}")
+    hints = Hints(**{k: v for k, v in known.items() if k in Hints.__dataclass_fields__})
     try:
         report = parse_capture(data, url, Path(url).name, hints)
     except ExtractError as exc:

@@ -74,12 +74,13 @@ def _core(db: Database) -> None:
                       ("sha256", "capture_blobs", "sha256")],
     )
     db["reports"].create(
-        {"id": int, "url": str, "portal_id": int, "title": str, "agency": str, "agency_type": str,
-         "province": str, "city": str, "district": str, "adcode": str, "year": int, "format": str,
-         "pub_date": str, "kind": str, "body": str, "first_seen": str, "last_seen": str,
-         "capture_id": int, "version": int, "extraction_status": str, "extraction_error": str,
-         "extractor_version": str, "checks_failed": int, "check_status": str, "problems": int,
-         "content_sha256": str, "values_sha256": str, "duplicate_of": int},
+        # Column order is what Datasette shows: the facts a reader scans first, the long body last.
+        {"id": int, "title": str, "agency": str, "agency_type": str, "province": str, "city": str,
+         "district": str, "year": int, "format": str, "kind": str, "pub_date": str,
+         "extraction_status": str, "check_status": str, "checks_failed": int, "problems": int,
+         "duplicate_of": int, "adcode": str, "portal_id": int, "url": str, "version": int, "capture_id": int,
+         "first_seen": str, "last_seen": str, "extractor_version": str, "extraction_error": str,
+         "content_sha256": str, "values_sha256": str, "body": str},
         pk="id", not_null=["url"],
         foreign_keys=[("portal_id", "portals", "id"), ("adcode", "regions", "adcode"),
                       ("capture_id", "captures", "id"), ("duplicate_of", "reports", "id")],

@@ -19,6 +19,7 @@ from pathlib import Path
 
 DB_NAME = "nianbao"  # the database's name in Datasette URLs and in metadata.yml
 METADATA = Path(__file__).resolve().parent.parent / "datasette" / "metadata.yml"
+STATIC = METADATA.parent / "static"  # served at /nianbao-static/ (metadata.yml's extra_css_urls)
 
 # Datasette settings (0.65): limits keep one slow query from starving the others on a 2-core host.
 SETTINGS = {
@@ -28,7 +29,7 @@ SETTINGS = {
     "suggest_facets": "off",  # suggestions cost a query per column on 100,000-row tables
     "max_returned_rows": 1000,
     "default_page_size": 50,
-    "truncate_cells_html": 160,
+    "truncate_cells_html": 80,
     "allow_download": "on",
     "default_cache_ttl": 300,
     "num_sql_threads": 3,
@@ -74,7 +75,8 @@ def inspect(snapshot_path: Path) -> Path:
 def datasette_command(snapshot_path: Path, inspect_file: Path, *, host: str = "127.0.0.1", port: int = 8001,
                       metadata: Path = METADATA) -> list[str]:
     cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(snapshot_path), "--inspect-file",
-           str(inspect_file), "--metadata", str(metadata), "--host", host, "--port", str(port)]
+           str(inspect_file), "--metadata", str(metadata), "--host", host, "--port", str(port),
+           "--static", f"nianbao-static:{STATIC}"]
     for key, value in SETTINGS.items():
         cmd += ["--setting", key, str(value)]
     return cmd

@@ -1,9 +1,74 @@
-"""Scrapy settings for the nianbao crawler (filled in by the crawler work)."""
+"""Scrapy settings for the nianbao crawler: every concern switched and ordered here, not in spiders.
+
+Politeness defaults are for real government portals (portals.md §3, libraries.md §1.1): robots.txt
+obeyed, one request at a time per host, a 1 s base delay that AutoThrottle raises when a server
+slows down, generous timeouts, retries that back off.  `nianbao demo` and the tests override the
+delays for localhost only (see crawler/run.py).
+"""
+
+import os
 
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- identity and politeness ------------------------------------------------------------------
+CONTACT_URL = os.environ.get("NIANBAO_CONTACT_URL", "https://github.com/nianbao-archive/nianbao")
+USER_AGENT = f"nianbao/0.1 (+{CONTACT_URL}; archive of 政府信息公开工作年度报告)"
 ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = 1
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 200 * 1024 * 1024  # the extractor refuses larger inputs anyway
+COOKIES_ENABLED = True  # session cookies only; none are ever pasted in
+TELNETCONSOLE_ENABLED = False
+# per-host delay/concurrency from the registry's `delay`/`concurrency` keys land in DOWNLOAD_SLOTS
+
+# --- retries: Scrapy's RetryMiddleware, made to wait by RetryBackoffMiddleware -----------------
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+NIANBAO_RETRY_BACKOFF_BASE = 2.0
+NIANBAO_RETRY_BACKOFF_MAX = 60.0
+
+# --- the archive and incremental crawling -----------------------------------------------------
+NIANBAO_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
+NIANBAO_INCREMENTAL = True
+NIANBAO_FULL_WALK = False
+NIANBAO_FULL_WALK_DAYS = 7.0
+NIANBAO_CONDITIONAL = True
+NIANBAO_EXTRACT = True
+NIANBAO_ENCODING_REPAIR = True
+NIANBAO_HOSTILE = True
+NIANBAO_HTTPS_FALLBACK = True
+NIANBAO_LOCK = True
+
+# process_request runs in increasing order, process_response/process_exception in decreasing
+# order.  Built-ins: Robots 100, Retry 550, MetaRefresh 580, HttpCompression 590, Redirect 600,
+# Cookies 700, DownloaderStats 850.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.fallback.HttpsFallbackMiddleware": 530,  # after Retry gave up
+    "crawler.middlewares.hostile.HostilePageMiddleware": 540,  # sees decoded, decompressed, final pages
+    "crawler.middlewares.encoding.EncodingRepairMiddleware": 545,
+    "crawler.middlewares.backoff.RetryBackoffMiddleware": 560,  # reads Retry-After before Retry copies meta
+    "crawler.middlewares.conditional.ConditionalRequestMiddleware": 620,  # validators after redirects
+}
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.incremental.IncrementalMiddleware": 800,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.archive.ArchivePipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.extensions.lock.CrawlLock": 0,
+    "crawler.extensions.runs.RunRecorder": 10,
+}
+
+LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

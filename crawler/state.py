@@ -41,6 +41,7 @@ class Known:
     last_modified: str | None
     signature: str | None
     status: str | None
+    complete: bool  # captured, and so is every attachment the page links (a killed run may not have)
 
 
 class CrawlState:
@@ -70,8 +71,8 @@ class CrawlState:
 
     def _ensure_tables(self) -> None:
         self.db["crawl_urls"].create(
-            {"url": str, "portal": str, "kind": str, "signature": str, "status": str, "first_seen": str,
-             "last_seen": str, "crawl_run_id": int}, pk="url", if_not_exists=True)
+            {"url": str, "portal": str, "kind": str, "signature": str, "status": str, "children": str,
+             "first_seen": str, "last_seen": str, "crawl_run_id": int}, pk="url", if_not_exists=True)
         self.db["crawl_portal_state"].create(
             {"portal": str, "last_complete_walk": str, "last_full_walk": str, "last_run_id": int,
              "last_entries": int}, pk="portal", if_not_exists=True)
@@ -79,29 +80,27 @@ class CrawlState:
     # --- portals and runs --------------------------------------------------------------------
 
     def register_portals(self, portals: list[Portal]) -> None:
-        """Upsert the registry's portals into the archive's `portals` table (name is unique)."""
-        from archive.regions import locate
+        """Give each registry portal its `portals` row (the archive's `ensure_portal`, by name)."""
+        from archive.portals import ensure_portal
 
         for p in portals:
-            region = locate(None, p.province, p.city, p.district)
-            row = {"name": p.name, "base_url": p.base_url, "platform": p.platform, "province": p.province,
-                   "city": p.city, "district": p.district, "adcode": region.adcode}
-            existing = self.db.execute("select id from portals where name = ?", [p.name]).fetchone()
-            with self.db.atomic():
-                if existing:
-                    self.db["portals"].update(existing[0], row)
-                    self.portal_ids[p.name] = existing[0]
-                else:
-                    self.portal_ids[p.name] = self.db["portals"].insert(row).last_pk
+            self.portal_ids[p.name] = ensure_portal(self.db, p.name, base_url=p.base_url, platform=p.platform,
+                                                    province=p.province, city=p.city, district=p.district)
 
     def start_run(self) -> int:
-        with self.db.atomic():
-            self.run_id = self.db["crawl_runs"].insert({"started": now()}).last_pk
+        from archive.portals import start_crawl_run
+
+        self.run_id = start_crawl_run(self.db)
         return self.run_id
 
-    def finish_run(self, row: dict[str, Any]) -> None:
+    def finish_run(self, counts: dict[str, Any], notes: dict[str, Any]) -> None:
+        """Close the run's `crawl_runs` row (the archive's `finish_crawl_run`), plus the crawler's
+        notes (finish reason, requests, bytes, skipped, 304s) as JSON in `notes`."""
+        from archive.portals import finish_crawl_run
+
+        finish_crawl_run(self.db, self.run_id, **counts)
         with self.db.atomic():
-            self.db["crawl_runs"].update(self.run_id, {"finished": now(), **row})
+            self.db["crawl_runs"].update(self.run_id, {"notes": json.dumps(notes, ensure_ascii=False, sort_keys=True)})
 
     def previous_health(self) -> dict[str, Any]:
         """The per-portal health of the last finished run before this one."""
@@ -115,13 +114,16 @@ class CrawlState:
         return {"last_complete_walk": row[0], "last_full_walk": row[1], "last_entries": row[2]} if row else {}
 
     def is_full_walk(self, portal: str) -> bool:
-        """Walk everything and revalidate every known detail page: forced, first run, or periodic."""
+        """Revalidate every known detail page (conditional requests, content hashes): when forced,
+        or when the portal's last full walk is `full_walk_days` old.  A portal never walked to the
+        end has nothing to revalidate yet: its first walk (or the resumption of a killed one)
+        fetches what it does not have and skips what it does."""
         if portal not in self._full:
-            st = self.portal_state(portal)
-            full = self.full_walk_forced or not st.get("last_complete_walk") or not st.get("last_full_walk")
-            if not full and self.full_walk_days >= 0:
-                last = dt.datetime.fromisoformat(st["last_full_walk"])
-                full = dt.datetime.now(dt.UTC) - last >= dt.timedelta(days=self.full_walk_days)
+            last = self.portal_state(portal).get("last_full_walk")
+            full = self.full_walk_forced
+            if not full and last:
+                age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last)
+                full = age >= dt.timedelta(days=self.full_walk_days)
             self._full[portal] = full
         return self._full[portal]
 
@@ -135,8 +137,8 @@ class CrawlState:
         row: dict[str, Any] = {"portal": portal, "last_run_id": self.run_id, "last_entries": entries}
         if complete:
             row["last_complete_walk"] = stamp
-            if self._full.get(portal):
-                row["last_full_walk"] = stamp
+            if self._full.get(portal) or not self.portal_state(portal).get("last_full_walk"):
+                row["last_full_walk"] = stamp  # a complete first walk saw everything: it counts as full
         with self.db.atomic():
             self.db["crawl_portal_state"].upsert(row, pk="portal")
 
@@ -145,18 +147,28 @@ class CrawlState:
     def known(self, url: str) -> Known | None:
         cap = self.db.execute("select sha256, etag, last_modified from captures where url = ? order by id desc limit 1",
                               [url]).fetchone()
-        mem = self.db.execute("select signature, status from crawl_urls where url = ?", [url]).fetchone()
+        mem = self.db.execute("select signature, status, children from crawl_urls where url = ?", [url]).fetchone()
         if cap is None and mem is None:
             return None
+        complete = cap is not None
+        if complete and mem and mem[2]:
+            for child in json.loads(mem[2]):
+                if not self.db.execute("select 1 from captures where url = ? union all select 1 from crawl_urls "
+                                       "where url = ? and status = 'captured' limit 1", [child, child]).fetchone():
+                    complete = False
+                    break
         return Known(url, cap[0] if cap else None, cap[1] if cap else None, cap[2] if cap else None,
-                     mem[0] if mem else None, mem[1] if mem else None)
+                     mem[0] if mem else None, mem[1] if mem else None, complete)
 
-    def remember(self, url: str, portal: str, kind: str, status: str, signature: str | None = None) -> None:
+    def remember(self, url: str, portal: str, kind: str, status: str, signature: str | None = None,
+                 children: list[str] | None = None) -> None:
         stamp = now()
         row: dict[str, Any] = {"url": url, "portal": portal, "kind": kind, "status": status, "last_seen": stamp,
                                "crawl_run_id": self.run_id}
         if signature is not None:
             row["signature"] = signature
+        if children is not None:
+            row["children"] = json.dumps(children, ensure_ascii=False)
         with self.db.atomic():
             self.db.execute("insert or ignore into crawl_urls (url, first_seen) values (?, ?)", [url, stamp])
             self.db["crawl_urls"].update(url, row)

@@ -204,7 +204,8 @@ class _Reader:
     def _request_row(self, cells: list[Cell], label_idx: list[int], labels: list[str], positional: bool) -> None:
         row_labels = [lab for lab in labels if not any(k in lab for k in _IGNORED_HEADER)]
         has_numbers = any(c.text.strip() and not c.spanned and not is_label(c) for c in cells)
-        if not has_numbers and (not row_labels or all(_column_code(lab) for lab in row_labels)):
+        header = not row_labels or all(_column_code(lab) for lab in row_labels) or not self.seen_rows
+        if not has_numbers and header:
             self.header_cells.extend((normalize(c.text), c) for c in cells if not c.spanned and is_label(c))
             return
         slots = self._request_slots(positional)
@@ -418,7 +419,7 @@ def _column_code(label: str) -> str | None:
     if any(k == lab for k in T.ORG_SUBTOTAL_KEYS):
         return T.ORG_SUBTOTAL_COLUMN
     for code, _canon, keys in T.REQUEST_COLUMNS:
-        if code != "other" and keys[0] in lab:
+        if code != "other" and any(k in lab for k in keys):
             return code
     return None
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 # Applicant columns, in template order.  `keys` are substrings that identify the header label.
 REQUEST_COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
-    ("natural", "自然人", ("自然人",)),
+    ("natural", "自然人", ("自然人", "自然")),
     ("commercial", "商业企业", ("商业企业", "商业", "企业")),
     ("research", "科研机构", ("科研机构", "科研")),
     ("social", "社会公益组织", ("社会公益组织", "公益组织", "社会公益", "公益")),

@@ -175,3 +175,36 @@ def test_export_writes_a_verifiable_release(db_path: Path, tmp_path: Path, examp
     snap = Database(release / manifest["database"]["file"])
     assert snap.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert snap["reports"].count == 4
+
+
+def test_the_benchmark_fast_path_equals_the_parse() -> None:
+    """bench/archive.py builds Reports without parsing; they must be what the extractor reads."""
+    from archive.synthetic import to_report
+    from extract import parse_bytes
+
+    for year in (2020, 2022):
+        rep = balanced("北京市海淀区人民政府", year, seed=9)
+        parsed, built = parse_bytes(render_text(rep), "x", name="x.txt"), to_report(rep, "x")
+        assert parsed.to_dict() == built.to_dict()
+
+
+def test_a_crawl_registers_its_portal_run_and_fetches(db_path: Path) -> None:
+    from archive.captures import Fetch
+    from archive.ingest import ingest_bytes
+    from archive.portals import ensure_portal, finish_crawl_run, start_crawl_run
+
+    db = open_db(db_path)
+    portal = ensure_portal(db, "北京市海淀区人民政府门户网站", base_url="https://www.bjhd.gov.cn/", platform="TRS")
+    assert ensure_portal(db, "北京市海淀区人民政府门户网站") == portal
+    assert db.execute("select district, adcode from portals").fetchone() == ("海淀区", "110108")
+    run = start_crawl_run(db)
+    data = render_text(balanced("北京市海淀区人民政府", 2020))
+    fetch = Fetch(url="https://www.bjhd.gov.cn/nb/2020.html", fetched_at="2026-11-01T01:00:00+00:00",
+                  http_status=200, content_type="text/plain; charset=utf-8", portal_id=portal, crawl_run_id=run)
+    assert ingest_bytes(db, data, fetch).status == "new"
+    fetch.fetched_at = "2026-11-02T01:00:00+00:00"
+    assert ingest_bytes(db, data, fetch).status == "unchanged"  # every fetch kept, the report not touched
+    finish_crawl_run(db, run, pages=2, new_reports=1, unchanged_reports=1)
+    assert db.execute("select count(*), count(distinct sha256) from captures").fetchone() == (2, 1)
+    assert db.execute("select last_seen, version from reports").fetchone() == ("2026-11-02T01:00:00+00:00", 1)
+    assert db.execute("select new_reports, finished is not null from crawl_runs").fetchone() == (1, 1)

@@ -75,3 +75,34 @@ def test_missing_converter_is_named(monkeypatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(ExtractError, match="LibreOffice"):
         parse_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "a.doc", name="a.doc")
+
+
+@pytest.fixture(scope="module")
+def office_pdfs(tmp_path_factory) -> list[tuple[object, Path]]:
+    """Generated DOCX reports printed to PDF by LibreOffice, as offices export them from Word:
+    rows and headers break across pages, labels wrap inside narrow cells."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice not installed")
+    import generate as G
+
+    work = tmp_path_factory.mktemp("office-pdf")
+    specs = []
+    for seed in range(16):
+        options = [{}, {"blanks": True}, {"odd_labels": True}, {"inconsistent": True, "amount_in_yuan": True}][seed % 4]
+        spec = G.make_spec(seed, ("2019", "2021")[seed % 2], **options)
+        (work / f"r{seed}.docx").write_bytes(G.render_docx(spec))
+        specs.append((spec, work / f"r{seed}.pdf"))
+    subprocess.run(["soffice", f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(work), *[str(work / f"r{s}.docx") for s in range(16)]],
+                   check=True, capture_output=True, timeout=600)
+    return specs
+
+
+@needs_libreoffice
+@pytest.mark.libreoffice
+def test_office_exported_pdfs_round_trip(office_pdfs) -> None:
+    import generate as G
+    from expected import to_expected_from_report
+
+    for spec, path in office_pdfs:
+        assert to_expected_from_report(parse_file(path).to_dict()) == G.expected(spec), path.name

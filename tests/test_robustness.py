@@ -119,21 +119,13 @@ def assert_one_line(message: str) -> None:
     assert "Traceback" not in message
 
 
-def _known_multiline(message: str) -> bool:
-    """Known bug, pinned by test_xml_error_is_one_line (xfail): lxml's XMLSyntaxError text holds a
-    newline and read_docx puts it into the ExtractError verbatim.  Until that is fixed the fuzz
-    tests accept exactly this shape; any other multi-line message still fails them."""
-    return "XMLSyntaxError" in message
-
-
 def outcome(data: bytes, name: str = "", source: str = "fuzz") -> Report | ExtractError:
     """Parse `data`; any exception other than ExtractError propagates and fails the test."""
     try:
         with _no_hang():
             report = parse_bytes(data, source, name=name)
     except ExtractError as exc:
-        message = str(exc)
-        assert_one_line(message.replace("\n", " ") if _known_multiline(message) else message)
+        assert_one_line(str(exc))
         return exc
     except _Hang:
         raise AssertionError(f"parse_bytes did not return within {HANG_SECONDS:g} s ({len(data)} bytes, "
@@ -231,16 +223,15 @@ TOKENS = [b"<table>", b"</table>", b"<tr>", b"<td rowspan='99999'>", b"<td colsp
           b"<w:vMerge/>", "（三）不予公开".encode(), "总计".encode(), "二、主动公开政府信息情况".encode(),
           "三、收到和处理政府信息公开申请情况".encode("gb18030"), b"-", b"1,234.5", b"999999999999"]
 
-# Cell values: what portals print, plus what they should never print.  Numbers beyond 300 digits
-# are left out until the bugs their own tests below record are fixed (see KNOWN_BUG_VALUES).
+# Cell values: what portals print, plus what they should never print.
+HUGE_NUMBERS = ["9" * 17, "9" * 400, "9" * 5000]  # inf as a float; past int()'s 4300-digit limit
 NUMBERS = st.one_of(
     st.integers(-10**30, 10**30).map(str),
     st.from_regex(r"\A-?\d{1,3}(,\d{3}){1,4}(\.\d{1,6})?\Z"),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.sampled_from(sorted(T.BLANK_MARKERS) + ["1e400", "NaN", "inf", "-inf", "１２３", "−5", "－0", "0.0000001",
-                                               "764.8万元", "251000元", "3亿元", "2件", ".5", "1,2,3", "9" * 300]),
+                                               "764.8万元", "251000元", "3亿元", "2件", ".5", "1,2,3", *HUGE_NUMBERS]),
 )
-KNOWN_BUG_VALUES = ["9" * 400, "9" * 5000]  # see test_huge_amount_is_not_infinity, test_huge_count_does_not_crash
 
 
 def _labels() -> list[str]:
@@ -474,8 +465,33 @@ def test_mutated_docx_container(data: st.DataObject) -> None:
 def test_mutated_docx_xml(data: st.DataObject) -> None:
     """Damage inside word/document.xml, re-zipped intact, so that the XML and grid code run."""
     members = _unzip(seed_bytes("docx"))
-    members["word/document.xml"] = data.draw(mutated(members["word/document.xml"], max_ops=4))
-    outcome(_zip(members), "report.docx")
+    members["word/document.xml"] = xml = data.draw(mutated(members["word/document.xml"], max_ops=4))
+    try:
+        outcome(_zip(members), "report.docx")
+    except AttributeError:
+        if not _foreign_root(xml):
+            raise
+        # Known bug, pinned by test_docx_with_a_foreign_root_element (xfail): remove this
+        # tolerance when that test passes.
+
+
+def _foreign_root(xml: bytes) -> bool:
+    """document.xml parses but its root is not WordprocessingML's w:document."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError:
+        return False
+    return root.tag != "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}document"
+
+
+@pytest.mark.xfail(strict=True, reason="extract/readers/docx.py: python-docx returns a plain element for a root "
+                                       "outside the w: namespace; `.body` raises AttributeError out of parse_bytes")
+def test_docx_with_a_foreign_root_element() -> None:
+    members = _docx_skeleton()
+    members["word/document.xml"] = b'<w:document xmlns:w="urn:not-word"><w:body/></w:document>'
+    outcome(_zip(members), "foreign.docx")
 
 
 def _unzip(data: bytes) -> dict[str, bytes]:
@@ -491,7 +507,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-# --- bugs found by the fuzzing, pinned (xfail until extract/ is fixed) -------------------------------
+# --- bugs the fuzzing found, pinned (an xfail marks one not fixed yet) ------------------------------
 
 
 def _requests_page(cell: str, *, amount: bool = False) -> bytes:
@@ -516,12 +532,20 @@ def test_ordinary_cells_in_the_minimal_pages_are_read() -> None:
     assert [r["value"] for r in count["requests"] if r["row"] == "1" and r["column"] == "natural"] == [42]
 
 
-def test_huge_amount_is_not_infinity() -> None:
-    outcome(_requests_page(KNOWN_BUG_VALUES[0], amount=True), "x.html", source="x")
+@pytest.mark.parametrize("digits", HUGE_NUMBERS, ids=len)
+def test_huge_amount_is_not_infinity(digits: str) -> None:
+    """float('9' * 400) is inf, which strict JSON cannot hold: the cell keeps its raw text."""
+    report = outcome(_requests_page(digits, amount=True), "x.html", source="x")
+    assert isinstance(report, Report)
+    assert [r.raw for r in report.active_disclosure if r.metric == "采购总金额"] == [digits]
 
 
-def test_huge_count_does_not_crash() -> None:
-    outcome(_requests_page(KNOWN_BUG_VALUES[1]), "x.html", source="x")
+@pytest.mark.parametrize("digits", HUGE_NUMBERS, ids=len)
+def test_huge_count_does_not_crash(digits: str) -> None:
+    """int() refuses more than 4300 digits; such a cell must cost a problem, not the report."""
+    report = outcome(_requests_page(digits), "x.html", source="x")
+    assert isinstance(report, Report)
+    assert [r.raw for r in report.requests if r.row == "1" and r.column == "natural"] == [digits]
 
 
 def test_xml_error_is_one_line(tmp_path: Path) -> None:
@@ -735,6 +759,15 @@ def test_table_of_100k_rows(tmp_path: Path) -> None:
     path = tmp_path / "rows.html"
     path.write_text(_html_with("<p>（一）主要问题</p>", f"<table>{rows}</table>"), encoding="utf-8")
     _same_tables(read_json(run_cli(path, "--json"), path), baseline(HTML_SEED))
+
+
+def test_cli_timeout_gives_up_with_one_line(tmp_path: Path) -> None:
+    """`--timeout` bounds one file: a 100 000-row page given 0.2 s is abandoned with one line."""
+    rows = "".join(f"<tr><td>第{i}项</td><td>{i}</td></tr>" for i in range(100_000))
+    path = tmp_path / "slow.html"
+    path.write_text(f"<html><body><p>三、收到和处理政府信息公开申请情况</p><table>{rows}</table></body></html>",
+                    encoding="utf-8")
+    assert "gave up after 0.2 s" in assert_refused(run_cli(path, "--json", "--timeout", "0.2"), path)
 
 
 @needs_examples

@@ -15,11 +15,13 @@ import datetime as dt
 import hashlib
 import html
 import importlib
+import io
 import json
 import os
 import re
 import sys
 import threading
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -124,7 +126,7 @@ HOSTILE = {
     "gbk": {"/zfxxgk/gknb/ffffffffffffffffffffffff.html": "soft_404"},
     "gkmlpt": {},
 }
-JS_REDIRECTS = {"trs": {"/zfxxgkzl/zfxxgknb/jgmjdgs/": "./jbxxjgm/"}}
+JS_REDIRECTS = {"trs": {"/zfxxgkzl/zfxxgknb/jgmjdgs/": "../jbxxjgm/"}}
 
 
 def _esc(text: str) -> str:
@@ -163,10 +165,24 @@ def _render(source: tuple, form: str, version: int) -> bytes:
     if form in ("pdf", "script_pdf"):
         return gen.render_pdf(spec)
     if form == "docx":
-        return gen.render_docx(spec)
+        return _stable_zip(gen.render_docx(spec))
     if form == "gbk":
         return gen.render_html(spec, "flat_repeat", encoding="gbk")
     return gen.render_html(spec, "trs")
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same DOCX bytes in every process: zip entry times and core-property dates pinned."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-01-01T00:00:00Z", body)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0)), body,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _report_body(doc: Doc, encoding: str = "utf-8") -> str:

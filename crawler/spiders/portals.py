@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..adapters import adapter_for
 from ..detail import is_attachment_url, read_detail
@@ -53,14 +55,24 @@ class PortalsSpider(scrapy.Spider):
         for portal in self.portals.values():
             self.crawler.stats.set_value(f"nianbao/portal/{portal.name}/started", 1)
             for url in portal.start_urls:
-                yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
+                yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
                                      meta={"nb_portal": portal.name, "nb_kind": "column", "nb_column": url,
                                            "nb_depth": 0, "nb_start_url": url})
 
     def on_error(self, failure: Any) -> None:
+        """Count download failures per portal; hostile pages and 304s were counted where they were
+        recognised (they arrive here as IgnoreRequest)."""
         request = failure.request
         portal = request.meta.get("nb_portal", "?")
-        self._count(portal, f"errors/{type(failure.value).__name__}")
+        if failure.check(HttpError):
+            self._count(portal, f"errors/http_{failure.value.response.status}")
+        elif failure.check(IgnoreRequest):
+            return
+        else:
+            self._count(portal, f"errors/{type(failure.value).__name__}")
+        if request.meta.get("nb_kind") in ("column", "list"):
+            self._count(portal, "list_errors")  # the walk did not reach the end of this column
+        self.logger.warning("failed %s: %s", request.url, failure.getErrorMessage())
 
     # --- lists -------------------------------------------------------------------------------
 
@@ -98,13 +110,15 @@ class PortalsSpider(scrapy.Spider):
                 "nb_page": {"url": entry.url, "title": entry.title, "pub_date": entry.date}})
         depth = meta.get("nb_depth", 0)
         for url, _label in listing.columns:
-            if depth + 1 > portal.max_depth:
+            if depth + 1 > (min(2, portal.max_depth) if self.mode == "check" else portal.max_depth):
                 self._count(portal.name, "columns_too_deep")
                 continue
             yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, meta={
                 **base, "nb_kind": "column", "nb_column": url, "nb_depth": depth + 1,
                 "nb_start_url": meta.get("nb_start_url")})
         for req in listing.next_requests:
+            if self.mode == "check" and req.meta.get("nb_gkmlpt", {}).get("page") != 1:
+                break  # a check reads first pages only
             if self._pages_walked[column] >= portal.max_pages:
                 self._count(portal.name, "page_cap_reached")
                 break
@@ -164,7 +178,7 @@ class PortalsSpider(scrapy.Spider):
             return v.decode("latin-1") if v else None
 
         return Document(
-            portal=portal.name, url=response.url, request_url=response.request.url if response.request else response.url,
+            portal=portal.name, url=response.url, request_url=(response.meta.get("redirect_urls") or [response.url])[0],
             page_url=page_url or response.url, role=role, is_report=is_report, body=response.body,
             http_status=response.status, content_type=ctype.decode("latin-1") if ctype else None,
             encoding=getattr(response, "encoding", None), etag=h(b"ETag"), last_modified=h(b"Last-Modified"),

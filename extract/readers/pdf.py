@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ..errors import ExtractError
 from ..model import Cell, Document, Grid, Paragraph, Problem
+from ..values import looks_like_value
 
 MAX_PAGES = 300
 SNAP = 2.5  # points: segments this close are the same line
@@ -71,6 +72,7 @@ def read_pdf(data: bytes) -> Document:
             images += _count_images(page)
             doc.blocks.extend(_page_blocks(chars, _segments(page)))
             page.close()
+        doc.blocks = _join_split_rows(doc.blocks)
         _read_info(pdf, doc)
         if total_chars < 20 and images:
             doc.image_only = True
@@ -370,3 +372,32 @@ def _text_line_block(line: list[Char], text: str):
         row = [Cell(_line_text(cell), cell[0].x0, cell[-1].x1) for cell in cells]
         return Grid([row], positional=True)
     return Paragraph(text)
+
+
+_NUMBERED = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[、.．])")
+
+
+def _join_split_rows(blocks: list) -> list:
+    """Mend a table row that a page break cut in two: the next page's grid opens with the rest
+    of the label and empty value cells.  Its text joins the previous page's last row."""
+    out: list = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if isinstance(block, Grid) and isinstance(prev, Grid) and block.rows and prev.rows:
+            first, last = block.rows[0], prev.rows[-1]
+            same_columns = len(first) == len(last) and all(
+                abs(a.x0 - b.x0) < SNAP and abs(a.x1 - b.x1) < SNAP for a, b in zip(first, last, strict=True))
+            texts = [c.text for c in first if c.text.strip()]
+            label_only = bool(texts) and not any(looks_like_value(t) for t in texts)
+            last_had_values = any(c.text.strip() and looks_like_value(c.text) for c in last)
+            fragments = all(len(re.sub(r"\s", "", t)) <= 4 for t in texts)  # 量, 人, 理 … a header's last line
+            if same_columns and label_only and not _NUMBERED.match(texts[0]) and (
+                    (last_had_values and len(texts) <= 2) or fragments):
+                for a, b in zip(last, first, strict=True):
+                    if b.text.strip() and not b.spanned:
+                        a.text = a.text + "\n" + b.text
+                block = Grid(block.rows[1:], positional=block.positional)
+                if not block.rows:
+                    continue
+        out.append(block)
+    return out

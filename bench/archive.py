@@ -1,0 +1,199 @@
+"""Benchmark of the archive and its publication (issue 3).
+
+Builds a generated archive of N reports (default 100,000: about 20,000 agencies in real
+districts × 5 years, ≈ 250 rows each — cells of tables 2–4 and their checks), through the same
+`archive.ingest.ingest_bytes` the crawler and `nianbao ingest` use, with each report's text
+copy stored as its capture.  Reports are built directly (`archive.synthetic.to_report`, which a
+test proves equal to the extractor's parse) so the figure is the archive's own write rate;
+the extractor's speed is bench/parse.py's subject, and a small parsed sample is timed here too.
+
+Then starts a real `nianbao serve` (snapshot + inspect + immutable Datasette) and times, with
+sequential requests from one client, the facet page, a Chinese search and each canned query:
+median and p95 over `--repeat` requests each.
+
+    python bench/archive.py --reports 100000 --db /tmp/bench/nianbao.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+# Run as a script, this file's directory comes first on sys.path and its name would hide the
+# `archive` package: take the directory off before importing it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import httpx  # noqa: E402
+
+from archive.captures import Fetch  # noqa: E402
+from archive.crossref import refresh_cross_checks  # noqa: E402
+from archive.ingest import Hints, ingest_bytes  # noqa: E402
+from archive.schema import open_db  # noqa: E402
+from archive.synthetic import balanced, render_text, to_report  # noqa: E402
+
+KINDS = ["人民政府", "人民政府办公室", "教育局", "民政局", "财政局", "卫生健康委员会", "生态环境局", "市场监督管理局"]
+YEARS = (2019, 2020, 2021, 2022, 2023)
+
+
+def agencies(db, n: int) -> list[str]:
+    districts = list(db.query("select province, city, district from regions where level = 'district' order by adcode"))
+    out = []
+    for kind in KINDS:
+        for d in districts:
+            city = d["city"] if d["city"] and d["city"] != d["province"] else ""
+            out.append(f"{d['province']}{city}{d['district']}{kind}")
+            if len(out) >= n:
+                return out
+    return out
+
+
+def build(db_path: Path, n_reports: int) -> dict[str, float]:
+    db = open_db(db_path)
+    names = agencies(db, max(1, n_reports // len(YEARS)))
+    t0 = time.perf_counter()
+    done = 0
+    raw_bytes = 0
+    batch = 200  # captures per transaction: each is still its own savepoint inside it
+    for start in range(0, len(names), batch // len(YEARS)):
+        with db.atomic():
+            for i in range(start, min(len(names), start + batch // len(YEARS))):
+                forward = None
+                for year in YEARS:
+                    if done >= n_reports:
+                        break
+                    rep = balanced(names[i], year, seed=i, carried_over=forward if i % 10 else None)
+                    forward = rep.requests["4"]
+                    data = render_text(rep)
+                    raw_bytes += len(data)
+                    url = f"https://bench.invalid/{i}/{year}.txt"
+                    ingest_bytes(db, data, Fetch(url=url), Hints(), report=to_report(rep, url))
+                    done += 1
+        if done % 10000 < batch:
+            print(f"  {done} reports, {done / (time.perf_counter() - t0):.0f}/s", file=sys.stderr, flush=True)
+    t_ingest = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    carry = refresh_cross_checks(db)
+    t_cross = time.perf_counter() - t1
+    rows = sum(db[t].count for t in ("active_disclosure", "requests", "reviews", "checks", "problems"))
+    cells = sum(db[t].count for t in ("active_disclosure", "requests", "reviews"))
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = db_path.stat().st_size
+    db.close()
+    return {"reports": done, "cells": cells, "rows": rows, "carry_over_rows": carry, "ingest_s": t_ingest,
+            "reports_per_s": done / t_ingest, "cross_checks_s": t_cross, "db_bytes": size,
+            "bytes_per_report": size / done, "raw_bytes_per_report": raw_bytes / done}
+
+
+def parse_sample(n: int = 200) -> float:
+    """Reports per second through the whole path (parse + ingest) on a small sample."""
+    import tempfile
+
+    from archive.ingest import ingest_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(n):
+            rep = balanced(f"北京市海淀区测试局{i}", 2021, seed=i)
+            Path(tmp, f"{i}.txt").write_bytes(render_text(rep))
+        db = open_db(Path(tmp) / "sample.db")
+        t0 = time.perf_counter()
+        ingest_paths(db, [Path(tmp)])
+        return n / (time.perf_counter() - t0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def requests_to_time(sample_agency: str) -> dict[str, str]:
+    bj = quote("北京市")
+    return {
+        "home": "/",
+        "facet page: reports (7 facets)": "/nianbao/reports",
+        "facet page: reports, year+province applied": f"/nianbao/reports?year=2021&province={bj}",
+        "facet page: report_summary": "/nianbao/report_summary?_facet=year&_facet=province",
+        "search: 复议 (every report)": f"/nianbao/reports?_search={quote('复议')}",
+        f"search: {sample_agency}": f"/nianbao/reports?_search={quote(sample_agency)}",
+        "canned: reports_failing_rule": "/nianbao/reports_failing_rule?rule=carry_over",
+        "canned: failures_by_rule": "/nianbao/failures_by_rule",
+        "canned: agencies_most_requests": "/nianbao/agencies_most_requests",
+        "canned: yearly_trends_by_region": "/nianbao/yearly_trends_by_region?province=",
+        "canned: tables_not_found": "/nianbao/tables_not_found",
+        "canned: carry_over_mismatches": "/nianbao/carry_over_mismatches",
+        "canned: changed_reports": "/nianbao/changed_reports",
+    }
+
+
+def time_datasette(db_path: Path, repeat: int) -> tuple[dict[str, tuple[float, float, int]], float]:
+    port = free_port()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("nianbao")), "serve", "--db", str(db_path),
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    results: dict[str, tuple[float, float, int]] = {}
+    try:
+        while True:
+            try:
+                if httpx.get(base + "/-/versions.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+            if proc.poll() is not None:
+                raise RuntimeError("nianbao serve exited")
+        startup = time.perf_counter() - t0
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for name, path in requests_to_time("海淀").items():
+                times = []
+                status = 0
+                for i in range(repeat + 1):
+                    t = time.perf_counter()
+                    response = client.get(path)
+                    if i:  # the first request warms the page cache
+                        times.append((time.perf_counter() - t) * 1000)
+                    status = response.status_code
+                times.sort()
+                p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+                results[name] = (statistics.median(times), p95, status)
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    return results, startup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/nianbao-bench/nianbao.db"))
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(args.db) + suffix).unlink(missing_ok=True)
+    print(f"building an archive of {args.reports} reports in {args.db}", file=sys.stderr)
+    b = build(args.db, args.reports)
+    full_rate = parse_sample()
+    print(f"\nreports: {b['reports']:,}; cells: {b['cells']:,}; rows incl. checks: {b['rows']:,}; "
+          f"carry_over rows: {b['carry_over_rows']:,}")
+    print(f"ingest: {b['ingest_s']:.0f} s = {b['reports_per_s']:.0f} reports/s "
+          f"({b['reports_per_s'] * b['cells'] / b['reports']:,.0f} cells/s); cross-report checks {b['cross_checks_s']:.1f} s")
+    print(f"parse + ingest (200 text reports through nianbao ingest): {full_rate:.0f} reports/s")
+    print(f"database: {b['db_bytes'] / 2**20:,.0f} MiB = {b['bytes_per_report'] / 1024:.1f} KiB/report "
+          f"(raw capture {b['raw_bytes_per_report'] / 1024:.1f} KiB/report before gzip)")
+    results, startup = time_datasette(args.db, args.repeat)
+    print(f"nianbao serve startup (VACUUM INTO snapshot + inspect + Datasette): {startup:.0f} s")
+    print("\n| request | median ms | p95 ms | status |\n| --- | ---: | ---: | --- |")
+    for name, (median, p95, status) in results.items():
+        print(f"| {name} | {median:.0f} | {p95:.0f} | {status} |")
+
+
+if __name__ == "__main__":
+    main()

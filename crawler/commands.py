@@ -1,0 +1,170 @@
+"""`nianbao crawl | portals check | demo`: a thin click layer over crawler.run and crawler.demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+DEFAULT_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
+DEMO_SITES_PORT = 8450
+
+
+def _settings_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-s")
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            out[key] = value
+    return out
+
+
+def print_summary(summary: dict[str, Any], out: Any = None) -> None:
+    """The crawl_runs row, as an operator reads it in the morning."""
+    echo = (lambda s: click.echo(s, file=out)) if out else click.echo
+    if summary.get("finish_reason") == "locked":
+        echo("crawl not started: another crawl holds the archive's lock")
+        return
+    echo(f"crawl run {summary.get('run_id')}: {summary.get('finish_reason')} in {summary.get('elapsed', '?')} s, "
+         f"{summary.get('requests', 0)} requests")
+    echo(f"reports: {summary.get('new_reports', 0)} new, {summary.get('changed_reports', 0)} changed, "
+         f"{summary.get('unchanged_reports', 0)} unchanged, {summary.get('duplicates', 0)} duplicate; "
+         f"{summary.get('skipped', 0)} known pages skipped, {summary.get('not_modified', 0)} not modified (304)")
+    blocked = json.loads(summary.get("blocked") or "{}")
+    echo("blocked/hostile: " + (", ".join(f"{k}={v}" for k, v in sorted(blocked.items())) or "none")
+         + f"; robots.txt forbidden: {summary.get('robots_forbidden', 0)}")
+    health = json.loads(summary.get("portal_health") or "{}")
+    for name, h in health.items():
+        flag = f" [{h['flag']}]" if h.get("flag") else ""
+        echo(f"  {h['status']:<9} {name} ({h.get('platform') or '?'}): {h['list_pages']} list pages, "
+             f"{h['entries']} entries, {h['new']} new, {h['changed']} changed, {h['skipped']} skipped{flag}")
+
+
+@click.command("crawl")
+@click.option("--portals", "registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Portal registry (YAML); default: the shipped crawler/portals.yml.")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
+              help="The archive (SQLite file); $NIANBAO_DB sets the default.")
+@click.option("--portal", "names", multiple=True, help="Crawl only this registry entry (repeatable).")
+@click.option("--full", is_flag=True, help="Full walk: every list page, every known page revalidated.")
+@click.option("--local", is_flag=True, help="No politeness delays (only for portals on localhost, e.g. the demo).")
+@click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+def crawl_command(registry: Path | None, db_path: Path, names: tuple[str, ...], full: bool, local: bool,
+                  sets: tuple[str, ...]) -> None:
+    """Crawl the registry's 年报 columns into the archive, fetching only what is new.
+
+    Exit status: 0 when the run finished, 3 when another crawl holds the lock, 1 otherwise."""
+    from .registry import RegistryError
+    from .run import LOCAL_OVERRIDES, crawl
+
+    overrides = {**(LOCAL_OVERRIDES if local else {}), **_settings_pairs(sets)}
+    try:
+        summary = crawl(registry, db_path, portals=list(names) or None, full=full, overrides=overrides)
+    except RegistryError as exc:
+        click.echo(f"nianbao crawl: {exc}", err=True)
+        sys.exit(2)
+    print_summary(summary)
+    reason = summary.get("finish_reason")
+    sys.exit(0 if reason == "finished" else 3 if reason == "locked" else 1)
+
+
+@click.group("portals")
+def portals_group() -> None:
+    """The portal registry."""
+
+
+@portals_group.command("check")
+@click.option("--portals", "registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Portal registry (YAML); default: the shipped crawler/portals.yml.")
+@click.option("--portal", "names", multiple=True, help="Check only this entry (repeatable).")
+@click.option("--local", is_flag=True, help="No politeness delays (localhost portals only).")
+def portals_check_command(registry: Path | None, names: tuple[str, ...], local: bool) -> None:
+    """Fetch each entry's start pages (and first sub-columns): does it answer, on the platform it
+    says, with report entries?  Nothing is stored.  Exit status 1 when any entry fails."""
+    from .registry import RegistryError, load_registry
+    from .run import LOCAL_OVERRIDES, crawl
+
+    try:
+        entries = [p for p in load_registry(registry) if not names or p.name in names]
+    except RegistryError as exc:
+        click.echo(f"nianbao portals check: {exc}", err=True)
+        sys.exit(2)
+    result = crawl(registry, "", portals=[p.name for p in entries], mode="check",
+                   overrides=LOCAL_OVERRIDES if local else None)
+    stats = result["stats"]
+    failed = 0
+    for p in entries:
+        r = result["portals"].get(p.name) or {}
+        blocked = {k.rsplit("/", 1)[1]: v for k, v in stats.items()
+                   if k.startswith(f"nianbao/portal/{p.name}/hostile/")}
+        detected = r.get("platform")
+        ok = bool(r.get("entries")) and (p.platform in ("auto", detected))
+        failed += not ok
+        note = []
+        if detected and p.platform not in ("auto", detected):
+            note.append(f"registry says {p.platform}")
+        if blocked:
+            note.append("blocked " + ",".join(f"{k}={v}" for k, v in blocked.items()))
+        if not r:
+            note.append("no list page answered")
+        click.echo(f"{'ok ' if ok else 'FAIL'} {p.name}: platform {detected or '?'}, {r.get('pages', 0)} pages, "
+                   f"{r.get('entries', 0)} entries; verified {p.verified or 'never'}"
+                   + (f" ({'; '.join(note)})" if note else ""))
+    sys.exit(1 if failed else 0)
+
+
+@click.command("demo")
+@click.option("--db", "db_path", default="demo.db", show_default=True, type=click.Path(path_type=Path),
+              help="The archive to build.")
+@click.option("--no-serve", is_flag=True, help="Crawl and build the archive, print a summary, exit.")
+@click.option("--port", default=8001, show_default=True, help="Port for Datasette.")
+@click.option("--sites-port", default=DEMO_SITES_PORT, show_default=True,
+              help="Port of the demo portals (on 127.0.0.1–4; fixed so a second run is incremental).")
+@click.option("--scale", default=1, show_default=True, help="Multiply the generated reports per column.")
+def demo_command(db_path: Path, no_serve: bool, port: int, sites_port: int, scale: int) -> None:
+    """Start the demo portals (TRS, Hanweb, GBK in-house, gkmlpt) on localhost, crawl them into
+    the archive, and serve it with Datasette — all offline."""
+    from .demo import DemoServer, DemoWorld
+    from .run import LOCAL_OVERRIDES, crawl
+
+    world = DemoWorld(scale=scale)
+    try:
+        server = DemoServer(world, port=sites_port).start()
+    except OSError as exc:
+        click.echo(f"nianbao demo: cannot bind the demo portals on port {sites_port}: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"demo portals: {', '.join(server.base_url(s) for s in ('trs', 'hanweb', 'gbk', 'gkmlpt'))} "
+               f"({len(world.reachable_docs())} reports)")
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", prefix="nianbao-demo-", delete=False,
+                                     encoding="utf-8") as fh:
+        fh.write(server.registry_yaml())
+        registry = fh.name
+    try:
+        summary = crawl(registry, db_path, overrides=LOCAL_OVERRIDES)
+    finally:
+        server.stop()
+        os.unlink(registry)
+    print_summary(summary)
+    if summary.get("finish_reason") != "finished":
+        sys.exit(1)
+    if no_serve:
+        return
+    try:
+        from archive.serve import serve
+    except ImportError:
+        click.echo("(no `nianbao serve` in this build: the archive is in " + str(db_path) + ")")
+        return
+    click.echo(f"serving {db_path} with Datasette on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+    serve(db_path, port=port)
+
+
+COMMANDS = [crawl_command, portals_group, demo_command]

@@ -1,0 +1,122 @@
+"""RunRecorder: one `crawl_runs` row per run, with per-portal health.
+
+At the start it registers the registry's portals in the archive's `portals` table and opens a
+`crawl_runs` row; at the end it fills the row from the crawl stats the other components counted:
+pages, new/changed/unchanged reports, errors and blocked pages by kind, and `portal_health`, a
+JSON object per portal:
+
+    {"status": "ok|unchanged|blocked|empty|error", "flag": "suddenly_empty" | null,
+     "platform": "trs", "list_pages": 9, "entries": 31, "new": 2, "changed": 0, "unchanged": 0,
+     "skipped": 29, "not_modified": 0, "blocked": {"ruishu_412": 1}, "errors": {...}}
+
+A portal that listed entries in the previous run and lists none now is flagged `suddenly_empty`
+(a redesigned site or a new wall) — the signal operators act on.  A portal whose walk finished
+without list errors is recorded in `crawl_portal_state` as completely walked, which is what lets
+the next run stop at known items.
+
+Settings: NIANBAO_DB.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from ..state import CrawlState
+
+
+class RunRecorder:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.summary: dict[str, Any] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunRecorder:
+        if not crawler.settings.get("NIANBAO_DB"):
+            raise NotConfigured
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        if self.crawler.stats.get_value("nianbao/lock") == "busy":
+            return
+        state = CrawlState.for_crawler(self.crawler)
+        state.register_portals(list(spider.portals.values()))
+        run_id = state.start_run()
+        self.crawler.stats.set_value("nianbao/run_id", run_id)
+        spider.logger.info("crawl run %s started (%d portals)", run_id, len(spider.portals))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.crawler.stats.get_value("nianbao/lock") == "busy":
+            return
+        state = CrawlState.for_crawler(self.crawler)
+        stats = self.crawler.stats.get_stats()
+        previous = state.previous_health()
+        health: dict[str, Any] = {}
+        for name in spider.portals:
+            health[name] = h = portal_health(stats, name)
+            before = previous.get(name) or {}
+            if before.get("entries") and not h["entries"]:
+                h["flag"] = "suddenly_empty"
+            complete = reason == "finished" and not h["list_errors"]
+            state.walk_finished(name, complete, h["entries"])
+        totals = Counter()
+        for h in health.values():
+            totals.update({k: h[k] for k in ("new", "changed", "unchanged", "duplicate", "list_pages", "detail_pages")})
+        blocked = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("nianbao/hostile/")}
+        errors = {k.split("/", 1)[1]: v for k, v in stats.items()
+                  if k.startswith(("downloader/exception_type_count/", "spider_exceptions/"))}
+        errors.update({k[len("nianbao/"):]: v for k, v in stats.items()
+                       if k.startswith("nianbao/errors/") or k == "nianbao/reports/error"})
+        notes = {"finish_reason": reason, "mode": "full" if state.full_walk_forced else "incremental",
+                 "requests": stats.get("downloader/request_count", 0),
+                 "responses": stats.get("downloader/response_count", 0),
+                 "bytes": stats.get("downloader/response_bytes", 0),
+                 "skipped": stats.get("nianbao/incremental/skipped", 0),
+                 "not_modified": stats.get("nianbao/conditional/not_modified", 0),
+                 "duplicates": totals["duplicate"], "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+                 "elapsed": round(stats.get("elapsed_time_seconds", 0) or 0, 2)}
+        counts = {"pages": totals["list_pages"] + totals["detail_pages"], "new_reports": totals["new"],
+                  "changed_reports": totals["changed"], "unchanged_reports": totals["unchanged"],
+                  "errors": errors, "blocked": blocked, "portal_health": health}
+        state.finish_run(counts, notes)
+        row = {k: json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict) else v
+               for k, v in counts.items()}
+        row["notes"] = json.dumps(notes, ensure_ascii=False, sort_keys=True)
+        self.summary = {"run_id": state.run_id, **row, **notes}
+        spider.logger.info("crawl run %s: %s new, %s changed, %s unchanged reports; blocked %s",
+                           state.run_id, totals["new"], totals["changed"], totals["unchanged"], blocked or "none")
+
+
+def portal_health(stats: dict[str, Any], name: str) -> dict[str, Any]:
+    prefix = f"nianbao/portal/{name}/"
+    mine = {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
+    blocked = {k.split("/", 1)[1]: v for k, v in mine.items() if k.startswith("hostile/") and k != "hostile/repeated_page"}
+    errors = {k.split("/", 1)[1]: v for k, v in mine.items() if k.startswith("errors/")}
+    h = {"platform": mine.get("platform"), "list_pages": mine.get("list_pages", 0), "entries": mine.get("entries", 0),
+         "detail_pages": mine.get("detail_pages", 0), "attachments": mine.get("attachments", 0),
+         "new": mine.get("reports/new", 0), "changed": mine.get("reports/changed", 0),
+         "unchanged": mine.get("reports/unchanged", 0), "duplicate": mine.get("reports/duplicate", 0),
+         "extract_errors": mine.get("reports/error", 0), "skipped": mine.get("incremental/skipped", 0),
+         "not_modified": mine.get("not_modified", 0), "repeated_pages": mine.get("hostile/repeated_page", 0),
+         "https_fallback": mine.get("https_fallback", 0), "blocked": blocked, "errors": errors,
+         "list_errors": mine.get("list_errors", 0), "flag": None}
+    found = h["new"] + h["changed"] + h["unchanged"] + h["duplicate"] + h["skipped"] + h["not_modified"]
+    if h["list_pages"] == 0:
+        h["status"] = "blocked" if blocked else "error"
+    elif h["entries"] == 0:
+        h["status"] = "empty"
+    elif h["new"] or h["changed"]:
+        h["status"] = "ok"
+    elif found:
+        h["status"] = "unchanged"
+    else:
+        h["status"] = "blocked" if blocked else "error"
+    return h

@@ -1,0 +1,63 @@
+"""ConditionalRequestMiddleware: revalidate known detail pages and files instead of downloading them.
+
+When a detail page or attachment already in the archive is requested again (a full walk, or a
+list entry whose title/date changed), the request carries `If-None-Match` (the stored ETag) and
+`If-Modified-Since` (the stored Last-Modified).  A `304 Not Modified` ends there: counted,
+remembered, no body transferred, nothing parsed.  Servers that send neither validator (many
+in-house CMSs) get an ordinary request, and the pipeline compares content hashes instead.
+
+Why not HttpCacheMiddleware with RFC2616Policy: it keeps a second copy of every body on disk and
+hands the cached response to the callback on a 304 — the callback would re-parse and re-store
+an unchanged page.  The archive already holds the bytes; only the validators are needed.
+
+Settings: NIANBAO_CONDITIONAL (default True).
+Stats: nianbao/conditional/sent, nianbao/conditional/not_modified (also per portal).
+"""
+
+from __future__ import annotations
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+
+from ..state import CrawlState
+
+KINDS = ("detail", "attachment")
+
+
+class ConditionalRequestMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
+        if not crawler.settings.getbool("NIANBAO_CONDITIONAL", True) or not crawler.settings.get("NIANBAO_DB"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider) -> None:
+        if request.meta.get("nb_kind") not in KINDS or b"If-None-Match" in request.headers:
+            return None
+        known = CrawlState.for_crawler(self.crawler).known(request.url)
+        if known is None or not known.complete or not (known.etag or known.last_modified):
+            return None
+        if known.etag:
+            request.headers[b"If-None-Match"] = known.etag
+        if known.last_modified:
+            request.headers[b"If-Modified-Since"] = known.last_modified
+        request.meta["handle_httpstatus_list"] = [*request.meta.get("handle_httpstatus_list", []), 304]
+        self.stats.inc_value("nianbao/conditional/sent")
+        return None
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if response.status != 304 or request.meta.get("nb_kind") not in KINDS:
+            return response
+        portal = request.meta.get("nb_portal", "?")
+        self.stats.inc_value("nianbao/conditional/not_modified")
+        self.stats.inc_value(f"nianbao/portal/{portal}/not_modified")
+        entry = request.meta.get("nb_entry") or {}
+        CrawlState.for_crawler(self.crawler).remember(request.url, portal, request.meta["nb_kind"], "not_modified",
+                                                      entry.get("signature"))
+        raise IgnoreRequest("not modified")

@@ -1,0 +1,1 @@
+"""Item pipelines (switched and ordered in settings.py)."""

@@ -1,0 +1,108 @@
+"""ArchivePipeline: every captured document into the archive; report documents through the extractor.
+
+This module is the one seam between the crawler and the archive (`archive/`): it calls the
+archive's own API — `archive.ingest.ingest_bytes` for a document that holds a report (capture,
+version history, extracted rows, duplicates, all in one transaction, idempotent), and
+`archive.captures.add_capture` for a detail page whose report is an attachment (kept for its
+metadata and provenance, not extracted).
+
+Extraction runs in one worker thread (pdfium is not thread-safe, and one core is what a polite
+crawl needs), so the Twisted/asyncio reactor keeps downloading while a PDF is read; the SQLite
+write happens back on the reactor thread, on the archive's single connection.
+
+Settings: NIANBAO_DB (the archive file), NIANBAO_EXTRACT (default True; False stores captures only).
+Stats: nianbao/reports/<new|changed|unchanged|duplicate|error>, nianbao/pages/<stored|unchanged>,
+nianbao/image_only (also per portal).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from ..items import Document
+from ..state import CrawlState, now
+
+
+def _parse(data: bytes, url: str, name: str | None, hints: dict[str, str]) -> Any:
+    from extract import parse_bytes
+
+    try:
+        return parse_bytes(data, url, name=name, hints=hints or None)
+    except Exception:  # recorded by ingest_bytes, which parses again to keep the error text
+        return None
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.extract = crawler.settings.getbool("NIANBAO_EXTRACT", True)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-extract")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        if not crawler.settings.get("NIANBAO_DB"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def close_spider(self, spider: Spider) -> None:
+        self.executor.shutdown(wait=True)
+
+    async def process_item(self, item: Any, spider: Spider) -> Any:
+        if not isinstance(item, Document):
+            return item
+        from archive.captures import Fetch, add_capture
+        from archive.ingest import Hints, ingest_bytes, retrying_write
+
+        state = CrawlState.for_crawler(self.crawler)
+        portal = spider.portals[item.portal]
+        fetch = Fetch(url=item.url, fetched_at=now(), http_status=item.http_status, content_type=item.content_type,
+                      encoding=item.encoding, etag=item.etag, last_modified=item.last_modified,
+                      portal_id=state.portal_ids.get(item.portal), crawl_run_id=state.run_id)
+        signature = item.metadata.get("signature")
+        if item.is_report:
+            hints = Hints(title=item.title, pub_date=item.pub_date, province=portal.province, city=portal.city,
+                          district=portal.district)
+            name = item.file_name if item.file_name and "." in item.file_name else item.url.rsplit("/", 1)[-1]
+            report = None
+            digest = hashlib.sha256(item.body).hexdigest()
+            known = state.known(item.url)
+            if self.extract and not (known and known.sha256 == digest):
+                loop = asyncio.get_running_loop()
+                report = await loop.run_in_executor(self.executor, _parse, item.body, item.url, name,
+                                                    hints.for_parser())
+            outcome = ingest_bytes(state.db, item.body, fetch, hints, name=name, report=report)
+            self._count(item.portal, f"reports/{outcome.status}")
+            if item.image_only or (report is not None and report.extras.get("image_only")):
+                self._count(item.portal, "image_only")
+        else:
+            digest = hashlib.sha256(item.body).hexdigest()
+            known = state.known(item.url)
+            if known and known.sha256 == digest:
+                self._count(item.portal, "pages/unchanged")
+            else:
+                retrying_write(lambda: self._add_page(state, item, fetch, add_capture))
+                self._count(item.portal, "pages/stored")
+        state.remember(item.url, item.portal, item.role, "captured", signature,
+                       children=item.metadata.get("attachments") if item.role == "page" else None)
+        if item.request_url != item.url:  # Hanweb downfile.jsp → /attach/…: both names are known
+            state.remember(item.request_url, item.portal, item.role, "captured")
+        return item
+
+    @staticmethod
+    def _add_page(state: CrawlState, item: Document, fetch: Any, add_capture: Any) -> int:
+        with state.db.atomic():
+            return add_capture(state.db, item.body, fetch, status="page",
+                               hints={"title": item.title, "pub_date": item.pub_date, **{
+                                   k: v for k, v in item.metadata.items() if isinstance(v, str)}})
+
+    def _count(self, portal: str, key: str) -> None:
+        self.stats.inc_value(f"nianbao/{key}")
+        self.stats.inc_value(f"nianbao/portal/{portal}/{key}")

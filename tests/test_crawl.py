@@ -1,0 +1,243 @@
+"""Real crawls of the demo portals on localhost: Scrapy in a subprocess, the portals in this one.
+
+The demo world is the truth: it says which reports sit where, which pages are hostile and what
+robots.txt forbids, so every assertion compares the archive with what was published.  One
+module-scoped world is crawled, then mutated (three reports added, one changed) between crawls,
+so the tests of this module run in order.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.demo import DemoServer, DemoWorld
+from crawler.demo.server import HOSTS
+from crawler.registry import RegistryError, load_registry, parse_registry
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nianbao(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-c", "from nianbao.cli import main; main()", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def start_crawl(registry: Path, db: Path, *extra: str) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-c", "from nianbao.cli import main; main()", "crawl", "--portals", str(registry),
+           "--db", str(db), "--local", *extra]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def crawl(registry: Path, db: Path, *extra: str) -> dict:
+    res = nianbao("crawl", "--portals", str(registry), "--db", str(db), "--local", *extra)
+    assert res.returncode == 0, res.stdout + res.stderr[-3000:]
+    return last_run(db)
+
+
+def last_run(db: Path) -> dict:
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    row = dict(con.execute("select * from crawl_runs order by id desc limit 1").fetchone())
+    for key in ("blocked", "portal_health", "notes", "errors"):
+        row[key] = json.loads(row[key] or "{}")
+    return row
+
+
+def report_paths(db: Path) -> list[tuple[str, str]]:
+    con = sqlite3.connect(db)
+    return [(urlsplit(u).hostname, urlsplit(u).path) for (u,) in con.execute("select url from reports")]
+
+
+def expected_paths(server: DemoServer) -> list[tuple[str, str]]:
+    w = server.world
+    return [(urlsplit(server.base_url(d.site)).hostname, w.report_path(d)) for d in w.reachable_docs()]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("crawl")
+    server = DemoServer(DemoWorld()).start()
+    registry = tmp / "portals.yml"
+    registry.write_text(server.registry_yaml(), encoding="utf-8")
+    db = tmp / "archive.db"
+    first = crawl(registry, db)
+    yield {"server": server, "registry": registry, "db": db, "first": first, "hits": list(server.hits)}
+    server.stop()
+
+
+def test_every_report_found_exactly_once(demo):
+    got = report_paths(demo["db"])
+    want = expected_paths(demo["server"])
+    assert len(got) == len(set(got)), "a report was stored twice"
+    assert sorted(got) == sorted(want)
+    assert demo["first"]["new_reports"] == len(want)
+    health = demo["first"]["portal_health"]
+    assert {h["platform"] for h in health.values()} == {"trs", "hanweb", "generic", "gkmlpt"}
+    assert all(h["status"] == "ok" for h in health.values())
+
+
+def test_every_pagination_walked_to_the_end(demo):
+    paths = {(h.site, h.path) for h in demo["hits"]}
+    trs = "/zfxxgkzl/zfxxgknb/"
+    for p in ("2025nb/dcqzfbm2025/index_1.html", "2025nb/dcqzfbm2025/index_2.html", "2025nb/dcqjd2025/index_1.html",
+              "bmnb_97166/list_2.shtml", "bmnb_97166/list_3.shtml"):
+        assert ("trs", trs + p) in paths  # TRS variant A (0-based index_N) and variant B (list_N, 1-based)
+    assert ("trs", trs + "2025nb/dcqzfbm2025/index_3.html") not in paths  # no page past the pager's count
+    hanweb = [h for h in demo["hits"] if h.site == "hanweb" and "dataproxy.jsp" in h.path]
+    assert {h.method for h in hanweb} == {"GET", "POST"}  # both dataproxy styles
+    assert any("page=6" in h.path for h in hanweb if h.method == "GET")  # 16 records, 9 embedded, 3 per page
+    assert ("gkmlpt", "/gkmlpt/api/all/721?page=3&sid=755041") in paths
+    assert not any(h.site == "gkmlpt" and "page=0" in h.path for h in demo["hits"])  # page 0 == page 1
+    assert ("gbk", "/zfxxgk/gknb/?page=3") in paths
+    assert demo["first"]["portal_health"]["演示·朝阳区（GBK 自建）"]["repeated_pages"] == 1  # ?page=4 repeats page 1
+
+
+def test_attachments_and_encodings_read(demo):
+    con = sqlite3.connect(demo["db"])
+    kinds = dict(con.execute("select kind, count(*) from reports group by kind").fetchall())
+    assert kinds.get("pdf", 0) >= 10 and kinds.get("docx", 0) >= 5 and kinds.get("text", 0) == 2
+    # attachments behind Hanweb's downfile.jsp (302) were read and extracted
+    rows = con.execute("select count(*) from reports r join requests q on q.report_id = r.id "
+                       "where r.url like '%/attach/0/%'").fetchone()[0]
+    assert rows > 0
+    images = con.execute("select count(*) from reports where extraction_status = 'image_only'").fetchone()[0]
+    assert images == sum(d.form == "image" for d in demo["server"].world.reachable_docs())
+    # GBK pages without a charset header, one of them declaring utf-8 in its header, read right
+    w = demo["server"].world
+    gbk = {w.detail_path(d): d for d in w.docs if d.site == "gbk"}
+    got = {urlsplit(u).path: (t, a) for u, t, a in con.execute(
+        "select url, title, agency from reports where url like 'http://127.0.0.3:%'")}
+    assert set(got) == set(gbk)
+    for path, doc in gbk.items():
+        assert got[path][0] == doc.title
+    assert demo["first"]["portal_health"]["演示·朝阳区（GBK 自建）"]["https_fallback"] >= 1
+    extract_ok = con.execute("select count(*) from reports where extraction_status = 'ok'").fetchone()[0]
+    assert extract_ok >= len(got)
+
+
+def test_hostile_pages_classified_and_not_archived(demo):
+    blocked = demo["first"]["blocked"]
+    for kind in ("ruishu_412", "jsl_521", "waf_block", "soft_404", "js_redirect_followed", "repeated_page"):
+        assert blocked.get(kind, 0) >= 1, kind
+    con = sqlite3.connect(demo["db"])
+    urls = [u for (u,) in con.execute("select url from captures")]
+    for paths in demo["server"].world.hostile.values():
+        for path in paths:
+            assert not any(urlsplit(u).path == path for u in urls), path
+    # the JS redirect stub was followed to the real column, whose reports were found
+    assert any("/jbxxjgm/" in u for u in urls)
+
+
+def test_robots_txt_honoured(demo):
+    assert not any("/nbk/" in h.path for h in demo["hits"])
+    assert demo["first"]["notes"]["robots_forbidden"] >= 1
+    assert all(h.site and h.path for h in demo["hits"])
+    assert sum(h.path == "/robots.txt" for h in demo["hits"]) >= 4
+
+
+def test_second_crawl_downloads_no_detail_page_again(demo):
+    server = demo["server"]
+    server.reset_log()
+    run = crawl(demo["registry"], demo["db"])
+    w = server.world
+    reports = {w.detail_path(d) for d in w.docs} | {w.attachment_path(d) for d in w.docs if w.attachment_path(d)}
+    again = [h for h in server.hits if h.path.split("?")[0] in reports or "downfile" in h.path]
+    assert again == []
+    assert run["new_reports"] == 0 and run["changed_reports"] == 0
+    assert run["notes"]["requests"] <= 0.25 * demo["first"]["notes"]["requests"]
+    assert run["notes"]["skipped"] >= 40
+
+
+def test_three_reports_added_are_exactly_three_new(demo):
+    server = demo["server"]
+    added = server.world.add_reports(3)
+    run = crawl(demo["registry"], demo["db"])
+    assert run["new_reports"] == 3 and run["changed_reports"] == 0
+    got = report_paths(demo["db"])
+    assert len(got) == len(set(got)) == len(expected_paths(server))
+    for doc in added:
+        assert server.world.report_path(doc) in {p for _, p in got}
+
+
+def test_one_changed_report_becomes_a_new_version(demo):
+    server = demo["server"]
+    doc = server.world.change_report()
+    server.reset_log()
+    run = crawl(demo["registry"], demo["db"], "--full")  # the periodic full walk revalidates known pages
+    assert run["changed_reports"] == 1 and run["new_reports"] == 0
+    assert run["notes"]["not_modified"] > 20  # ETag / Last-Modified answered 304
+    con = sqlite3.connect(demo["db"])
+    url = server.url(doc.site, server.world.detail_path(doc))
+    versions = con.execute("select count(*) from report_versions v join reports r on r.id = v.report_id "
+                           "where r.url = ?", [url]).fetchone()[0]
+    assert versions == 2
+    assert len(report_paths(demo["db"])) == len(expected_paths(server))
+
+
+def test_a_second_run_waits_for_the_lock(demo, tmp_path):
+    with open(f"{demo['db']}.crawl.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        res = nianbao("crawl", "--portals", str(demo["registry"]), "--db", str(demo["db"]), "--local")
+    assert res.returncode == 3, res.stdout + res.stderr[-2000:]
+    assert "another crawl" in res.stdout
+
+
+def test_kill_9_then_restart_loses_and_duplicates_nothing(tmp_path):
+    with DemoServer(DemoWorld()) as server:
+        registry = tmp_path / "portals.yml"
+        registry.write_text(server.registry_yaml(), encoding="utf-8")
+        db = tmp_path / "archive.db"
+        proc = start_crawl(registry, db)
+        deadline = time.time() + 60
+        captured = 0
+        while time.time() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            try:
+                captured = sqlite3.connect(db).execute("select count(*) from reports").fetchone()[0]
+            except sqlite3.Error:
+                continue
+            if captured >= 25:
+                break
+        assert proc.poll() is None, "the crawl ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert 0 < captured < len(expected_paths(server))
+        before = set(report_paths(db))
+        server.reset_log()
+        run = crawl(registry, db)
+        got = report_paths(db)
+        assert len(got) == len(set(got))
+        assert sorted(got) == sorted(expected_paths(server))
+        assert run["new_reports"] == len(got) - len(before)
+        refetched = [h for h in server.hits if (HOSTS[h.site], h.path.split("?")[0]) in before]
+        assert refetched == []  # what the killed run captured was not fetched again
+
+
+def test_portals_check(demo):
+    res = nianbao("portals", "check", "--portals", str(demo["registry"]), "--local")
+    assert res.returncode == 0, res.stdout + res.stderr[-2000:]
+    lines = [line for line in res.stdout.splitlines() if line.startswith(("ok", "FAIL"))]
+    assert len(lines) == 4 and all(line.startswith("ok") for line in lines)
+    assert "platform hanweb" in res.stdout and "platform gkmlpt" in res.stdout
+
+
+def test_registry_validation():
+    portals = load_registry()  # the shipped registry
+    assert len(portals) >= 10 and all(p.verified for p in portals)
+    assert {p.platform for p in portals} >= {"trs", "hanweb", "generic"}
+    with pytest.raises(RegistryError, match="start_urls"):
+        parse_registry({"portals": [{"name": "x", "region": {}, "platform": "auto"}]})
+    with pytest.raises(RegistryError, match="platform"):
+        parse_registry({"portals": [{"name": "x", "region": {}, "start_urls": ["http://a/"], "platform": "cms"}]})

@@ -1,0 +1,54 @@
+"""Adapter and detail-page readers on hand-written pages: the pager variants real portals print."""
+
+from __future__ import annotations
+
+from scrapy.http import HtmlResponse, Request
+
+from crawler.adapters import detect
+from crawler.adapters.trs import trs_next_page
+from crawler.detail import read_detail
+from crawler.middlewares.hostile import classify
+
+
+def test_trs_pager_variants() -> None:
+    base = "https://www.example.gov.cn/zfxxgknb/"
+    assert trs_next_page('createPageHTML(50, 0, "index", "htm");', base) == base + "index_1.htm"
+    assert trs_next_page("createPageHTML(50,49,'index','htm')", base + "index_49.htm") is None
+    assert trs_next_page("createPageHTML(12, 10, \"index\", \"html\")", base) == base + "index_11.html"
+    assert trs_next_page("{createPageHTML('page_div',22,1,'common_list','shtml',325);}", base) == base + "common_list_2.shtml"
+    assert trs_next_page("createPageHTML('page_div', 5, 5, 'list', 'shtml', 89);", base) is None
+    assert trs_next_page("<script>var countPage = 3</script>", base + "index_1.html") == base + "index_2.html"
+    assert trs_next_page('createPageHTML(1, 0, "index","html")', base) is None
+
+
+def _resp(url: str, body: str, status: int = 200) -> HtmlResponse:
+    return HtmlResponse(url, body=body.encode("utf-8"), status=status, encoding="utf-8", request=Request(url))
+
+
+def test_detection_by_family() -> None:
+    assert detect(_resp("http://a/gkmlpt/index", "<script>window._CONFIG = {\"SID\": \"1\"};</script>")) == "gkmlpt"
+    assert detect(_resp("http://a/col/col1/index.html", "<div id='2'><script type='text/xml'><datastore>")) == "hanweb"
+    assert detect(_resp("http://a/x/", '<script>createPageHTML(2, 0, "index", "html");</script>')) == "trs"
+    assert detect(_resp("http://a/x/", "<a href='?page=2'>下一页</a>")) == "generic"
+
+
+def test_detail_metadata_and_hidden_attachment() -> None:
+    page = read_detail(
+        '<html><head><meta content="某区2025年政府信息公开工作年度报告" name="ArticleTitle"></head><body>'
+        '<table><tr><td>索 引 号：</td><td>000014349/2026-04314</td><td>发布日期</td><td>2026-01-20</td></tr></table>'
+        '<div class="info">日期:2026-01-20 17:10 来源:区城市管理委 字号: 大 中 小</div>'
+        "<div class=\"TRS_Editor\"><p>全文见附件</p></div><script>var file_appendix='<a href=\"./P020260120612395936729.pdf\">"
+        "报告.pdf</a>';</script></body></html>", "https://a.gov.cn/nb/202601/t20260120_1.html")
+    assert page.title == "某区2025年政府信息公开工作年度报告"
+    assert page.pub_date == "2026-01-20" and page.source == "区城市管理委"
+    assert page.table["index_no"] == "000014349/2026-04314"
+    assert [a.url for a in page.attachments] == ["https://a.gov.cn/nb/202601/P020260120612395936729.pdf"]
+
+
+def test_hostile_fingerprints() -> None:
+    assert classify(_resp("http://a/", "<script>$_ts=window['$_ts'];</script>", 412))[0] == "ruishu_412"
+    assert classify(_resp("http://a/", "<script>document.cookie=('__jsl_clearance_s=1')</script>", 521))[0] == "jsl_521"
+    assert classify(_resp("http://a/", "<p>被云堤网站安全防护拦截</p>"))[0] == "waf_block"
+    assert classify(_resp("http://a/", '<script>location.href="./jbxx/";</script>')) == ("js_redirect", "./jbxx/")
+    assert classify(_resp("http://a/", "<div>您访问的页面不存在</div>"))[0] == "soft_404"
+    assert classify(_resp("http://a/", "<h1>2025年政府信息公开工作年度报告</h1>" + "<p>正文</p>" * 50)) == (None, None)
