@@ -1,12 +1,13 @@
 # The two commands of the README.  Everything is installed by these targets, nothing by hand.
-#   make demo   install, then run the main job on the embedded default
+#   make demo   install, then run the main job on the embedded default: start the demo portals
+#               on localhost, crawl them, build the archive (demo.db) and serve it with Datasette
 #   make test   install (system packages included), then run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLES ?= ../shared/examples
 
-.PHONY: demo test install install-system lint bench clean
+.PHONY: demo parse-examples test install install-system lint bench clean
 
 $(BIN)/nianbao: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,13 @@ install: $(BIN)/nianbao
 install-system:
 	bash scripts/install-system.sh
 
+DB ?= demo.db
+PORT ?= 8001
+
 demo: install
+	$(BIN)/nianbao demo --db $(DB) --port $(PORT)
+
+parse-examples: install
 	$(BIN)/nianbao parse $(EXAMPLES)
 
 lint: install
