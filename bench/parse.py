@@ -363,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="also print a cProfile top 10 per format")
     ap.add_argument("--profile-repeat", type=int, default=3, help="passes over the files under cProfile")
     ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    ap.add_argument("--save", type=Path, default=None, help="also write the JSON figures to this file")
     ap.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the first one allowed)")
     args = ap.parse_args(argv)
 
@@ -393,9 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     info = machine() | {"affinity": pinned, "loadavg_before": load_before, "loadavg_after": _loadavg(), "repeat": args.repeat, "warmup": args.warmup,
                         "generated": gen_note or f"{sum(s.source == 'generated' for s in samples)} files",
                         "timed_wall_s": wall}
+    figures = {"machine": info, "summary": summary, "files": per_file(samples), "profile": prof}
+    if args.save:
+        args.save.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.json:
-        print(json.dumps({"machine": info, "summary": summary, "files": per_file(samples), "profile": prof},
-                         ensure_ascii=False, indent=1))
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
         return 0
     print(f"machine: {info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, {pinned}; "
           f"repeat={args.repeat}, warmup={args.warmup}; generated: {info['generated']}; "

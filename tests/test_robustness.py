@@ -486,8 +486,6 @@ def _foreign_root(xml: bytes) -> bool:
     return root.tag != "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}document"
 
 
-@pytest.mark.xfail(strict=True, reason="extract/readers/docx.py: python-docx returns a plain element for a root "
-                                       "outside the w: namespace; `.body` raises AttributeError out of parse_bytes")
 def test_docx_with_a_foreign_root_element() -> None:
     members = _docx_skeleton()
     members["word/document.xml"] = b'<w:document xmlns:w="urn:not-word"><w:body/></w:document>'

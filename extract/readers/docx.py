@@ -35,8 +35,11 @@ def read_docx(data: bytes) -> Document:
     title = (document.core_properties.title or "").strip()
     if title:
         doc.meta["docx:title"] = title
+    body = getattr(document.element, "body", None)
+    if body is None:  # a main part whose root is not w:document
+        raise ExtractError("unreadable DOCX: word/document.xml has no w:body")
     images = 0
-    for child in document.element.body.iterchildren():
+    for child in body.iterchildren():
         tag = child.tag
         if tag == W + "p":
             text = _text(child)
