@@ -44,6 +44,7 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)  # title, agency, date, source … from the file itself
     image_only: bool = False
+    images: int = 0  # pictures inside the report body (a table printed as a picture is one)
     problems: list[Problem] = field(default_factory=list)
     html: str | None = None  # the decoded page, for trafilatura's body text
 

@@ -82,6 +82,9 @@ def _structure_problems(doc: Document, tables: Tables, fmt: str | None) -> list[
         return out
     if fmt is None and not doc.image_only:
         out.append(Problem("template_unknown", "document", "no standard table template recognised"))
+    if not doc.image_only and doc.images and len(tables.found) < 3:
+        out.append(Problem("tables_as_images", "document",
+                           f"{doc.images} picture(s) in the body and {3 - len(tables.found)} table(s) not found as text"))
     for table in ("active_disclosure", "requests", "reviews"):
         key = {"active_disclosure": "active"}.get(table, table)
         if key not in tables.found and not doc.image_only:

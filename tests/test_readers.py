@@ -93,3 +93,10 @@ def test_image_only_inputs_are_reported() -> None:
 def test_unreadable_inputs_raise_one_clear_error(data: bytes) -> None:
     with pytest.raises(ExtractError):
         parse_bytes(data, "bad", name="bad.bin")
+
+
+def test_tables_printed_as_pictures_are_reported() -> None:
+    page = "<html><body><div class='TRS_Editor'><p>" + "总体情况。" * 80 + "</p><p><img src='t3.png'></p></div></body></html>"
+    report = parse_bytes(page.encode(), "pics.html", name="pics.html")
+    kinds = [p.kind for p in report.problems]
+    assert "tables_as_images" in kinds and "image_only" not in kinds

@@ -50,6 +50,7 @@ def read_docx(data: bytes) -> Document:
             grid = _grid(child)
             if grid.rows:
                 doc.blocks.append(grid)
+    doc.images = images
     if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 200:
         doc.image_only = True
     return doc

@@ -40,11 +40,11 @@ def read_html(text: str) -> Document:
     except (etree.ParserError, ValueError):
         return doc
     doc.meta.update(_meta_tags(root))
-    images = sum(1 for _ in root.iter("img"))
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
     body = _content_root(root)
     doc.meta.update(metatable.from_html(root, exclude=body))
     _walk(body, doc.blocks, [])
+    doc.images = images = sum(1 for _ in body.iter("img"))
     if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 300:
         doc.image_only = True  # a report published as one picture per page
     return doc

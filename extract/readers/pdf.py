@@ -74,6 +74,7 @@ def read_pdf(data: bytes) -> Document:
             page.close()
         doc.blocks = _join_split_rows(doc.blocks)
         _read_info(pdf, doc)
+        doc.images = images
         if total_chars < 20 and images:
             doc.image_only = True
     finally:
