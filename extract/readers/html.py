@@ -173,14 +173,8 @@ def table_grid(table: etree._Element) -> Grid:
                 pending[col] = (cell, rspan - 1)
             col += cspan
         col = _take_pending(pending, row, col)
-        # rowspans reaching past the last real cell of this row
-        for c in sorted(k for k in pending if k >= col):
-            cell, left = pending[c]
-            row.append(Cell(cell.text, cell.x0, cell.x1, spanned=True))
-            if left <= 1:
-                del pending[c]
-            else:
-                pending[c] = (cell, left - 1)
+        for c in sorted(k for k in pending if k >= col):  # rowspans past this row's last real cell
+            _place_copy(pending, row, c)
         if row:
             out.append(row)
     return Grid(out, positional=True)
@@ -189,11 +183,16 @@ def table_grid(table: etree._Element) -> Grid:
 def _take_pending(pending: dict[int, tuple[Cell, int]], row: list[Cell], col: int) -> int:
     """Place the copies of cells spanning down into this row at `col`; return the next free column."""
     while col in pending:
-        cell, left = pending[col]
-        row.append(Cell(cell.text, cell.x0, cell.x1, spanned=True))
-        if left <= 1:
-            del pending[col]
-        else:
-            pending[col] = (cell, left - 1)
-        col = int(cell.x1)
+        col = _place_copy(pending, row, col)
     return col
+
+
+def _place_copy(pending: dict[int, tuple[Cell, int]], row: list[Cell], col: int) -> int:
+    """Append the copy of the cell spanning down at `col`, count its rows down; return its end."""
+    cell, left = pending[col]
+    row.append(Cell(cell.text, cell.x0, cell.x1, spanned=True))
+    if left <= 1:
+        del pending[col]
+    else:
+        pending[col] = (cell, left - 1)
+    return int(cell.x1)
