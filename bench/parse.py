@@ -234,6 +234,10 @@ def per_file(samples: list[Sample]) -> list[dict[str, Any]]:
              "median_ms": 1000 * statistics.median(s.total)} for s in samples]
 
 
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def markdown(summary: dict[str, dict[str, Any]]) -> str:
     head = ("| format | files (examples) | median ms/file | max ms/file | reports/s | reports/CPU-s | read | tables "
             "| metadata | checks | other | body_text ms | aim |")
@@ -247,7 +251,7 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         else:
             aim = "-"
         lines.append(f"| {fmt} | {r['files']} ({r['examples']}) | {r['median_ms']:.1f} | {r['max_ms']:.1f} | "
-                     f"{r['reports_per_s']:.1f} | {r['reports_per_cpu_s']:.1f} | {' | '.join(stages)} | {r['body_text_ms']:.2f} | {aim} |")
+                     f"{r['reports_per_s']:.1f} | {_num(r['reports_per_cpu_s'])} | {' | '.join(stages)} | {r['body_text_ms']:.2f} | {aim} |")
     if "pdf" in summary:
         p = summary["pdf"]
         lines.append("")
@@ -391,7 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarize(samples)
     prof = profile(samples, args.profile_repeat) if args.profile else None
 
-    info = machine() | {"affinity": pinned, "loadavg_before": load_before, "loadavg_after": _loadavg(), "repeat": args.repeat, "warmup": args.warmup,
+    info = machine() | {"affinity": pinned, "loadavg_before": load_before, "loadavg_after": _loadavg(),
+                        "repeat": args.repeat, "warmup": args.warmup,
                         "generated": gen_note or f"{sum(s.source == 'generated' for s in samples)} files",
                         "timed_wall_s": wall}
     figures = {"machine": info, "summary": summary, "files": per_file(samples), "profile": prof}

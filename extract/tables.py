@@ -61,6 +61,7 @@ class _Reader:
     def __init__(self) -> None:
         self.out = Tables()
         self.zone: str | None = None
+        self.pending = ""  # a short label fragment printed on the line above a row
         # table 2 state
         self.section: str | None = None
         self.metrics: list[tuple[str, T.MetricDef | None, float]] = []
@@ -80,7 +81,11 @@ class _Reader:
 
     def paragraph(self, text: str) -> None:
         t = normalize(text)
+        self.pending = ""
         if len(t) > 40:
+            return
+        if self.zone in ("active", "requests") and len(t) <= 4 and has_cjk(t) and not looks_like_value(t):
+            self.pending = t  # the first line of a label wrapped above its row (tables without rules)
             return
         if _HEADING_ACTIVE.search(t):
             self._enter("active")
@@ -120,6 +125,11 @@ class _Reader:
     # --- rows --------------------------------------------------------------------------------
 
     def row(self, cells: list[Cell], positional: bool) -> None:
+        if self.pending:
+            first = next((c for c in cells if is_label(c)), None)
+            if first is not None and not first.spanned:
+                first.text = self.pending + first.text  # 规 / 章 0 0 1 → 规章
+            self.pending = ""
         label_idx = [i for i, c in enumerate(cells) if is_label(c)]
         # a label repeated in adjacent cells is one merged cell printed twice (flat layouts)
         label_idx = [i for k, i in enumerate(label_idx)
@@ -154,6 +164,7 @@ class _Reader:
             if m:
                 self.section = f"第二十条第（{m.group(1)}）项"
                 section_here = True
+                self.metrics, self.metric_slots = [], []  # each section prints its own header
         if any(lab.startswith("信息内容") for lab in labels):
             start = next(i for i, lab in zip(label_idx, labels, strict=True) if lab.startswith("信息内容"))
             heads = [c for c in cells[start + 1:]
@@ -164,6 +175,10 @@ class _Reader:
                 self.metrics.append((canon, mdef, unit_factor_from_header(c.text)))
                 self.metric_slots.append((canon, c.x0, c.x1))
             self.parent = None
+            if any(mdef is None and len(canon) < 4 for canon, mdef, _f in self.metrics):
+                self.out.problems.append(Problem("unknown_header", self.section or "active_disclosure",
+                                                 "metric labels broken: " + " | ".join(m[0] for m in self.metrics)))
+                self.metrics, self.metric_slots = [], []
             return
         context = [lab for lab in labels if not _SECTION.search(lab)]
         if not context or not self.metrics:
@@ -176,6 +191,10 @@ class _Reader:
             return
         own = strip_numbering(context[-1].removeprefix("其中：").removeprefix("其中"))
         item = _item(own)
+        if item not in _ITEM_NAMES and (len(item) < 3 or not any(w in item for w in ("行政", "其他", "事项", "收费"))):
+            # local items (行政检查, 行政确认 …) read as such; a fragment of a wrapped label does not
+            self.out.problems.append(Problem("unknown_row", item, "not a table-2 item"))
+            return
         parent: str | None = None
         if item in {name for name, _ in T.ITEMS}:
             self.parent = None if len(context) == 1 else self.parent
@@ -262,7 +281,7 @@ class _Reader:
             order = list(standard)
             if T.ORG_SUBTOTAL_COLUMN in found:
                 order.insert(order.index("total"), T.ORG_SUBTOTAL_COLUMN)
-            slots = [(k, found[k].x0, found[k].x1) if k in found else (k, 0.0, 0.0) for k in order]
+            slots = [(k, 0.0, 0.0) for k in order]  # positions only count when every column has one
         self.column_slots = slots
         return slots
 
@@ -486,18 +505,16 @@ def _assign(values: list[Cell], keys: list[Slot], slots: list[Slot] | None) -> l
     if not slots or all(s[1] == s[2] for s in slots):
         return None
     out: list[Cell | None] = [None] * len(slots)
+    centers = [(x0 + x1) / 2 for _k, x0, x1 in slots]
+    spacing = min((b - a for a, b in zip(sorted(centers), sorted(centers)[1:], strict=False)), default=0.0)
     for cell in values:
-        best, best_overlap = None, 0.0
-        for i, (_k, x0, x1) in enumerate(slots):
-            overlap = min(cell.x1, x1) - max(cell.x0, x0)
-            if overlap > best_overlap:
-                best, best_overlap = i, overlap
-        if best is None:
-            if cell.text.strip():
-                return None
-            continue
-        if out[best] is not None and out[best].text.strip() and cell.text.strip():
+        if not cell.text.strip():
+            continue  # a blank that a grid did print: its slot stays blank either way
+        best = min(range(len(slots)), key=lambda i: abs(cell.center - centers[i]))
+        # a value is centred under its header; one that lies between two headers is not guessed
+        if spacing and abs(cell.center - centers[best]) > spacing * 0.4:
             return None
-        if out[best] is None or not out[best].text.strip():
-            out[best] = cell
+        if out[best] is not None:
+            return None
+        out[best] = cell
     return out

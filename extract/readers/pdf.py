@@ -360,16 +360,19 @@ def _page_blocks(chars: list[Char], segments: tuple[list[H], list[V]]) -> list:
 
 
 def _text_line_block(line: list[Char], text: str):
-    """A line outside ruled tables: a paragraph, or a row of cells when it ends in numbers
-    separated by wide gaps (tables printed without ruling lines)."""
+    """A line outside ruled tables: a paragraph, or a row of cells when its pieces stand a full
+    character or more apart and either end in numbers or are three or more (a header row of a
+    table printed without ruling lines).  Justified body text never leaves such gaps."""
     cells: list[list[Char]] = [[line[0]]]
     size = _size(line)
     for prev, ch in zip(line, line[1:], strict=False):
-        if ch.x0 - prev.x1 > size * 1.5:
+        if ch.x0 - prev.x1 > size * 0.9:
             cells.append([ch])
         else:
             cells[-1].append(ch)
-    if len(cells) >= 2 and any(re.fullmatch(r"[-\d.,%]+", "".join(c.text for c in cell)) for cell in cells[1:]):
+    numeric = any(re.fullmatch(r"[-\d.,%]+", "".join(c.text for c in cell)) for cell in cells[1:])
+    header = len(cells) >= 2 and "".join(c.text for c in cells[0]).startswith("信息内容")
+    if (len(cells) >= 2 and (numeric or header)) or len(cells) >= 3:
         row = [Cell(_line_text(cell), cell[0].x0, cell[-1].x1) for cell in cells]
         return Grid([row], positional=True)
     return Paragraph(text)
