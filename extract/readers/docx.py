@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from ..errors import ExtractError
 from ..model import Cell, Document, Grid, Paragraph
@@ -57,13 +58,32 @@ def read_docx(data: bytes) -> Document:
 
 
 def _check_archive(data: bytes) -> None:
+    """Refuse a zip bomb before python-docx inflates anything.
+
+    The declared sizes are checked first (cheap), then every member is inflated in 1 MiB steps
+    and counted, because headers can lie: zipfile's one-shot `read()` would inflate a member
+    whole before noticing that it outgrew its declared size.  A member whose real output differs
+    from its header fails its CRC here and the file is refused.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
         raise ExtractError(f"unreadable DOCX: {exc}") from exc
-    total = sum(info.file_size for info in archive.infolist())
-    if total > MAX_UNCOMPRESSED or total > max(len(data), 1) * MAX_RATIO:
-        raise ExtractError(f"DOCX refused: {total} bytes uncompressed from {len(data)} (a zip bomb?)")
+    limit = min(MAX_UNCOMPRESSED, max(len(data), 1) * MAX_RATIO)
+    declared = sum(info.file_size for info in infos)
+    if declared > limit:
+        raise ExtractError(f"DOCX refused: {declared} bytes uncompressed from {len(data)} (a zip bomb?)")
+    inflated = 0
+    for info in infos:
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(1 << 20):
+                    inflated += len(chunk)
+                    if inflated > limit:
+                        raise ExtractError(f"DOCX refused: more than {limit} bytes uncompressed (a zip bomb?)")
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+            raise ExtractError(f"unreadable DOCX: {info.filename}: {exc}") from exc
 
 
 def _text(el) -> str:
