@@ -100,3 +100,9 @@ def test_tables_printed_as_pictures_are_reported() -> None:
     report = parse_bytes(page.encode(), "pics.html", name="pics.html")
     kinds = [p.kind for p in report.problems]
     assert "tables_as_images" in kinds and "image_only" not in kinds
+
+
+def test_html_nested_past_the_parser_limit_says_so() -> None:
+    page = "<html><body>" + "<div>" * 300 + "<p>正文</p>" + "</div>" * 300 + "</body></html>"
+    report = parse_bytes(page.encode(), "deep.html", name="deep.html")
+    assert any(p.kind == "truncated" for p in report.problems)

@@ -13,7 +13,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from ..model import Cell, Document, Grid, Paragraph
+from ..model import Cell, Document, Grid, Paragraph, Problem
 from . import metatable
 
 MAX_SPAN = 200  # a cell claiming more rows or columns than any real table is capped
@@ -35,10 +35,13 @@ _CONTAINER_XPATHS = [
 
 def read_html(text: str) -> Document:
     doc = Document(kind="html", html=text)
+    parser = _parser()
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=_parser())
+        root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except (etree.ParserError, ValueError):
         return doc
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        doc.problems.append(Problem("truncated", "document", "elements nested past 255 levels were dropped by the parser"))
     doc.meta.update(_meta_tags(root))
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
     body = _content_root(root)
