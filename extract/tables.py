@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import templates as T
 from .labels import best_match, has_cjk, normalize, strip_brackets, strip_numbering
@@ -41,7 +42,13 @@ class Tables:
 
 
 def is_label(cell: Cell) -> bool:
-    return has_cjk(cell.text) and not looks_like_value(cell.text)
+    return _is_label_text(cell.text)
+
+
+@lru_cache(maxsize=8192)
+def _is_label_text(text: str) -> bool:
+    """Cached: every cell is asked several times per row, and tables repeat their texts."""
+    return has_cjk(text) and not looks_like_value(text)
 
 
 def read_tables(doc: Document) -> Tables:

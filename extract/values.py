@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .labels import squash
 from .templates import AMOUNT_UNITS, BLANK_MARKERS
@@ -36,6 +37,7 @@ def _clean(raw: str) -> str:
     return t.replace("−", "-").replace("－", "-")
 
 
+@lru_cache(maxsize=8192)
 def looks_like_value(raw: str) -> bool:
     """True for cell text that is a number (with or without unit) or a blank marker."""
     t = _clean(raw)

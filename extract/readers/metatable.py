@@ -36,37 +36,31 @@ def from_text(text: str) -> dict[str, str]:
 
 
 def from_html(root: etree._Element, exclude: etree._Element | None = None) -> dict[str, str]:
-    """Pairs from metadata tables (label cell then value cell) and visible lines outside the body."""
+    """Pairs from metadata tables (label cell then value cell) and visible lines outside the body.
+
+    One pass over the elements, reading each one's own text only: the label of a pair is short,
+    so an element whose full text would be needed is never a label (and `text_content()` on
+    every element of a large page was most of the HTML reader's time)."""
+    skip = set() if exclude is None or exclude.tag == "body" else set(exclude.iter())
     out: dict[str, str] = {}
-    for cell in root.iter("td", "th", "span", "div", "li", "label", "b", "strong", "em", "p"):
-        if exclude is not None and _inside(cell, exclude):
+    text_parts: list[str] = []
+    for el in root.iter("td", "th", "span", "div", "li", "label", "b", "strong", "em", "p"):
+        if el in skip:
             continue
-        label = squash(cell.text_content()).rstrip(":：")
-        if label in LABELS and len(label) <= 5:
-            value_el = cell.getnext()
-            if value_el is not None:
-                value = value_el.text_content().strip()
-                if value and len(value) < 80 and squash(value).rstrip(":：") not in LABELS:
-                    out.setdefault(LABELS[label], re.sub(r"\s+", " ", value))
-    text_parts = []
-    for el in root.iter("div", "p", "span", "td", "li"):
-        if exclude is not None and _inside(el, exclude):
-            continue
-        if el.text and ("：" in el.text or ":" in el.text):
-            text_parts.append(el.text)
-        if el.tail and ("：" in el.tail or ":" in el.tail):
-            text_parts.append(el.tail)
+        own = el.text or ""
+        if len(el) <= 1 and len(own) <= 12:
+            label = squash(el.text_content() if len(el) else own).rstrip(":：")
+            if label in LABELS:
+                value_el = el.getnext()
+                if value_el is not None:
+                    value = value_el.text_content().strip()
+                    if value and len(value) < 80 and squash(value).rstrip(":：") not in LABELS:
+                        out.setdefault(LABELS[label], re.sub(r"\s+", " ", value))
+        if el.tag in ("div", "p", "span", "td", "li"):
+            if "：" in own or ":" in own:
+                text_parts.append(own)
+            if el.tail and ("：" in el.tail or ":" in el.tail):
+                text_parts.append(el.tail)
     for key, value in from_text("\n".join(text_parts)).items():
         out.setdefault(key, value)
     return {"mt:" + k: v for k, v in out.items()}
-
-
-def _inside(el: etree._Element, container: etree._Element) -> bool:
-    if container.tag == "body":
-        return False
-    node = el
-    while node is not None:
-        if node is container:
-            return True
-        node = node.getparent()
-    return False
