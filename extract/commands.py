@@ -74,7 +74,7 @@ def _summary_line(report: Report) -> str:
 def parse_command(path: Path, as_json: bool, timeout: float) -> None:
     """Read one report FILE (HTML, PDF, DOCX, DOC/WPS, text) or every report under a DIR.
 
-    With a FILE and --json, print the object described in parse-output.md.  With a DIR, show a
+    With a FILE and --json, print the object described in shared/spec/parse-output.md.  With a DIR, show a
     progress bar and a closing summary: reports read, cells, checks failed, problems by kind.
     """
     if path.is_dir():

@@ -16,7 +16,7 @@ IMAGE_MAGIC = {b"\x89PNG": "image", b"\xff\xd8\xff": "image", b"GIF8": "image", 
 
 
 def sniff(data: bytes, name: str = "") -> str:
-    """Return one of pdf, docx, doc, wps, xls, xlsx, zip, rtf, image, html, text, empty."""
+    """Return one of pdf, docx, doc, wps, xls, xlsx, zip, rtf, image, html, text, binary, empty."""
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     lower_name = name.lower().rsplit("?", 1)[0]
     if not data.strip():
@@ -43,7 +43,18 @@ def sniff(data: bytes, name: str = "") -> str:
     for magic, kind in IMAGE_MAGIC.items():
         if head.startswith(magic):
             return kind
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = data[:2048].decode("utf-16", "ignore").encode("utf-8")  # sniff UTF-16 pages as text
     probe = head[:512].lower()
     if probe.startswith((b"<!doctype", b"<html", b"<?xml", b"<!--", b"<head", b"<meta", b"<body")) or b"<table" in data[:65536].lower() or b"<p" in probe or b"<div" in probe:
         return "html"
+    if _looks_binary(data[:4096]):
+        return "binary"  # control bytes everywhere: some other file format, not a text copy
     return "text"
+
+
+def _looks_binary(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 text with its byte-order mark
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return len(head) >= 16 and controls > len(head) // 10

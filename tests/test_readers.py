@@ -106,3 +106,11 @@ def test_html_nested_past_the_parser_limit_says_so() -> None:
     page = "<html><body>" + "<div>" * 300 + "<p>正文</p>" + "</div>" * 300 + "</body></html>"
     report = parse_bytes(page.encode(), "deep.html", name="deep.html")
     assert any(p.kind == "truncated" for p in report.problems)
+
+
+def test_binary_noise_is_not_read_as_a_text_report() -> None:
+    noise = bytes(range(256)) * 8
+    with pytest.raises(ExtractError, match="binary"):
+        parse_bytes(noise, "noise.docx", name="noise.docx")
+    utf16 = "<html><body><p>年度报告</p></body></html>".encode("utf-16")
+    assert sniff(utf16, "a.html") == "html"

@@ -30,7 +30,7 @@ def read_document(data: bytes, name: str = "", declared_charset: str | None = No
         return read_converted(data, kind)
     if kind == "image":
         return Document(kind="image", image_only=True)
-    if kind in ("xls", "xlsx", "zip", "ppt"):
+    if kind in ("xls", "xlsx", "zip", "ppt", "binary"):
         raise ExtractError(f"{kind} files are not reports this reader handles")
     text, _encoding = decode(data, declared_charset)
     if kind == "html":
