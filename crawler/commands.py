@@ -58,8 +58,16 @@ def print_summary(summary: dict[str, Any], out: Any = None) -> None:
 @click.option("--full", is_flag=True, help="Full walk: every list page, every known page revalidated.")
 @click.option("--local", is_flag=True, help="No politeness delays (only for portals on localhost, e.g. the demo).")
 @click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
+@click.option("--redis", "redis_url", metavar="URL",
+              help="Distributed mode (docs/scale.md): share the frontier through this Redis.")
+@click.option("--role", type=click.Choice(["writer", "worker"]), default="writer", show_default=True,
+              help="With --redis: the archive writer (next to --db) or a crawler worker (any machine).")
+@click.option("--workers", default=2, show_default=True, help="With --redis: local workers the writer starts.")
+@click.option("--redis-prefix", default="nianbao", show_default=True, help="With --redis: the keys' prefix.")
+@click.option("--wait", default=600.0, show_default=True, help="A worker waits this long (s) for a run.")
 def crawl_command(registry: Path | None, db_path: Path, names: tuple[str, ...], full: bool, local: bool,
-                  sets: tuple[str, ...]) -> None:
+                  sets: tuple[str, ...], redis_url: str | None = None, role: str = "writer", workers: int = 2,
+                  redis_prefix: str = "nianbao", wait: float = 600.0) -> None:
     """Crawl the registry's 年报 columns into the archive, fetching only what is new.
 
     Exit status: 0 when the run finished, 3 when another crawl holds the lock, 1 otherwise."""
@@ -68,7 +76,20 @@ def crawl_command(registry: Path | None, db_path: Path, names: tuple[str, ...], 
 
     overrides = {**(LOCAL_OVERRIDES if local else {}), **_settings_pairs(sets)}
     try:
-        summary = crawl(registry, db_path, portals=list(names) or None, full=full, overrides=overrides)
+        if redis_url and role == "worker":
+            from .distributed.worker import run_worker
+
+            result = run_worker(registry, redis_url, prefix=redis_prefix, portals=list(names) or None,
+                                overrides=overrides, wait=wait)
+            click.echo(f"worker: {result['finish_reason']}, {result['requests']} requests")
+            sys.exit(0 if result["finish_reason"] == "finished" else 1)
+        if redis_url:
+            from .distributed.writer import run_writer
+
+            summary = run_writer(registry, db_path, redis_url, workers=workers, prefix=redis_prefix,
+                                 portals=list(names) or None, full=full, overrides=overrides)
+        else:
+            summary = crawl(registry, db_path, portals=list(names) or None, full=full, overrides=overrides)
     except RegistryError as exc:
         click.echo(f"nianbao crawl: {exc}", err=True)
         sys.exit(2)

@@ -48,11 +48,15 @@ NIANBAO_ENCODING_REPAIR = True
 NIANBAO_HOSTILE = True
 NIANBAO_HTTPS_FALLBACK = True
 NIANBAO_LOCK = True
+NIANBAO_OFFSITE = True  # never leave a portal's allowed_hosts (redirects and attachments included)
 
 # process_request runs in increasing order, process_response/process_exception in decreasing
 # order.  Built-ins: Robots 100, Retry 550, MetaRefresh 580, HttpCompression 590, Redirect 600,
 # Cookies 700, DownloaderStats 850.
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.offsite.OffsitePortalMiddleware": 50,  # before Robots fetches a foreign robots.txt
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,  # Scrapy 2.19 bug: see robots.py
+    "crawler.middlewares.robots.SharedRobotsTxtMiddleware": 100,
     "crawler.middlewares.fallback.HttpsFallbackMiddleware": 530,  # after Retry gave up
     "crawler.middlewares.hostile.HostilePageMiddleware": 540,  # sees decoded, decompressed, final pages
     "crawler.middlewares.encoding.EncodingRepairMiddleware": 545,

@@ -26,6 +26,10 @@ from sqlite_utils import Database
 
 from .registry import Portal
 
+# A URL's latest capture, its validators, and whether it is suspect (see CrawlState.known).
+_LATEST = ("c.sha256, c.etag, c.last_modified, (c.status = 'extract_error' or coalesce(r.extraction_status, '') "
+           "= 'tables_not_found') as suspect from captures c left join reports r on r.capture_id = c.id")
+
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -42,6 +46,7 @@ class Known:
     signature: str | None
     status: str | None
     complete: bool  # captured, and so is every attachment the page links (a killed run may not have)
+    has_attachments: bool = False  # a detail page whose report is in linked files
 
 
 class CrawlState:
@@ -147,20 +152,26 @@ class CrawlState:
     # --- URLs ----------------------------------------------------------------------------------
 
     def known(self, url: str) -> Known | None:
-        cap = self.db.execute("select sha256, etag, last_modified from captures where url = ? order by id desc limit 1",
-                              [url]).fetchone()
+        cap = self.db.execute(f"select {_LATEST} where c.url = ? order by c.id desc limit 1", [url]).fetchone()
         mem = self.db.execute("select signature, status, children from crawl_urls where url = ?", [url]).fetchone()
         if cap is None and mem is None:
             return None
-        complete = cap is not None
+        # A suspect capture (unreadable, or read without its tables: a download cut short by a lying
+        # Content-Length, a garbled file) is not complete: it is asked again, without validators, on
+        # the next run.  The same bytes again are recorded `unchanged`, which ends the retries of a
+        # file that really is like that: one extra request, not one a night.
+        complete = cap is not None and not cap[3]
         if complete and mem and mem[2]:
             for child in json.loads(mem[2]):
-                if not self.db.execute("select 1 from captures where url = ? union all select 1 from crawl_urls "
-                                       "where url = ? and status = 'captured' limit 1", [child, child]).fetchone():
+                if not self.db.execute(f"select 1 from (select {_LATEST} where c.url = ? order by c.id desc limit 1) "
+                                       "where not suspect union all select 1 from crawl_urls where url = ? "
+                                       "and (status = 'captured' or status like 'offsite%') limit 1",
+                                       [child, child]).fetchone():
                     complete = False
                     break
         return Known(url, cap[0] if cap else None, cap[1] if cap else None, cap[2] if cap else None,
-                     mem[0] if mem else None, mem[1] if mem else None, complete)
+                     mem[0] if mem else None, mem[1] if mem else None, complete,
+                     bool(mem and mem[2] and json.loads(mem[2])))
 
     def remember(self, url: str, portal: str, kind: str, status: str, signature: str | None = None,
                  children: list[str] | None = None) -> None:

@@ -3,10 +3,11 @@
 #   libreoffice-writer-nogui  converts DOC and WPS reports (extract/readers/convert.py)
 #   fonts-wqy-zenhei          CJK glyphs, so LibreOffice renders Chinese into test PDFs
 #   chromium                  headless browser for tests/test_browser.py (driven by Playwright)
+#   redis-server              distributed crawling (crawler/distributed); tests/test_distributed.py starts its own
 # Idempotent: packages already present are not fetched again.  Needs root (or sudo).
 set -euo pipefail
 
-PACKAGES=(libreoffice-writer-nogui fonts-wqy-zenhei chromium)
+PACKAGES=(libreoffice-writer-nogui fonts-wqy-zenhei chromium redis-server)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -43,6 +43,10 @@ class ConditionalRequestMiddleware:
         known = CrawlState.for_crawler(self.crawler).known(request.url)
         if known is None or not known.complete or not (known.etag or known.last_modified):
             return None
+        if known.has_attachments:
+            # a 304 here would end the walk at the page, and a report file replaced in place behind
+            # an unchanged page would never be revalidated: fetch the page, its files go conditional
+            return None
         if known.etag:
             request.headers[b"If-None-Match"] = known.etag
         if known.last_modified:

@@ -59,7 +59,7 @@ class ArchivePipeline:
         if not isinstance(item, Document):
             return item
         from archive.captures import Fetch, add_capture
-        from archive.ingest import Hints, ingest_bytes, retrying_write
+        from archive.ingest import Hints, extraction_status, ingest_bytes, retrying_write
 
         state = CrawlState.for_crawler(self.crawler)
         portal = spider.portals[item.portal]
@@ -67,6 +67,7 @@ class ArchivePipeline:
                       encoding=item.encoding, etag=item.etag, last_modified=item.last_modified,
                       portal_id=state.portal_ids.get(item.portal), crawl_run_id=state.run_id)
         signature = item.metadata.get("signature")
+        status = "captured"
         if item.is_report:
             hints = Hints(title=item.title, pub_date=item.pub_date, province=portal.province, city=portal.city,
                           district=portal.district)
@@ -80,6 +81,8 @@ class ArchivePipeline:
                                                     hints.for_parser())
             outcome = ingest_bytes(state.db, item.body, fetch, hints, name=name, report=report)
             self._count(item.portal, f"reports/{outcome.status}")
+            if outcome.status == "error" or (report is not None and extraction_status(report) == "tables_not_found"):
+                status = "suspect"  # a cut or garbled download: asked again next run (CrawlState.known)
             if item.image_only or (report is not None and report.extras.get("image_only")):
                 self._count(item.portal, "image_only")
         else:
@@ -90,10 +93,10 @@ class ArchivePipeline:
             else:
                 retrying_write(lambda: self._add_page(state, item, fetch, add_capture))
                 self._count(item.portal, "pages/stored")
-        state.remember(item.url, item.portal, item.role, "captured", signature,
+        state.remember(item.url, item.portal, item.role, status, signature,
                        children=item.metadata.get("attachments") if item.role == "page" else None)
         if item.request_url != item.url:  # Hanweb downfile.jsp → /attach/…: both names are known
-            state.remember(item.request_url, item.portal, item.role, "captured")
+            state.remember(item.request_url, item.portal, item.role, status)
         return item
 
     @staticmethod

@@ -66,6 +66,8 @@ class PortalsSpider(scrapy.Spider):
         portal = request.meta.get("nb_portal", "?")
         if failure.check(HttpError):
             self._count(portal, f"errors/http_{failure.value.response.status}")
+        elif failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value):
+            self._count(portal, "errors/too_large")  # a body that inflated past the cap (a gzip bomb)
         elif failure.check(IgnoreRequest):
             return
         else:

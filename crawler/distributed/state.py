@@ -1,0 +1,95 @@
+"""The archive's incremental state, published to Redis by the writer and read there by workers.
+
+Why a mirror rather than workers reading the SQLite file: workers on other machines have no
+file to read, and a mirror taken at the start of a run is exactly what the single-machine crawl
+uses too (what earlier runs captured; within a run the shared duplicate filter stops re-fetches).
+It costs Redis memory per known URL — measured in BENCHMARKS.md — and one HGET per lookup.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..registry import Portal
+from ..state import CrawlState, Known
+from . import Keys
+from .codec import remember_message
+
+BATCH = 2000
+
+
+def known_rows(state: CrawlState) -> dict[str, dict[str, Any]]:
+    """`CrawlState.known(url)` for every URL the archive knows, computed in bulk (the same rule:
+    a URL is complete when it was captured and so was every attachment its page links)."""
+    db = state.db
+    caps: dict[str, tuple[str, str | None, str | None]] = {}
+    for url, sha, etag, lm in db.execute(
+            "select c.url, c.sha256, c.etag, c.last_modified from captures c "
+            "join (select url, max(id) as id from captures group by url) m on m.id = c.id"):
+        caps[url] = (sha, etag, lm)
+    captured = set(caps)
+    mem: dict[str, tuple[str | None, str | None, str | None]] = {}
+    for url, sig, status, children in db.execute("select url, signature, status, children from crawl_urls"):
+        mem[url] = (sig, status, children)
+        if status == "captured":
+            captured.add(url)
+    out: dict[str, dict[str, Any]] = {}
+    for url in caps.keys() | mem.keys():
+        cap, m = caps.get(url), mem.get(url)
+        complete = cap is not None
+        if complete and m and m[2]:
+            complete = all(child in captured for child in json.loads(m[2]))
+        out[url] = {"sha256": cap[0] if cap else None, "etag": cap[1] if cap else None,
+                    "last_modified": cap[2] if cap else None, "signature": m[0] if m else None,
+                    "status": m[1] if m else None, "complete": complete}
+    return out
+
+
+def publish_state(state: CrawlState, r: Any, keys: Keys, portals: list[Portal]) -> int:
+    """Write the known-URL mirror and the per-portal walk decisions; return the URLs published."""
+    rows = known_rows(state)
+    r.delete(keys.known, keys.portals)
+    pipe = r.pipeline(transaction=False)
+    for i, (url, row) in enumerate(rows.items(), 1):
+        pipe.hset(keys.known, url, json.dumps(row, separators=(",", ":")))
+        if i % BATCH == 0:
+            pipe.execute()
+    pipe.execute()
+    for p in portals:
+        r.hset(keys.portals, p.name, json.dumps({"full": state.is_full_walk(p.name),
+                                                 "stop": state.may_stop_at_known(p.name),
+                                                 "portal_id": state.portal_ids.get(p.name)}))
+    return len(rows)
+
+
+class RedisState:
+    """What a worker's middlewares see instead of `CrawlState`: the same questions, answered from
+    the writer's mirror; `remember` travels to the writer on the item list."""
+
+    def __init__(self, r: Any, keys: Keys, run_id: int | None) -> None:
+        self.r = r
+        self.keys = keys
+        self.run_id = run_id
+        self.portal_ids: dict[str, int] = {}
+        self._portals: dict[str, dict[str, Any]] = {}
+
+    def _portal(self, name: str) -> dict[str, Any]:
+        if name not in self._portals:
+            raw = self.r.hget(self.keys.portals, name)
+            self._portals[name] = json.loads(raw) if raw else {"full": True, "stop": False}
+        return self._portals[name]
+
+    def known(self, url: str) -> Known | None:
+        raw = self.r.hget(self.keys.known, url)
+        return Known(url, **json.loads(raw)) if raw else None
+
+    def is_full_walk(self, portal: str) -> bool:
+        return bool(self._portal(portal)["full"])
+
+    def may_stop_at_known(self, portal: str) -> bool:
+        return bool(self._portal(portal)["stop"])
+
+    def remember(self, url: str, portal: str, kind: str, status: str, signature: str | None = None,
+                 children: list[str] | None = None) -> None:
+        self.r.rpush(self.keys.items, remember_message(url, portal, kind, status, signature, children))

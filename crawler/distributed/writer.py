@@ -1,0 +1,251 @@
+"""The archive writer of a distributed run: the one process that opens the SQLite database.
+
+    summary = run_writer("portals.yml", "nianbao.db", "redis://127.0.0.1:6379/0", workers=3)
+
+It takes the archive's crawl lock, clears the run's Redis keys, registers the portals and opens
+the `crawl_runs` row (the single-machine `RunRecorder`), publishes the incremental state, opens
+the run for workers (and starts `workers` local ones), then ingests what workers push, in order,
+through the archive's API — the same calls `crawler.pipelines.archive.ArchivePipeline` makes,
+with the report already parsed by the worker.  When every worker has finished and the list is
+empty it merges the workers' crawl stats with its own and closes the run row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from scrapy.settings import Settings
+
+from ..registry import DEFAULT_REGISTRY, Portal, load_registry
+from ..state import CrawlState
+from . import Keys, connect
+from .codec import decode, report_from_wire
+from .state import publish_state
+from .worker import DEAD_AFTER
+
+log = logging.getLogger("nianbao.writer")
+NOT_SUMMED = ("elapsed_time_seconds", "memusage/max", "memusage/startup", "log_count/")
+
+
+class Stats:
+    """The slice of Scrapy's StatsCollector that RunRecorder and CrawlLock use, for a process
+    that runs no Scrapy crawler of its own."""
+
+    def __init__(self) -> None:
+        self._stats: dict[str, Any] = {}
+
+    def get_value(self, key: str, default: Any = None) -> Any:
+        return self._stats.get(key, default)
+
+    def set_value(self, key: str, value: Any) -> None:
+        self._stats[key] = value
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self._stats[key] = self._stats.get(key, start) + count
+
+    def get_stats(self) -> dict[str, Any]:
+        return self._stats
+
+    def merge(self, other: dict[str, Any]) -> None:
+        """Add a worker's counters; keep the first value of anything that is not a count."""
+        for key, value in other.items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and not key.startswith(NOT_SUMMED):
+                self._stats[key] = self._stats.get(key, 0) + value
+            else:
+                self._stats.setdefault(key, value)
+
+
+class Writer:
+    """Applies the workers' messages to the archive, counting as ArchivePipeline counts."""
+
+    def __init__(self, state: CrawlState, portals: dict[str, Portal], stats: Stats) -> None:
+        self.state = state
+        self.portals = portals
+        self.stats = stats
+
+    def _count(self, portal: str, key: str) -> None:
+        self.stats.inc_value(f"nianbao/{key}")
+        self.stats.inc_value(f"nianbao/portal/{portal}/{key}")
+
+    def apply(self, raw: bytes) -> None:
+        msg = decode(json.loads(raw))
+        if msg["type"] == "remember":
+            self.state.remember(msg["url"], msg["portal"], msg["kind"], msg["status"], msg["signature"],
+                                children=msg["children"])
+        elif msg["type"] == "document":
+            self._document(msg)
+
+    def _document(self, msg: dict[str, Any]) -> None:
+        from archive.captures import Fetch, add_capture
+        from archive.ingest import Hints, ingest_bytes, retrying_write
+
+        from ..items import Document
+        from ..pipelines.archive import ArchivePipeline
+
+        item = Document(**msg["doc"])
+        state = self.state
+        portal = self.portals.get(item.portal)
+        if portal is None:  # a worker with another registry: never guess where a report belongs
+            self.stats.inc_value("nianbao/redis/unknown_portal")
+            log.error("document from unknown portal %r dropped: %s (workers must use the writer's registry)",
+                      item.portal, item.url)
+            return
+        fetch = Fetch(url=item.url, fetched_at=msg["fetched_at"], http_status=item.http_status,
+                      content_type=item.content_type, encoding=item.encoding, etag=item.etag,
+                      last_modified=item.last_modified, portal_id=state.portal_ids.get(item.portal),
+                      crawl_run_id=state.run_id)
+        digest = hashlib.sha256(item.body).hexdigest()
+        if item.is_report:
+            hints = Hints(title=item.title, pub_date=item.pub_date, province=portal.province, city=portal.city,
+                          district=portal.district)
+            name = item.file_name if item.file_name and "." in item.file_name else item.url.rsplit("/", 1)[-1]
+            report = report_from_wire(msg["report"]) if msg.get("report") else None
+            # no report: unchanged bytes (nothing to parse), extraction off, or the extractor failed on
+            # the worker — then ingest_bytes parses once more here to record the error text
+            outcome = ingest_bytes(state.db, item.body, fetch, hints, name=name, report=report)
+            self._count(item.portal, f"reports/{outcome.status}")
+            if item.image_only or (report is not None and report.extras.get("image_only")):
+                self._count(item.portal, "image_only")
+        else:
+            known = state.known(item.url)
+            if known and known.sha256 == digest:
+                self._count(item.portal, "pages/unchanged")
+            else:
+                retrying_write(lambda: ArchivePipeline._add_page(state, item, fetch, add_capture))
+                self._count(item.portal, "pages/stored")
+        state.remember(item.url, item.portal, item.role, "captured", item.metadata.get("signature"),
+                       children=item.metadata.get("attachments") if item.role == "page" else None)
+        if item.request_url != item.url:
+            state.remember(item.request_url, item.portal, item.role, "captured")
+
+
+def worker_command(registry: str, redis_url: str, prefix: str, portals: list[str] | None,
+                   overrides: dict[str, Any]) -> list[str]:
+    cmd = [sys.executable, "-c", "from nianbao.cli import main; main()", "crawl", "--redis", redis_url,
+           "--role", "worker", "--redis-prefix", prefix, "--portals", registry]
+    for name in portals or []:
+        cmd += ["--portal", name]
+    for key, value in overrides.items():
+        cmd += ["-s", f"{key}={json.dumps(value)}"]
+    return cmd
+
+
+def _run_over(r: Any, keys: Keys, dead_after: float) -> tuple[bool, list[str]]:
+    """(over, lost workers): some worker joined, none is still running, the item list is empty."""
+    workers = {k.decode(): v for k, v in r.hgetall(keys.workers).items()}
+    beats = {k.decode(): float(v) for k, v in r.hgetall(keys.beats).items()}
+    if not workers:
+        return False, []
+    t = time.time()
+    lost = [w for w, s in workers.items() if s != b"done" and t - beats.get(w, 0) >= dead_after]
+    running = [w for w, s in workers.items() if s != b"done" and w not in lost]
+    return not running and r.llen(keys.items) == 0, lost
+
+
+def _warm_up() -> None:
+    from archive.fts import segment
+
+    segment("政府信息公开工作年度报告")
+
+
+def run_writer(registry: str | Path | None, db: str | Path, redis_url: str, *, workers: int = 2,
+               prefix: str = "nianbao", portals: list[str] | None = None, full: bool = False,
+               overrides: dict[str, Any] | None = None, dead_after: float = DEAD_AFTER,
+               worker_log: Path | None = None) -> dict[str, Any]:
+    """Run one distributed crawl into `db`; return the run's summary like `crawler.run.crawl`."""
+    from ..extensions.lock import CrawlLock
+    from ..extensions.runs import RunRecorder
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    registry = str(registry or DEFAULT_REGISTRY)
+    wanted = set(portals) if portals else None
+    entries = {p.name: p for p in load_registry(registry) if p.enabled and (wanted is None or p.name in wanted)}
+    keys = Keys(prefix)
+    r = connect(redis_url)
+    r.ping()
+    stats = Stats()
+    settings = Settings({"NIANBAO_DB": str(db)})
+    shim = SimpleNamespace(settings=settings, stats=stats)
+    lock = CrawlLock(shim, f"{db}.crawl.lock")  # type: ignore[arg-type]
+    if not lock.acquire():
+        return {"finish_reason": "locked"}
+    started = time.monotonic()
+    # jieba loads its dictionary on the first FTS segmentation (≈ 0.5 s): do it while workers start
+    threading.Thread(target=_warm_up, name="nianbao-warm-up", daemon=True).start()
+    procs: list[subprocess.Popen[bytes]] = []
+    out = None
+    closed = False
+    try:
+        state = CrawlState(str(db), full_walk=full)
+        shim._nianbao_state = state
+        spider = SimpleNamespace(portals=entries, logger=log)
+        recorder = RunRecorder(shim)  # type: ignore[arg-type]
+        r.delete(*keys.all())
+        recorder.spider_opened(spider)  # type: ignore[arg-type]
+        t0 = time.monotonic()
+        published = publish_state(state, r, keys, list(entries.values()))
+        stats.set_value("nianbao/redis/state_urls", published)
+        stats.set_value("nianbao/redis/state_publish_s", round(time.monotonic() - t0, 3))
+        r.set(keys.run, json.dumps({"id": state.run_id, "state": "open", "db": str(db)}))
+        log.info("run %s open on %s (prefix %s): %d known URLs published", state.run_id, redis_url, prefix,
+                 published)
+        out = open(worker_log, "ab") if worker_log else None  # noqa: SIM115 - closed in finally
+        procs = [subprocess.Popen(worker_command(registry, redis_url, prefix, portals, overrides or {}),
+                                  stdout=out or subprocess.DEVNULL, stderr=out or subprocess.DEVNULL)
+                 for _ in range(workers)]
+        writer = Writer(state, entries, stats)
+        lost: list[str] = []
+        while True:
+            popped = r.blpop([keys.items], timeout=0.5)
+            if popped is not None:
+                t1 = time.monotonic()
+                writer.apply(popped[1])
+                stats.inc_value("nianbao/redis/applied")
+                stats.inc_value("nianbao/redis/apply_s", time.monotonic() - t1)
+                continue
+            over, lost = _run_over(r, keys, dead_after)
+            if over:
+                log.info("every worker finished; %d messages applied in %.1f s", stats.get_value("nianbao/redis/applied", 0),
+                         stats.get_value("nianbao/redis/apply_s", 0))
+                break
+            if procs and all(p.poll() is not None for p in procs) and not r.hgetall(keys.workers):
+                raise RuntimeError("every local worker exited before joining the run (see --worker-log)")
+        reasons = []
+        for raw in r.lrange(keys.stats, 0, -1):
+            worker_stats = json.loads(raw)
+            reasons.append(worker_stats.pop("finish_reason", None))
+            stats.merge(worker_stats)
+        stats.set_value("nianbao/redis/workers", len(reasons) + len(lost))
+        stats.set_value("elapsed_time_seconds", round(time.monotonic() - started, 2))
+        reason = "worker_lost" if lost else next((x for x in reasons if x and x != "finished"), "finished")
+        stats.set_value("finish_reason", reason)
+        recorder.spider_closed(spider, reason)  # type: ignore[arg-type]
+        summary = dict(recorder.summary)
+        summary.update({"finish_reason": reason, "workers": len(reasons), "lost_workers": lost,
+                        "state_urls": published})
+        r.set(keys.run, json.dumps({"id": state.run_id, "state": "closed", "db": str(db)}))
+        r.delete(*[k for k in keys.all() if not k.endswith((":run", ":done"))])
+        closed = True
+        return summary
+    finally:
+        if not closed:  # the writer failed: tell the workers, whose items nobody would store
+            r.set(keys.done, "writer")
+            r.set(keys.run, json.dumps({"state": "aborted", "db": str(db)}))
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if out is not None:
+            out.close()
+        lock.release(None)  # type: ignore[arg-type]

@@ -1,0 +1,254 @@
+"""Distributed mode (issue 5): Redis, one archive writer and three crawler workers on the demo portals.
+
+The module starts its own redis-server (a free localhost port, a temp dir, no persistence) and
+the demo portals, registered with a politeness delay of `DELAY` seconds per host (the registry's
+`delay` key, as a real portal would have): one process then sends at most one request per host
+every `DELAY` seconds and the crawl is bound by that wait, so what three processes gain is
+parallelism (each worker keeps its own per-host slot — docs/scale.md), not CPU.  The same world is
+crawled twice from scratch — once by the ordinary single-process `nianbao crawl`, once by
+`nianbao crawl --redis URL --workers 0` plus three `nianbao crawl --redis URL --role worker`
+processes started separately, as on three machines — and the demo server's hit log is the judge
+of what was fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from crawler.demo import DemoServer, DemoWorld
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("redis-server") is None,
+                                 reason="redis-server not installed (scripts/install-system.sh)")]
+ROOT = Path(__file__).resolve().parent.parent
+DELAY = 0.35  # seconds between two requests to one host, per crawler process
+SCALE = 1
+WORKERS = 3
+SETTINGS = ["--local", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+
+
+def polite_registry(server: DemoServer, delay: float) -> str:
+    """The demo registry with a per-host `delay` (the demo's own registry says 0: localhost)."""
+    data = server.registry()
+    for portal in data["portals"]:
+        portal["delay"] = delay
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def nianbao_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from nianbao.cli import main; main()", *args]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):
+    work = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(work),
+                             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def distributed_run(registry: Path, db: Path, url: str, *extra: str) -> tuple[float, subprocess.CompletedProcess[str],
+                                                                             list[str]]:
+    """The writer plus WORKERS separately started workers; the wall time of the writer's command."""
+    t0 = time.monotonic()
+    writer = subprocess.Popen(nianbao_cmd("crawl", "--portals", str(registry), "--db", str(db), "--redis", url,
+                                          "--workers", "0", *SETTINGS, *extra),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    # worker logs go to files, not pipes: a pipe read only at the end fills up and stalls a worker
+    logs = [db.parent / f"{db.stem}-worker{i}.log" for i in range(WORKERS)]
+    workers = [subprocess.Popen(nianbao_cmd("crawl", "--portals", str(registry), "--redis", url, "--role", "worker",
+                                            "--wait", "60", *SETTINGS),
+                                stdout=log.open("w"), stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+               for log in logs]
+    out, err = writer.communicate(timeout=120)
+    wall = time.monotonic() - t0
+    worker_out = []
+    for w, log in zip(workers, logs, strict=True):
+        w.wait(timeout=60)
+        text = log.read_text(encoding="utf-8")
+        assert w.returncode == 0, text[-3000:]
+        worker_out.append(text)
+    res = subprocess.CompletedProcess(writer.args, writer.returncode, out, err)
+    assert res.returncode == 0, out + err[-3000:]
+    return wall, res, worker_out
+
+
+def last_run(db: Path) -> dict:
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    row = dict(con.execute("select * from crawl_runs order by id desc limit 1").fetchone())
+    for key in ("blocked", "portal_health", "notes", "errors"):
+        row[key] = json.loads(row[key] or "{}")
+    return row
+
+
+def reports(db: Path) -> list[tuple[str, str, str]]:
+    con = sqlite3.connect(db)
+    return [(urlsplit(u).hostname, urlsplit(u).path, sha) for u, sha in
+            con.execute("select r.url, c.sha256 from reports r join captures c on c.id = r.capture_id")]
+
+
+def hit_counts(hits: list) -> Counter:
+    return Counter((h.site, h.method, h.path) for h in hits if h.path != "/robots.txt")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory, redis_url: str):
+    tmp = tmp_path_factory.mktemp("distributed")
+    server = DemoServer(DemoWorld(scale=SCALE)).start()
+    registry = tmp / "portals.yml"
+    registry.write_text(polite_registry(server, DELAY), encoding="utf-8")
+    try:
+        t0 = time.monotonic()
+        single = subprocess.run(nianbao_cmd("crawl", "--portals", str(registry), "--db", str(tmp / "one.db"),
+                                            *SETTINGS), capture_output=True, text=True, cwd=ROOT, timeout=120)
+        t1 = time.monotonic() - t0
+        assert single.returncode == 0, single.stdout + single.stderr[-3000:]
+        hits1 = list(server.hits)
+        server.reset_log()
+        t3, res, worker_out = distributed_run(registry, tmp / "three.db", redis_url)
+        hits3 = list(server.hits)
+        server.reset_log()
+        figures = {"single_s": round(t1, 1), "three_workers_s": round(t3, 1), "requests_single": len(hits1),
+                   "requests_three": len(hits3), "delay_s": DELAY, "scale": SCALE}
+        print(f"\ndistributed figures: {json.dumps(figures)}")  # shown with pytest -s; bench/scale.py records them
+        yield {"server": server, "registry": registry, "tmp": tmp, "t1": t1, "t3": t3, "hits1": hits1,
+               "hits3": hits3, "one": tmp / "one.db", "three": tmp / "three.db", "writer": res,
+               "workers": worker_out}
+    finally:
+        server.stop()
+
+
+def test_no_url_fetched_twice(runs):
+    three = hit_counts(runs["hits3"])
+    one = hit_counts(runs["hits1"])
+    twice = {k: n for k, n in three.items() if k[1] == "GET" and n > 1}
+    assert not twice, f"fetched more than once by the workers: {twice}"
+    # Hanweb's POST pager hits one path with different forms: as many as the single process sent
+    assert {k: n for k, n in three.items() if k[1] == "POST"} == {k: n for k, n in one.items() if k[1] == "POST"}
+    assert set(three) == set(one), (set(three) - set(one), set(one) - set(three))  # the same pages
+    # robots.txt is each worker's own (Scrapy's RobotsTxtMiddleware): at most once per worker per host
+    robots = Counter(h.site for h in runs["hits3"] if h.path == "/robots.txt")
+    assert all(n <= WORKERS for n in robots.values())
+
+
+def test_every_report_archived_exactly_once(runs):
+    w = runs["server"].world
+    want = sorted((urlsplit(runs["server"].base_url(d.site)).hostname, w.report_path(d)) for d in w.reachable_docs())
+    got = reports(runs["three"])
+    assert sorted((h, p) for h, p, _ in got) == want
+    assert len(got) == len({(h, p) for h, p, _ in got})
+    assert sorted(got) == sorted(reports(runs["one"]))  # the same bytes as the single-process crawl
+    run = last_run(runs["three"])
+    assert run["new_reports"] == len(want)
+    assert all(h["status"] == "ok" for h in run["portal_health"].values())
+    one = last_run(runs["one"])
+    for name, h in run["portal_health"].items():  # the workers' stats merged into one picture
+        for key in ("platform", "list_pages", "entries", "new", "repeated_pages"):
+            assert h[key] == one["portal_health"][name][key], (name, key, h, one["portal_health"][name])
+    assert run["blocked"] == one["blocked"]
+
+
+def test_extracted_rows_equal_the_single_process_crawl(runs):
+    def rows(db: Path) -> list[tuple]:
+        con = sqlite3.connect(db)
+        return sorted(con.execute(
+            "select r.url, r.title, r.agency, r.year, r.extraction_status, r.body, "
+            "(select count(*) from requests q where q.report_id = r.id), "
+            "(select count(*) from checks k where k.report_id = r.id) from reports r"))
+    assert rows(runs["three"]) == rows(runs["one"])
+
+
+def test_three_workers_faster_than_one_process(runs):
+    assert len(runs["workers"]) == WORKERS
+    assert sum("worker: finished" in out for out in runs["workers"]) == WORKERS
+    assert runs["t3"] < runs["t1"], f"3 workers {runs['t3']:.1f} s, one process {runs['t1']:.1f} s"
+
+
+def test_second_distributed_run_is_incremental(runs, redis_url):
+    """The workers read the archive's state from the writer's Redis mirror: known pages are not
+    fetched again, three added reports are exactly three new ones."""
+    w = runs["server"].world
+    added = w.add_reports(3)
+    runs["server"].reset_log()
+    _, res, _ = distributed_run(runs["registry"], runs["three"], redis_url)
+    hits = runs["server"].hits
+    run = last_run(runs["three"])
+    assert run["new_reports"] == 3, res.stdout
+    details = {w.detail_path(d) for d in w.docs if d not in added}
+    refetched = [h.path for h in hits if h.path in details]
+    assert refetched == []
+    assert run["notes"]["skipped"] > 0
+
+
+def test_published_state_is_crawlstate_known(runs):
+    """The bulk mirror gives, for every URL, what CrawlState.known gives one by one."""
+    from crawler.distributed.state import known_rows
+    from crawler.state import CrawlState
+
+    state = CrawlState(str(runs["one"]))
+    rows = known_rows(state)
+    assert len(rows) > 100
+    for url, row in rows.items():
+        k = state.known(url)
+        assert k is not None
+        assert row == {"sha256": k.sha256, "etag": k.etag, "last_modified": k.last_modified,
+                       "signature": k.signature, "status": k.status, "complete": k.complete}, url
+
+
+def test_codec_round_trips_requests_without_pickle():
+    import scrapy
+
+    from crawler.distributed import codec
+
+    req = scrapy.FormRequest("http://127.0.0.2/module/web/jpage/dataproxy.jsp", formdata={"page": "2"},
+                             meta={"nb_entry": {"title": "年报", "date": None}, "pair": (1, "a")},
+                             headers={"Referer": "http://x/"})
+    data = req.to_dict()
+    back = codec.loads(codec.dumps(data))
+    assert back == data
+    assert isinstance(codec.dumps(data), str) and "pickle" not in codec.dumps(data)
+    with pytest.raises(TypeError):
+        codec.dumps({"meta": {"obj": object()}})
+
+
+def test_worker_without_a_run_gives_up(redis_url, tmp_path):
+    reg = tmp_path / "p.yml"
+    reg.write_text("portals: []\n", encoding="utf-8")
+    res = subprocess.run(nianbao_cmd("crawl", "--portals", str(reg), "--redis", redis_url, "--role", "worker",
+                                     "--redis-prefix", f"t{os.getpid()}", "--wait", "0.5"),
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert res.returncode == 1
+    assert "no_run" in res.stdout

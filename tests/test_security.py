@@ -1,0 +1,359 @@
+"""Security rules, each with a test that tries to break it (docs/security.md lists rule → enforcement → test).
+
+1. The crawler never leaves a portal's registry hosts: 302s, meta refreshes and attachment links to
+   another host are recorded (`crawl_urls.status = 'offsite'`), not followed — unless the entry's
+   `allowed_hosts` lists that host.
+2. Server-supplied file names (Content-Disposition, link text, downfile.jsp names) never become
+   filesystem paths.
+3. Decompression and response sizes are capped (DOWNLOAD_MAXSIZE): a gzip bomb and an oversized
+   body are refused in bounded memory and reported.
+4. Datasette serves read-only data, with a SQL time limit and no write plugins.
+5. A report whose title, agency or body holds `<script>` or an `<img onerror>` is shown as text,
+   never run, on every Datasette page (real headless Chromium).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from test_faults import GKMLPT, ROOT, crawl, last_run, nianbao_cmd, sound
+
+from crawler.demo import DemoWorld
+from crawler.demo.faults import Fault, FaultPlan, FaultyDemoServer, OffsiteServer, gunzip_size, gzip_bomb
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path(os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def faulty(tmp_path: Path) -> Iterator[FaultyDemoServer]:
+    server = FaultyDemoServer(DemoWorld(), FaultPlan()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def gkmlpt_registry(server: FaultyDemoServer, path: Path, **extra: object) -> Path:
+    """The demo registry reduced to the gkmlpt portal, with extra registry keys."""
+    entry = next(p for p in server.registry()["portals"] if p["name"] == GKMLPT)
+    entry.update(extra)
+    path.write_text(yaml.safe_dump({"portals": [entry]}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+# --- 1. never leave the registry's hosts -------------------------------------------------------------
+
+def _offsite_faults(server: FaultyDemoServer, evil: str) -> list[Fault]:
+    w = server.world
+    docs = w.column_docs("gkmlpt", "721")[:5]  # all on the first list page
+    html = [d for d in docs if d.form == "html"][0]
+    pdf = [d for d in docs if d.form == "pdf"][0]
+    docx = [d for d in docs if d.form == "docx"]
+    return [
+        # a report's attachment answers 302 to another host
+        Fault("redirect", site="gkmlpt", path=re.escape(w.attachment_path(pdf)) + "$", location=f"{evil}/redirected.pdf"),
+        # a detail page links an attachment on another host
+        Fault("inject_link", site="gkmlpt", path=re.escape(w.detail_path(html)) + "$", location=f"{evil}/linked.pdf",
+              name="附件：年度报告.pdf"),
+        # a detail page is a meta-refresh stub pointing at another host
+        Fault("meta_refresh", site="gkmlpt", path=re.escape(w.detail_path(docx[0])) + "$",
+              location=f"{evil}/refreshed.html"),
+    ]
+
+
+def test_redirects_and_links_to_other_hosts_are_recorded_not_followed(faulty, tmp_path: Path) -> None:
+    with OffsiteServer() as evil:
+        faulty.plan.add(*_offsite_faults(faulty, evil.base_url))
+        registry = gkmlpt_registry(faulty, tmp_path / "portals.yml")
+        db = tmp_path / "archive.db"
+        crawl(registry, db)
+        assert faulty.plan.count("redirect") >= 1 and faulty.plan.count("inject_link") >= 1
+        assert faulty.plan.count("meta_refresh") >= 1
+        assert evil.hits == [], "the crawler asked a host outside the registry"
+        sound(db)
+        con = sqlite3.connect(db)
+        recorded = dict(con.execute("select url, status from crawl_urls where status like 'offsite%'"))
+        for path in ("/redirected.pdf", "/linked.pdf", "/refreshed.html"):
+            assert recorded.get(evil.base_url + path) == "offsite", (path, recorded)
+        assert con.execute("select count(*) from captures where url like ?", [evil.base_url + "%"]).fetchone()[0] == 0
+        assert last_run(db)["notes"]["offsite"] >= 3  # the operator sees it in crawl_runs
+
+        # the same crawl again: still nothing goes offsite, and the pages whose attachment was offsite
+        # do not look incomplete (they would be fetched again every night)
+        faulty.reset_log()
+        crawl(registry, db)
+        assert evil.hits == []
+        w = faulty.world
+        linking = {w.detail_path(d) for d in w.column_docs("gkmlpt", "721")[:5] if d.form in ("html", "pdf")}
+        assert [h.path for h in faulty.hits if h.path in linking] == []
+
+
+def test_a_host_the_registry_allows_is_followed(faulty, tmp_path: Path) -> None:
+    with OffsiteServer() as evil:
+        faulty.plan.add(*_offsite_faults(faulty, evil.base_url))
+        own = faulty.base_url("gkmlpt").split("://")[1].split(":")[0]
+        registry = gkmlpt_registry(faulty, tmp_path / "portals.yml", allowed_hosts=[own, evil.host])
+        db = tmp_path / "archive.db"
+        crawl(registry, db)
+        assert sorted(set(evil.hits) - {"/robots.txt"}) == ["/linked.pdf", "/redirected.pdf", "/refreshed.html"]
+
+
+# --- 2. server-supplied names never become paths -----------------------------------------------------------
+
+TRAVERSAL = "../../../../../../tmp/nianbao-pwned"
+
+
+def test_server_file_names_never_become_paths(faulty, tmp_path: Path) -> None:
+    """Content-Disposition names, link texts and titles of `../../…` form: nothing is written outside
+    the archive, and the names are kept only as data."""
+    for stale in Path("/tmp").glob("nianbao-pwned*"):
+        stale.unlink()
+    w = faulty.world
+    for doc in (d for d in w.docs if d.site == "gkmlpt"):
+        doc.title = f"{TRAVERSAL}-{doc.seq}/passwd年度报告"  # becomes the attachment's link text and name
+    faulty.plan.add(Fault("disposition", site="gkmlpt", path=r"/attachment/", name=f"{TRAVERSAL}.pdf"),
+                    Fault("disposition", site="gkmlpt", path=r"/content/", name="/etc/passwd"))
+    work = tmp_path / "cwd"
+    work.mkdir()
+    registry = gkmlpt_registry(faulty, tmp_path / "portals.yml")
+    db = tmp_path / "archive.db"
+    before = {p for p in tmp_path.rglob("*")}
+    crawl(registry, db, cwd=work)
+    assert faulty.plan.count("disposition") >= 12
+    assert list(Path("/tmp").glob("nianbao-pwned*")) == []
+    assert list(work.iterdir()) == []  # nothing written where the crawler runs
+    made = {p.name for p in tmp_path.rglob("*")} - {p.name for p in before}
+    assert made <= {"archive.db", "archive.db-wal", "archive.db-shm", "archive.db.crawl.lock"}, made
+    sound(db)
+    con = sqlite3.connect(db)
+    assert con.execute("select count(*) from reports").fetchone()[0] == 12
+    assert con.execute("select count(*) from reports where title like ?", [TRAVERSAL + "%"]).fetchone()[0] >= 1
+
+
+def test_converter_names_its_input_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DOC/WPS/RTF is written to LibreOffice's work directory under a fixed name, whatever the
+    server called it."""
+    from extract import ExtractError, parse_bytes
+    from extract.readers import convert
+
+    seen: list[list[str]] = []
+
+    def fake_run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+        seen.append(cmd)
+        return subprocess.CompletedProcess(cmd, 1, b"", b"refused by the test")
+
+    monkeypatch.setattr(convert, "converter", lambda: "/usr/bin/soffice")
+    monkeypatch.setattr(convert.subprocess, "run", fake_run)
+    monkeypatch.setattr(convert._convert.retry, "sleep", lambda _s: None)
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2048)
+    for name in (f"{TRAVERSAL}.doc", "/etc/passwd.wps", "..\\..\\x.rtf"):
+        with pytest.raises(ExtractError):
+            parse_bytes(ole, "http://example.gov.cn/a", name=name)
+    assert seen
+    for cmd in seen:
+        src = Path(cmd[-1])
+        assert src.name in ("report.doc", "report.rtf") and ".." not in cmd[-1], cmd
+        assert src.parent.name.startswith("nianbao-lo-"), cmd
+
+
+# --- 3. sizes are capped ------------------------------------------------------------------------------------
+
+def test_gzip_bomb_and_oversized_bodies_are_refused(faulty, tmp_path: Path) -> None:
+    """A 1 GiB gzip bomb (≈ 1 MiB on the wire) and an 8 MiB body against a 4 MB DOWNLOAD_MAXSIZE:
+    neither is stored, the crawler's memory stays far below the bomb, the run reports both."""
+    w = faulty.world
+    pdfs = [d for d in w.column_docs("gkmlpt", "721") if d.form == "pdf"]
+    bomb_size = 1 << 30
+    faulty.plan.add(Fault("gzip_bomb", site="gkmlpt", path=re.escape(w.attachment_path(pdfs[0])) + "$", size=bomb_size),
+                    Fault("oversize", site="gkmlpt", path=re.escape(w.attachment_path(pdfs[1])) + "$", size=8 << 20))
+    assert gunzip_size(gzip_bomb(8 << 20)) == 8 << 20  # the bomb is what it claims (checked small)
+    registry = gkmlpt_registry(faulty, tmp_path / "portals.yml")
+    db = tmp_path / "archive.db"
+    proc = subprocess.Popen(nianbao_cmd("crawl", "--portals", str(registry), "--db", str(db), "--local",
+                                        "-s", "DOWNLOAD_MAXSIZE=4000000"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    out, err = proc.stdout.read(), proc.stderr.read()  # drain, then reap with the child's own rusage
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 0, out + err[-3000:]
+    assert faulty.plan.count("gzip_bomb") >= 1 and faulty.plan.count("oversize") >= 1
+    peak = usage.ru_maxrss * 1024  # Linux: KiB
+    # measured 350–530 MiB (the crawler and its readers, varying with load); inflating the bomb would
+    # hold at least its whole 1 GiB at once. Scrapy inflates in 64 KiB steps and stops at the cap.
+    assert peak < bomb_size, f"peak RSS {peak >> 20} MiB: the bomb was inflated"
+    sound(db)
+    con = sqlite3.connect(db)
+    for doc in pdfs[:2]:
+        url = faulty.url("gkmlpt", w.attachment_path(doc))
+        assert con.execute("select count(*) from captures where url = ?", [url]).fetchone()[0] == 0
+    assert con.execute("select max(size) from captures").fetchone()[0] < 4_000_000
+    errors = last_run(db)["errors"]
+    assert errors.get("errors/too_large", 0) >= 1, errors  # the bomb, counted for the operator
+    assert errors.get("errors/DownloadCancelledError", 0) >= 1, errors  # the oversized body
+
+
+def test_shipped_size_caps() -> None:
+    from crawler import settings
+
+    assert 0 < settings.DOWNLOAD_MAXSIZE <= 200 * 1024 * 1024
+    assert settings.DOWNLOAD_TIMEOUT <= 120
+
+
+# --- 4 and 5. Datasette -----------------------------------------------------------------------------------
+
+PAYLOAD = "注入测试<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">"
+
+
+def build_hostile_archive(root: Path) -> tuple[Path, int]:
+    """Synthetic reports plus one whose title, agency, body, province and district carry markup."""
+    from archive.captures import Fetch
+    from archive.ingest import Hints, ingest_bytes
+    from archive.schema import open_db
+    from archive.synthetic import demo_reports
+
+    db_path = root / "nianbao.db"
+    db = open_db(db_path)
+    for name, data in demo_reports():
+        ingest_bytes(db, data, Fetch(url=f"file:///reports/{name}"), Hints(province="北京市"), name=name)
+    import generate
+
+    text = generate.render_text(generate.make_spec(4242, "2021")).decode("utf-8") + f"\n{PAYLOAD}\n"
+    outcome = ingest_bytes(db, text.encode("utf-8"), Fetch(url="http://127.0.0.1/xss/report.txt"),
+                           Hints(title=PAYLOAD, agency=PAYLOAD), name="report.txt")
+    rid = outcome.report_id
+    with db.atomic():  # what a hostile portal controls (title, agency, body), and the region labels too
+        db.execute("update reports set title = ?, agency = ?, province = ?, district = ?, body = body || ? "
+                   "where id = ?", [PAYLOAD, PAYLOAD, PAYLOAD, PAYLOAD, PAYLOAD, rid])
+        db.execute("update report_terms set title = ?, body = body || ' 注入 测试 注入测试' where id = ?", [PAYLOAD, rid])
+    row = db.execute("select title, agency, body like ?, duplicate_of from reports where id = ?",
+                     [f"%{PAYLOAD}%", rid]).fetchone()
+    assert row == (PAYLOAD, PAYLOAD, 1, None)
+    assert db.execute("select rowid from report_terms_fts where report_terms_fts match '\"注入测试\"'").fetchall() == [(rid,)]
+    db.close()
+    return db_path, rid
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    from test_serve import start_server
+
+    root = tmp_path_factory.mktemp("security-serve")
+    db_path, rid = build_hostile_archive(root)
+    for base in start_server(db_path, root):
+        yield base, rid
+
+
+def sql(base: str, query: str, **params: str) -> httpx.Response:
+    return httpx.get(f"{base}/nianbao.json", params={"sql": query, **params}, timeout=30)
+
+
+def test_datasette_refuses_every_write(site: tuple[str, int]) -> None:
+    base, _ = site
+    before = sql(base, "select count(*) as n, sum(length(title)) as t from reports").json()["rows"]
+    attempts = [
+        "insert into reports (url) values ('http://evil/')",
+        "update reports set title = 'defaced'",
+        "delete from reports",
+        "drop table reports",
+        "with x as (select 1) delete from reports",
+        "with x as (select 1) update reports set title = 'defaced'",
+        "select 1; delete from reports",
+        "attach database '/tmp/nianbao-evil.db' as evil",
+        "pragma writable_schema = 1",
+        "vacuum into '/tmp/nianbao-evil.db'",
+        "create table evil (x)",
+        "replace into reports (id, url) values (1, 'x')",
+    ]
+    for statement in attempts:
+        res = sql(base, statement)
+        assert res.status_code >= 400 or not res.json().get("ok", True), (statement, res.text[:300])
+    # the write API of Datasette 1.0, JSON and form posts: none of them exist here
+    for path in ("/nianbao/reports/-/insert", "/nianbao/reports/1/-/update", "/nianbao/reports/1/-/delete",
+                 "/nianbao/-/create", "/nianbao/reports/-/drop", "/nianbao/-/query"):
+        res = httpx.post(base + path, json={"row": {"url": "x"}, "sql": "delete from reports"}, timeout=30)
+        assert res.status_code in (400, 403, 404, 405), (path, res.status_code)
+    assert sql(base, "select count(*) as n, sum(length(title)) as t from reports").json()["rows"] == before
+    assert not os.path.exists("/tmp/nianbao-evil.db")
+    databases = httpx.get(f"{base}/-/databases.json", timeout=30).json()
+    assert all(not d["is_mutable"] for d in databases)
+    plugins = {p["name"] for p in httpx.get(f"{base}/-/plugins.json", timeout=30).json()}
+    writers = {p for p in plugins if re.search(r"write|insert|upload|import|edit|delete|mutable|csvs|sql-", p)}
+    assert writers == set(), writers
+    assert plugins <= {"datasette-dashboards", "datasette-leaflet", "datasette-render-markdown"}, plugins
+
+
+def test_datasette_cuts_off_a_slow_query(site: tuple[str, int]) -> None:
+    base, _ = site
+    endless = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+    for extra in ({}, {"_timelimit": "600000"}):  # asking for more time than the setting gives nothing
+        t0 = time.monotonic()
+        res = sql(base, endless, **extra)
+        took = time.monotonic() - t0
+        assert res.status_code >= 400, res.text[:300]
+        assert "too long" in res.text or "interrupted" in res.text, res.text[:300]
+        assert took < 10, f"the query ran {took:.1f} s (sql_time_limit_ms is 3000)"
+    t0 = time.monotonic()
+    assert httpx.get(f"{base}/nianbao.json?sql=select+1", timeout=30).status_code == 200
+    assert time.monotonic() - t0 < 3  # the server is still answering
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (scripts/install-system.sh)")
+def test_markup_in_reports_is_shown_never_run(site: tuple[str, int]) -> None:
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    base, rid = site
+    pages = [
+        "/", "/nianbao", "/nianbao/reports", f"/nianbao/reports/{rid}", "/nianbao/report_summary",
+        f"/nianbao/reports?_search={quote('注入测试')}", f"/nianbao/report_summary?_search={quote('注入测试')}",
+        "/nianbao/reports?_facet=agency&_facet=province&_facet=district",
+        f"/nianbao?sql={quote('select id, title, agency, body from reports order by id desc limit 5')}",
+        f"/nianbao/problems?report_id={rid}", "/nianbao/tables_not_found", "/nianbao/agencies_most_requests",
+        "/-/dashboards/overview", f"/-/dashboards/overview?province={quote(PAYLOAD)}",
+        f"/-/dashboards/overview/report-map?province={quote(PAYLOAD)}",
+        "/-/dashboards/overview?province=');window.__pwned=3;//",
+    ]
+    shown_as_text = {"/nianbao/reports", f"/nianbao/reports/{rid}", f"/nianbao/reports?_search={quote('注入测试')}"}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(20000)
+        dialogs: list[str] = []
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        try:
+            for path in pages:
+                res = page.goto(base + path)
+                assert res is not None and res.status == 200, (path, res and res.status)
+                page.wait_for_load_state("networkidle")
+                if "dashboards" in path:
+                    page.wait_for_timeout(1500)  # charts and the map draw after load
+                    for marker in page.locator(".leaflet-marker-icon").all()[:20]:
+                        marker.click(force=True)  # open the popups: their HTML is built from rows
+                        page.wait_for_timeout(50)
+                pwned = page.evaluate("window.__pwned")
+                assert pwned is None, f"{path}: injected markup ran (window.__pwned={pwned})"
+                injected = page.evaluate(
+                    "[...document.querySelectorAll('script')].filter(s => s.textContent.includes('__pwned=1')).length"
+                    " + [...document.querySelectorAll('img[onerror]')].filter("
+                    "i => i.getAttribute('onerror').includes('__pwned')).length")
+                assert injected == 0, f"{path}: injected markup became elements"
+                if path in shown_as_text:
+                    assert "<script>window.__pwned=1</script>" in page.inner_text("body"), path
+        finally:
+            context.close()
+            browser.close()
+    assert dialogs == []
