@@ -89,7 +89,9 @@ def test_visit(server: str, page) -> None:
                            timeout=30000)
     marks = page.evaluate("document.querySelectorAll('.vega-embed .mark-rect path, .vega-embed .mark-arc path').length")
     assert marks >= 5, marks
-    assert page.locator(".leaflet-marker-icon, .leaflet-interactive").count() >= 1
+    # the map's markers come from a query of their own, fetched after the charts: wait for them too
+    page.wait_for_function("document.querySelectorAll('.leaflet-marker-icon, .leaflet-interactive').length >= 1",
+                           timeout=30000)
     page.wait_for_timeout(500)
     shot(page, "5-dashboard")
 
