@@ -22,7 +22,7 @@ from .registry import DEFAULT_REGISTRY, Portal, load_registry
 
 # What the demo and the tests change: localhost answers instantly and is ours to load.
 LOCAL_OVERRIDES: dict[str, Any] = {
-    "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY_JITTER": 0,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "NIANBAO_RETRY_BACKOFF_BASE": 0.05, "DOWNLOAD_TIMEOUT": 15,
 }
 
@@ -71,7 +71,7 @@ def crawl(registry: str | Path | None = None, db: str | Path = "nianbao.db", *, 
         for key in ("ITEM_PIPELINES", "EXTENSIONS", "SPIDER_MIDDLEWARES"):
             settings.set(key, {}, priority="cmdline")
         settings.set("NIANBAO_DB", "", priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER (default True): Scrapy's log handler
     crawler = process.create_crawler(PortalsSpider)
     process.crawl(crawler, registry=registry, portals=",".join(portals) if portals else None, mode=mode)
     process.start()

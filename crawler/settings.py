@@ -19,7 +19,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each wait is DOWNLOAD_DELAY ×(1 ± 0.5); RANDOMIZE_DOWNLOAD_DELAY is deprecated
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -28,6 +28,9 @@ DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 200 * 1024 * 1024  # the extractor refuses larger inputs anyway
 COOKIES_ENABLED = True  # session cookies only; none are ever pasted in
 TELNETCONSOLE_ENABLED = False
+# Scrapy ≥ 2.19's remote control runs Python sent to a localhost HTTP port and writes a job file
+# to the user's profile: like the telnet console, nothing an unattended archive crawl needs open.
+REMOTE_CONTROL_ENABLED = False
 # per-host delay/concurrency from the registry's `delay`/`concurrency` keys land in DOWNLOAD_SLOTS
 
 # --- retries: Scrapy's RetryMiddleware, made to wait by RetryBackoffMiddleware -----------------

@@ -19,6 +19,7 @@ from typing import IO
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 
 class CrawlLock:
@@ -58,7 +59,8 @@ class CrawlLock:
         if self.handle is None:
             spider.logger.error("another crawl holds %s: not starting", self.path)
             spider.portals = {}  # nothing to start, whatever the engine pulls before closing
-            self.crawler.engine.close_spider(spider, "locked")
+            # scheduled, not awaited: the engine is still opening the spider when this signal fires
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="locked"))
 
     def release(self, spider: Spider) -> None:
         if self.handle is not None:

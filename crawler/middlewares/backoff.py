@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
@@ -33,7 +33,7 @@ class RetryBackoffMiddleware:
             raise NotConfigured
         return cls(crawler.stats, base, crawler.settings.getfloat("NIANBAO_RETRY_BACKOFF_MAX", 60.0))
 
-    async def process_request(self, request: Request, spider: Spider) -> None:
+    async def process_request(self, request: Request) -> None:
         n = request.meta.get("retry_times", 0)
         if not n:
             return None
@@ -46,7 +46,7 @@ class RetryBackoffMiddleware:
         await asyncio.sleep(delay)
         return None
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         value = response.headers.get(b"Retry-After")
         if value and value.strip().isdigit():
             request.meta["nb_retry_after"] = int(value.strip())  # RetryMiddleware copies meta into the retry

@@ -16,7 +16,7 @@ Stats: nianbao/conditional/sent, nianbao/conditional/not_modified (also per port
 
 from __future__ import annotations
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
@@ -37,7 +37,7 @@ class ConditionalRequestMiddleware:
             raise NotConfigured
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request) -> None:
         if request.meta.get("nb_kind") not in KINDS or b"If-None-Match" in request.headers:
             return None
         known = CrawlState.for_crawler(self.crawler).known(request.url)
@@ -55,7 +55,7 @@ class ConditionalRequestMiddleware:
         self.stats.inc_value("nianbao/conditional/sent")
         return None
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304 or request.meta.get("nb_kind") not in KINDS:
             return response
         portal = request.meta.get("nb_portal", "?")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
@@ -32,16 +32,17 @@ def _same(a: str | None, b: str | None) -> bool:
 
 
 class EncodingRepairMiddleware:
-    def __init__(self, stats) -> None:
-        self.stats = stats
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EncodingRepairMiddleware:
         if not crawler.settings.getbool("NIANBAO_ENCODING_REPAIR", True):
             raise NotConfigured
-        return cls(crawler.stats)
+        return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse) or not response.body:
             return response
         declared = http_content_type_encoding((response.headers.get(b"Content-Type") or b"").decode("latin-1"))
@@ -50,5 +51,5 @@ class EncodingRepairMiddleware:
         if _same(used, response.encoding):
             return response
         self.stats.inc_value("nianbao/encoding/repaired")
-        spider.logger.debug("encoding of %s: %s, not %s", response.url, used, response.encoding)
+        self.crawler.spider.logger.debug("encoding of %s: %s, not %s", response.url, used, response.encoding)
         return response.replace(encoding=used)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
@@ -75,7 +75,7 @@ class HostilePageMiddleware:
             raise NotConfigured
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response | Request:
+    def process_response(self, request: Request, response: Response) -> Response | Request:
         if "nb_portal" not in request.meta or response.status in (301, 302, 303, 307, 308, 304):
             return response
         kind, target = classify(response, self.max_stub)
@@ -91,7 +91,7 @@ class HostilePageMiddleware:
                                                       else request.meta.get("nb_column")})
         self._count(portal, kind)
         self._remember(request, portal, kind)
-        spider.logger.info("hostile page (%s, HTTP %s): %s", kind, response.status, response.url)
+        self.crawler.spider.logger.info("hostile page (%s, HTTP %s): %s", kind, response.status, response.url)
         raise IgnoreRequest(f"hostile page: {kind}")
 
     def _count(self, portal: str, kind: str) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
@@ -43,7 +43,7 @@ class IncrementalMiddleware:
             raise NotConfigured
         return cls(crawler)
 
-    def process_spider_output(self, response: Response, result: Iterable[Any], spider: Spider) -> Iterable[Any]:
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
         if response.meta.get("nb_kind") not in ("column", "list"):
             yield from result
             return
@@ -77,9 +77,9 @@ class IncrementalMiddleware:
                 continue
             yield out
 
-    async def process_spider_output_async(self, response: Response, result: Any, spider: Spider) -> Any:
+    async def process_spider_output_async(self, response: Response, result: Any) -> Any:
         items = [x async for x in result]
-        for out in self.process_spider_output(response, items, spider):
+        for out in self.process_spider_output(response, items):
             yield out
 
     def _count(self, portal: str, key: str) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
@@ -35,9 +35,9 @@ class OffsitePortalMiddleware:
             raise NotConfigured
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+    def process_request(self, request: Request) -> None:
         name = request.meta.get("nb_portal")
-        spider = spider or self.crawler.spider
+        spider = self.crawler.spider
         portal = getattr(spider, "portals", {}).get(name) if name else None
         if portal is None or portal.allows_host(request.url):
             return None
