@@ -14,19 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-import importlib
 import io
 import json
 import os
 import re
-import sys
 import threading
 import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import parse_qs, quote
+
+from nianbao import synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = Path(os.environ.get("NIANBAO_EXAMPLES", ROOT.parent / "shared" / "examples"))
@@ -64,7 +64,7 @@ class Doc:
     column: str
     seq: int
     form: str  # html | pdf | docx | txt | image | script_pdf
-    source: tuple  # ("example", file name) or ("gen", seed, template)
+    source: tuple  # ("example", file name) or ("gen", seed, template, agency as printed, agency, year)
     title: str
     agency: str
     version: int = 1
@@ -113,6 +113,69 @@ EXAMPLE_PLACES = {
     "shanghai-office-2019.html": ("hanweb", "col1229214366", "html"),
     "tongzhou-2020.txt": ("gkmlpt", "721", "txt"),
 }
+# Each site is one district's portal; every generated report on it is by an agency of that district
+# (the registry in server.py names the same regions).
+SITE_REGIONS: dict[str, tuple[str, str, str]] = {
+    "trs": ("北京市", "北京市", "东城区"),
+    "hanweb": ("浙江省", "宁波市", "江北区"),
+    "gbk": ("北京市", "北京市", "朝阳区"),
+    "gkmlpt": ("广东省", "深圳市", "坪山区"),
+}
+MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
+# What follows a district's name in its agencies' names: the government, its office, the
+# departments a district usually has (names vary a little by province; these are common forms).
+DISTRICT_BODIES = (
+    "人民政府", "人民政府办公室", "发展和改革委员会", "教育委员会", "科学技术和信息化局", "民政局",
+    "司法局", "财政局", "人力资源和社会保障局", "生态环境局", "住房和城乡建设委员会", "交通局", "水务局",
+    "农业农村局", "商务局", "文化和旅游局", "卫生健康委员会", "退役军人事务局", "应急管理局", "审计局",
+    "人民政府国有资产监督管理委员会", "市场监督管理局", "统计局", "医疗保障局", "城市管理委员会", "体育局",
+    "政务服务管理局", "园林绿化局", "信访办公室", "民族宗教事务办公室", "档案局", "人民防空办公室",
+    "投资促进局", "金融服务办公室", "地方志编纂委员会办公室", "机关事务管理局", "城市管理综合行政执法局",
+    "粮食和物资储备局",
+)
+# Street offices and towns of the four demo districts (real names); other districts get none.
+STREETS: dict[str, tuple[str, ...]] = {
+    "东城区": ("东华门街道", "景山街道", "交道口街道", "安定门街道", "北新桥街道", "东四街道", "朝阳门街道",
+              "建国门街道", "东直门街道", "和平里街道", "前门街道", "崇文门外街道", "东花市街道", "龙潭街道",
+              "体育馆路街道", "天坛街道", "永定门外街道"),
+    "朝阳区": ("朝外街道", "劲松街道", "建外街道", "呼家楼街道", "八里庄街道", "三里屯街道", "团结湖街道",
+              "双井街道", "垡头街道", "左家庄街道", "小关街道", "和平街街道", "酒仙桥街道", "首都机场街道",
+              "潘家园街道", "六里屯街道", "麦子店街道", "香河园街道", "亚运村街道", "望京街道"),
+    "江北区": ("庄桥街道", "洪塘街道", "甬江街道", "孔浦街道", "文教街道", "白沙街道", "中马街道", "前江街道",
+              "慈城镇"),
+    "坪山区": ("坪山街道", "马峦街道", "碧岭街道", "石井街道", "坑梓街道", "龙田街道"),
+}
+# The order in which an agency's report years are handed out: recent pairs of consecutive years
+# first (so a small world already has carry-over pairs and both templates), older years only
+# when a big world has used every recent (agency, year).  Reports before 2019 followed no national
+# template; the generator has only the two national ones, so those years print the 2019 one.
+RECENT_BLOCKS = ((2024, 2025), (2020, 2021), (2022, 2023), (2019,))
+OLDER_BLOCKS = ((2017, 2018), (2015, 2016), (2013, 2014), (2011, 2012), (2009, 2010), (2008,))
+
+
+def district_agencies(province: str, city: str, district: str) -> list[tuple[str, str]]:
+    """The agencies of one district as (name as printed, name as the archive gives it).
+
+    A municipality's districts keep the municipality (北京市东城区民政局); elsewhere a report is
+    titled with the prefecture city (宁波市江北区民政局) and the archive names the body by its
+    district alone (江北区民政局), as `nianbao.synthetic.AGENCIES` spell out."""
+    prefix = province if province in MUNICIPALITIES else city
+    keep = province + district if province in MUNICIPALITIES else district
+    bodies = [*DISTRICT_BODIES, *(f"{street}办事处" if street.endswith("街道") else f"{street}人民政府"
+                                  for street in STREETS.get(district, ()))]
+    return [(f"{prefix}{district}{body}", f"{keep}{body}") for body in bodies]
+
+
+def agency_years(province: str, city: str, district: str) -> Iterator[tuple[str, str, int]]:
+    """Every (printed agency, archive agency, year) of a district, each once, in hand-out order."""
+    pool = district_agencies(province, city, district)
+    for blocks in (RECENT_BLOCKS, OLDER_BLOCKS):
+        for rnd in range(len(blocks)):
+            for i, (full, short) in enumerate(pool):
+                for year in blocks[(i + rnd) % len(blocks)]:
+                    yield full, short, year
+
+
 FORMS = {"trs": ["html", "pdf", "html", "docx", "script_pdf", "html", "image"],
          "hanweb": ["html", "pdf", "docx", "html"],
          "gbk": ["html"],
@@ -133,20 +196,19 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _generator() -> ModuleType | None:
-    """tests/generate.py, the project's synthetic report generator, when this is a checkout."""
-    tests = ROOT / "tests"
-    if not (tests / "generate.py").exists():
-        return None
-    if str(tests) not in sys.path:
-        sys.path.insert(0, str(tests))
-    try:
-        return importlib.import_module("generate")
-    except Exception:  # the generator is optional: the demo then carries the real examples only
-        return None
+def _spec(source: tuple) -> synthetic.ReportSpec:
+    """The generator's spec for `source`, with the agency and year the world gave the report (the
+    generator picks them from its own list, which knows nothing of the portal's district)."""
+    _, seed, template, agency_full, agency, year = source
+    spec = synthetic.make_spec(seed, template)
+    spec.agency_full, spec.agency, spec.year = agency_full, agency, year
+    spec.pub_date = f"{year + 1}{spec.pub_date[4:]}"
+    return spec
 
 
-@lru_cache(maxsize=4096)
+# Unbounded: a world's documents are rendered once (bench/ renders them all before timing) and
+# held for the server's lifetime; the biggest world benchmarked holds a few hundred MB.
+@cache
 def _render(source: tuple, form: str, version: int) -> bytes:
     """A report document's bytes; a later version carries a correction note (a real edit)."""
     if source[0] == "example":
@@ -155,20 +217,17 @@ def _render(source: tuple, form: str, version: int) -> bytes:
             note = f"\n（第{version}次更正）\n".encode()
             data = data + note if form == "txt" else data.replace(b"</body>", note + b"</body>", 1)
         return data
-    gen = _generator()
-    assert gen is not None
-    _, seed, template = source
-    spec = gen.make_spec(seed, template)
+    spec = _spec(source)
     if version > 1:  # a corrected report: one value in table 3 moves
         spec.applications["1"]["natural"] = (spec.applications["1"]["natural"] or 0) + version
         spec.applications["1"]["total"] = (spec.applications["1"]["total"] or 0) + version
     if form in ("pdf", "script_pdf"):
-        return gen.render_pdf(spec)
+        return synthetic.render_pdf(spec)
     if form == "docx":
-        return _stable_zip(gen.render_docx(spec))
+        return _stable_zip(synthetic.render_docx(spec))
     if form == "gbk":
-        return gen.render_html(spec, "flat_repeat", encoding="gbk")
-    return gen.render_html(spec, "trs")
+        return synthetic.render_html(spec, "flat_repeat", encoding="gbk")
+    return synthetic.render_html(spec, "trs")
 
 
 def _stable_zip(data: bytes) -> bytes:
@@ -201,20 +260,36 @@ def _report_body(doc: Doc, encoding: str = "utf-8") -> str:
 class DemoWorld:
     """The content of the four demo sites, with mutations for incremental tests."""
 
-    def __init__(self, scale: int = 1, generated: bool = True) -> None:
+    def __init__(self, scale: int = 1, generated: bool = True, *, sites: Sequence[str] = SITES,
+                 regions: dict[str, tuple[str, str, str]] | None = None, counts: dict[str, int] | None = None,
+                 forms: dict[str, list[str]] | None = None, examples: bool = True, seed: int = 1000) -> None:
+        """`scale` multiplies every column's reports.  The keywords build other worlds from the
+        same renderers (bench/scale.py: one portal per world): only `sites`, each standing for
+        the district `regions` gives it (default SITE_REGIONS), `counts` reports per column key
+        instead of the scaled defaults (absent keys: none), `forms` the cycle of document forms
+        per site (default FORMS), no real examples, generator seeds from `seed`."""
         self.scale = scale
         self.lock = threading.RLock()
         self.docs: list[Doc] = []
         self.columns = {(c.site, c.key): c for c in COLUMNS}
-        self._gen = _generator() if generated else None
+        self.sites = tuple(sites)
+        self.regions = {site: (regions or SITE_REGIONS).get(site) or SITE_REGIONS[site] for site in self.sites}
+        self.forms = {**FORMS, **(forms or {})}
         self._seq = 0
+        self._seed = seed
+        # (agency, year) pairs still free on each site: no agency reports twice for one year
+        self._free = {site: agency_years(*self.regions[site]) for site in self.sites}
+        self._taken: set[tuple[str, int]] = set()
         for name, (site, col, form) in EXAMPLE_PLACES.items():
-            if (EXAMPLES / name).exists():
+            if examples and site in self.sites and (EXAMPLES / name).exists():
                 self._add(site, col, form, ("example", name))
         for c in COLUMNS:
+            if c.site not in self.sites:
+                continue
+            want = c.count * scale if counts is None else counts.get(c.key, 0)
             have = sum(d.site == c.site and d.column == c.key for d in self.docs)
-            for _ in range(max(0, c.count * scale - have)):
-                if self._gen is None:
+            for _ in range(max(0, want - have)):
+                if not generated:
                     break
                 self._add_generated(c)
         self.hostile = {site: dict(paths) for site, paths in HOSTILE.items()}
@@ -227,9 +302,12 @@ class DemoWorld:
         self._seq += 1
         if source[0] == "example":
             title, agency = _example_title(source[1])
+            year = re.search(r"20\d\d", title)
+            self._taken.add((agency, int(year.group())) if year else (agency, 0))
         else:
-            spec = self._gen.make_spec(source[1], source[2])
+            spec = _spec(source)
             title, agency = spec.title, spec.agency_full
+            self._taken.add((agency, spec.year))
             if form == "image":
                 title += "（图片版）"
         doc = Doc(key=f"{site}-{column}-{self._seq}", site=site, column=column, seq=self._seq, form=form,
@@ -239,15 +317,20 @@ class DemoWorld:
 
     def _add_generated(self, col: Column) -> Doc:
         n = sum(d.site == col.site for d in self.docs)
-        forms = FORMS[col.site]
+        forms = self.forms[col.site]
         form = forms[n % len(forms)]
-        seed = 1000 + self._seq
-        return self._add(col.site, col.key, form, ("gen", seed, "2021" if seed % 3 else "2019"))
+        seed = self._seed + self._seq
+        # the next free (agency, year): the real examples hold a few pairs already
+        pair = next((p for p in self._free[col.site] if (p[0], p[2]) not in self._taken), None)
+        if pair is None:
+            raise ValueError(f"{col.site}: every (agency, year) of {''.join(self.regions[col.site])} has a report")
+        full, short, year = pair
+        return self._add(col.site, col.key, form, ("gen", seed, "2021" if year >= 2021 else "2019", full, short, year))
 
     def add_reports(self, n: int) -> list[Doc]:
         """Publish n new reports, spread over the sites' first columns (newest first in lists)."""
         with self.lock:
-            targets = [c for c in COLUMNS if c.key not in ROBOTS_DISALLOWED]
+            targets = [c for c in COLUMNS if c.key not in ROBOTS_DISALLOWED and c.site in self.sites]
             added = [self._add_generated(targets[(self._seq + i) % len(targets)]) for i in range(n)]
             return added
 
