@@ -48,20 +48,23 @@ def ingest_command(paths: tuple[Path, ...], db_path: Path, agency: str | None, p
 
 @click.command("reextract")
 @db_option
-def reextract_command(db_path: Path) -> None:
-    """Rebuild every derived table from the stored captures, offline (after an extractor upgrade)."""
-    from .ingest import reextract
+@click.option("--pending", "pending_only", is_flag=True,
+              help="Only the reports stored without extraction (a crawl with NIANBAO_EXTRACT=False).")
+def reextract_command(db_path: Path, pending_only: bool) -> None:
+    """Rebuild every derived table from the stored captures, offline (after an extractor upgrade),
+    or with --pending read just what a capture-only crawl stored."""
+    from .ingest import PENDING_REPORTS, reextract
     from .schema import open_db
 
     db = open_db(db_path)
-    total = db["reports"].count
+    total = len(list(db.execute(PENDING_REPORTS))) if pending_only else db["reports"].count
     statuses: Counter[str] = Counter()
     with click.progressbar(length=total, label=f"re-extracting {total} reports", file=sys.stderr) as bar:
         def step(_report_id: int, status: str) -> None:
             statuses[status] += 1
             bar.update(1)
 
-        reextract(db, on_report=step)
+        reextract(db, pending_only=pending_only, on_report=step)
     click.echo(f"{db_path}: " + ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
 
 

@@ -80,9 +80,13 @@ def _long_subwords(jb, words: list[str]) -> list[str]:
     return out
 
 
-def index_report(db: Database, report_id: int, title: str | None, body: str | None) -> None:
-    """(Re)index one report; the FTS table follows `report_terms` through sqlite-utils' triggers."""
-    db["report_terms"].upsert({"id": report_id, "title": segment(title), "body": segment(body)}, pk="id")
+def index_report(db: Database, report_id: int, title: str | None, body: str | None,
+                 segmented: tuple[str, str] | None = None) -> None:
+    """(Re)index one report; the FTS table follows `report_terms` through sqlite-utils' triggers.
+    `segmented` is `(segment(title), segment(body))` when the caller did it already (the crawler
+    segments in its extractor process: jieba is pure Python, ~5 ms a body)."""
+    seg_title, seg_body = segmented if segmented is not None else (segment(title), segment(body))
+    db["report_terms"].upsert({"id": report_id, "title": seg_title, "body": seg_body}, pk="id")
 
 
 def match_expression(query: str) -> str:

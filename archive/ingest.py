@@ -104,9 +104,16 @@ class IngestSummary:
 
 
 def parse_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout: float = 120.0) -> Report:
-    """Run the extractor on a capture's bytes; any failure becomes an ExtractError with one line."""
+    """Run the extractor on a capture's bytes; any failure becomes an ExtractError with one line.
+
+    The time limit is a SIGALRM, which only a main thread may set: called from another thread the
+    parse runs unbounded (the crawler extracts in a child process, whose main thread has the alarm)."""
+    import threading
+
     from extract.commands import time_limit
 
+    if threading.current_thread() is not threading.main_thread():
+        timeout = 0  # time_limit(0) sets no alarm
     try:
         with time_limit(timeout):
             return parse_bytes(data, url, name=name, hints=hints.for_parser() or None)
@@ -116,22 +123,64 @@ def parse_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout
         raise ExtractError(f"{type(exc).__name__}: {exc}") from exc
 
 
+@dataclass
+class Extracted:
+    """What `extract_capture` read from one capture: a report ready for `ingest_bytes`, or the
+    extractor's one-line error.  Plain data (the report's in-memory document is replaced by its
+    body text), so it crosses a process boundary."""
+
+    report: Report | None = None
+    error: str | None = None
+
+
+def extract_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout: float = 120.0) -> Extracted:
+    """Everything CPU-heavy about one capture, done before the write transaction: the parse
+    (`parse_capture`, with its time limit), the body text (trafilatura for HTML) and its
+    segmentation for full-text search (jieba), kept in `report.extras` ("body", and "terms": the
+    title they were made for and both segmented texts), which `write_report` uses instead of
+    deriving them again.  Module-level and picklable: the crawler runs it in a child process, off
+    the reactor's GIL (`crawler.pipelines.extraction`)."""
+    from .fts import segment
+
+    try:
+        report = parse_capture(data, url, name, hints, timeout)
+    except ExtractError as exc:
+        return Extracted(error=str(exc) or "unreadable")
+    body = _body(report)
+    title = report.title or hints.title
+    report.extras["body"] = body
+    report.extras["terms"] = (title, segment(title), segment(body))
+    report.extras.pop("document", None)
+    return Extracted(report=report)
+
+
 def ingest_bytes(db: Database, data: bytes, fetch: Fetch, hints: Hints | None = None, *,
-                 name: str | None = None, report: Report | None = None) -> Outcome:
-    """Add one capture to the archive.  `report` may be given when the caller already parsed the
-    bytes (the crawler parses in a worker thread); otherwise they are parsed here."""
+                 name: str | None = None, report: Report | None = None, error: str | None = None,
+                 pending: bool = False) -> Outcome:
+    """Add one capture to the archive.
+
+    The bytes are parsed here unless the caller did it already: `report` is its result
+    (`extract_capture`'s report carries its body text, so nothing CPU-heavy is left for here but
+    the FTS segmentation), `error` the extractor's message when that parse failed (recorded as
+    is, not parsed again).  `pending=True` stores the capture without reading it: the report is
+    recorded as waiting for extraction (`captures.status` and its version's status `pending`;
+    `reports.extraction_status` `pending` unless it keeps rows of an earlier version), and
+    `reextract(db, pending_only=True)` reads it later."""
     hints = hints or Hints()
     digest = hashlib.sha256(data).hexdigest()
     last = latest_capture(db, fetch.url)
     if last is not None and last["sha256"] == digest:
         return retrying_write(lambda: _unchanged(db, data, fetch, last))
-    error: str | None = None
-    if report is None:
+    if pending:
+        return retrying_write(lambda: _write_pending(db, data, fetch, hints, name))
+    if report is None and error is None:
         try:
             report = parse_capture(data, fetch.url, name, hints)
         except ExtractError as exc:
             error = str(exc) or "unreadable"
-    return retrying_write(lambda: _write_capture(db, data, fetch, hints, report, error))
+    if error is not None:
+        report, error = None, error or "unreadable"
+    return retrying_write(lambda: _write_capture(db, data, fetch, hints, name, report, error))
 
 
 def _unchanged(db: Database, data: bytes, fetch: Fetch, last: dict[str, Any]) -> Outcome:
@@ -147,39 +196,58 @@ def _unchanged(db: Database, data: bytes, fetch: Fetch, last: dict[str, Any]) ->
     return Outcome(fetch.url, "unchanged", report_id, capture_id)
 
 
-def _write_capture(db: Database, data: bytes, fetch: Fetch, hints: Hints, report: Report | None,
-                   error: str | None) -> Outcome:
+def _new_version(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: str | None, capture_status: str,
+                 version_status: str, error: str | None, report: Report | None) -> tuple[int, int, int, str, Any]:
+    """Record a capture of new bytes and its `report_versions` row (inside the caller's
+    transaction); returns (capture id, report id, version, new|changed, the report's previous
+    (id, version, extraction_status) or None).  The file name the bytes were read under is kept
+    with the hints when the URL does not end in it (the extractor sniffs formats by suffix too),
+    so `reextract` reads them the same way."""
     seen = fetch.fetched_at or now()
+    kept = hints.as_dict()
+    if name and name != Path(fetch.url).name:
+        kept["file_name"] = name
+    capture_id = add_capture(db, data, fetch, status=capture_status, hints=kept)
+    if error:
+        db.execute("update captures set error = ? where id = ?", [error, capture_id])
+    existing = db.execute("select id, version, extraction_status from reports where url = ?",
+                          [fetch.url]).fetchone()
+    if existing is None:
+        report_id = db["reports"].insert({"url": fetch.url, "portal_id": fetch.portal_id, "first_seen": seen,
+                                          "version": 0}).last_pk
+        status = "new"
+    else:
+        report_id = existing[0]
+        status = "changed"
+    version = 1 + (db.execute("select max(version) from report_versions where report_id = ?",
+                              [report_id]).fetchone()[0] or 0)
+    db.execute("update captures set report_id = ? where id = ?", [report_id, capture_id])
+    db["report_versions"].insert({
+        "report_id": report_id, "version": version, "capture_id": capture_id,
+        "sha256": db.execute("select sha256 from captures where id = ?", [capture_id]).fetchone()[0],
+        "seen_at": seen, "status": version_status, "error": error,
+        "extractor_version": extractor_version() if version_status != "pending" else None,
+        "title": report.title if report else None, "agency": report.agency if report else None,
+        "year": report.year if report else None, "format": report.format if report else None,
+    })
+    db.execute("update reports set last_seen = ?, portal_id = coalesce(portal_id, ?) where id = ?",
+               [seen, fetch.portal_id, report_id])
+    return capture_id, report_id, version, status, existing
+
+
+def _has_rows(existing: Any) -> bool:
+    """Whether a report (its previous (id, version, extraction_status)) holds rows read from an
+    earlier version, which a failed or not yet read capture must not remove."""
+    return existing is not None and existing[2] not in (None, "error", "pending")
+
+
+def _write_capture(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: str | None,
+                   report: Report | None, error: str | None) -> Outcome:
     with db.atomic():
-        capture_id = add_capture(db, data, fetch, status="extract_error" if error else "parsed",
-                                 hints=hints.as_dict())
-        if error:
-            db.execute("update captures set error = ? where id = ?", [error, capture_id])
-        existing = db.execute("select id, version, extraction_status from reports where url = ?",
-                              [fetch.url]).fetchone()
-        if existing is None:
-            report_id = db["reports"].insert({"url": fetch.url, "portal_id": fetch.portal_id, "first_seen": seen,
-                                              "version": 0}).last_pk
-            status = "new"
-        else:
-            report_id = existing[0]
-            status = "changed"
-        version = 1 + (db.execute("select max(version) from report_versions where report_id = ?",
-                                  [report_id]).fetchone()[0] or 0)
-        db.execute("update captures set report_id = ? where id = ?", [report_id, capture_id])
-        db["report_versions"].insert({
-            "report_id": report_id, "version": version, "capture_id": capture_id,
-            "sha256": db.execute("select sha256 from captures where id = ?", [capture_id]).fetchone()[0],
-            "seen_at": seen, "status": "error" if error else "ok", "error": error,
-            "extractor_version": extractor_version(),
-            "title": report.title if report else None, "agency": report.agency if report else None,
-            "year": report.year if report else None, "format": report.format if report else None,
-        })
-        db.execute("update reports set last_seen = ?, portal_id = coalesce(portal_id, ?) where id = ?",
-                   [seen, fetch.portal_id, report_id])
+        capture_id, report_id, version, status, existing = _new_version(
+            db, data, fetch, hints, name, "extract_error" if error else "parsed", "error" if error else "ok", error, report)
         if error or report is None:
-            has_good_rows = existing is not None and existing[2] not in (None, "error")
-            if not has_good_rows:
+            if not _has_rows(existing):
                 _write_unreadable(db, report_id, capture_id, version, error or "unreadable", hints)
             return Outcome(fetch.url, "error", report_id, capture_id, error)
         if existing is not None and existing[1]:
@@ -188,18 +256,36 @@ def _write_capture(db: Database, data: bytes, fetch: Fetch, hints: Hints, report
     return Outcome(fetch.url, "duplicate" if duplicate else status, report_id, capture_id)
 
 
+def _write_pending(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: str | None) -> Outcome:
+    """New bytes stored without reading them (a crawl with NIANBAO_EXTRACT off).  A report that
+    has rows keeps them, and its `extraction_status`, until `reextract` reads the new version."""
+    with db.atomic():
+        capture_id, report_id, version, status, existing = _new_version(
+            db, data, fetch, hints, name, "pending", "pending", None, None)
+        if not _has_rows(existing):
+            _write_placeholder(db, report_id, capture_id, version, hints, status="pending")
+    return Outcome(fetch.url, status, report_id, capture_id, "pending extraction")
+
+
 def _write_unreadable(db: Database, report_id: int, capture_id: int, version: int, error: str,
                       hints: Hints) -> None:
+    _write_placeholder(db, report_id, capture_id, version, hints, status="error", error=error)
+    db["problems"].insert({"report_id": report_id, "kind": "unreadable", "where": "document", "detail": error})
+
+
+def _write_placeholder(db: Database, report_id: int, capture_id: int, version: int, hints: Hints, *,
+                       status: str, error: str | None = None) -> None:
+    """A report with no rows: what the crawl knew of it (title, region), and why there are none."""
     region = locate(hints.agency, hints.province, hints.city, hints.district)
     _clear_rows(db, report_id)
     db["reports"].update(report_id, {
         "agency": hints.agency, "title": hints.title, "agency_type": agency_type(hints.agency),
         "province": region.province, "city": region.city, "district": region.district,
         "adcode": region.adcode, "capture_id": capture_id, "version": version,
-        "extraction_status": "error", "extraction_error": error, "extractor_version": extractor_version(),
-        "checks_failed": 0, "check_status": "none", "problems": 1,
+        "extraction_status": status, "extraction_error": error,
+        "extractor_version": extractor_version() if status != "pending" else None,
+        "checks_failed": 0, "check_status": "none", "problems": 1 if error else 0,
     })
-    db["problems"].insert({"report_id": report_id, "kind": "unreadable", "where": "document", "detail": error})
 
 
 def _clear_rows(db: Database, report_id: int) -> None:
@@ -301,7 +387,9 @@ def write_report(db: Database, report_id: int, report: Report, capture_id: int, 
                         ("reviews", report.reviews), ("checks", report.checks), ("problems", report.problems)):
         _insert_rows(db, table, report_id, rows)
     db["report_figures"].insert({"report_id": report_id, **figures(report)})
-    index_report(db, report_id, report.title or hints.title, body)
+    title = report.title or hints.title
+    terms = report.extras.get("terms")  # segmented by extract_capture, for this title and body
+    index_report(db, report_id, title, body, (terms[1], terms[2]) if terms and terms[0] == title else None)
     return False
 
 
@@ -372,16 +460,23 @@ def ingest_paths(db: Database, paths: Iterable[Path], hints: Hints | None = None
 
 # --- re-extraction -------------------------------------------------------------------------------
 
-def reextract(db: Database, *, on_report: Callable[[int, str], None] | None = None) -> IngestSummary:
+PENDING_REPORTS = ("select r.id, r.url from reports r where (select v.status from report_versions v "
+                   "where v.report_id = r.id order by v.version desc limit 1) = 'pending' order by r.id")
+
+
+def reextract(db: Database, *, pending_only: bool = False,
+              on_report: Callable[[int, str], None] | None = None) -> IngestSummary:
     """Rebuild every report's derived rows from its latest stored capture, offline.
 
     A better extractor upgrades the whole archive; a capture the new extractor cannot read keeps
-    the rows the report has."""
+    the rows the report has.  `pending_only` reads just the reports whose latest version was
+    stored without extraction (a crawl with NIANBAO_EXTRACT off)."""
     from .crossref import refresh_cross_checks
 
     summary = IngestSummary()
-    for report_id, url in list(db.execute("select id, url from reports order by id")):
-        last = latest_capture(db, url)
+    query = PENDING_REPORTS if pending_only else "select id, url from reports order by id"
+    for report_id, url in list(db.execute(query)):
+        last = _capture_to_read(db, report_id, url)
         if last is None:
             continue
         outcome = _reextract_one(db, report_id, url, last)
@@ -392,12 +487,33 @@ def reextract(db: Database, *, on_report: Callable[[int, str], None] | None = No
     return summary
 
 
+def _capture_to_read(db: Database, report_id: int, url: str) -> dict[str, Any] | None:
+    """The latest capture of a report's URL, except that a version stored unread is read from its
+    own capture (a later capture of the same bytes, recorded `unchanged`, must not take its place)."""
+    rows = list(db.query("select v.status as version_status, c.* from report_versions v join captures c "
+                         "on c.id = v.capture_id where v.report_id = ? order by v.version desc limit 1", [report_id]))
+    if rows and rows[0].pop("version_status") == "pending":
+        return rows[0]
+    return latest_capture(db, url)
+
+
+def _capture_version(db: Database, report_id: int, capture: dict[str, Any]) -> int | None:
+    """The version whose bytes `capture` holds: its own, or for a capture recorded `unchanged`
+    the latest version with the same bytes."""
+    row = db.execute("select version from report_versions where report_id = ? and capture_id = ?",
+                     [report_id, capture["id"]]).fetchone()
+    if row is None:
+        row = db.execute("select max(version) from report_versions where report_id = ? and sha256 = ?",
+                         [report_id, capture["sha256"]]).fetchone()
+    return row[0] if row else None
+
+
 def _reextract_one(db: Database, report_id: int, url: str, capture: dict[str, Any]) -> Outcome:
     data = read_blob(db, capture["sha256"])
     known = json.loads(capture["hints"] or "{}")
     hints = Hints(**{k: v for k, v in known.items() if k in Hints.__dataclass_fields__})
     try:
-        report = parse_capture(data, url, Path(url).name, hints)
+        report = parse_capture(data, url, known.get("file_name") or Path(url).name, hints)
     except ExtractError as exc:
         message = str(exc) or "unreadable"
 
@@ -405,22 +521,35 @@ def _reextract_one(db: Database, report_id: int, url: str, capture: dict[str, An
             with db.atomic():
                 db.execute("update captures set status = 'extract_error', error = ? where id = ?",
                            [message, capture["id"]])
+                version = _capture_version(db, report_id, capture)
+                pending = db.execute("select status from report_versions where report_id = ? and version = ?",
+                                     [report_id, version]).fetchone()
+                if pending and pending[0] == "pending":  # first read of a version stored unread
+                    db.execute("update report_versions set status = 'error', error = ?, extractor_version = ? "
+                               "where report_id = ? and version = ?",
+                               [message, extractor_version(), report_id, version])
+                    current = db.execute("select extraction_status from reports where id = ?", [report_id]).fetchone()
+                    if not _has_rows((report_id, version, current[0])):
+                        _write_unreadable(db, report_id, capture["id"], version, message, hints)
         retrying_write(keep)
         return Outcome(url, "error", report_id, capture["id"], message)
 
     def write() -> bool:
         with db.atomic():
             current = db.execute("select capture_id, version from reports where id = ?", [report_id]).fetchone()
-            version = db.execute("select version from report_versions where report_id = ? and capture_id = ?",
-                                 [report_id, capture["id"]]).fetchone()
+            version = _capture_version(db, report_id, capture)
             if version is None:  # an older capture than the latest version: should not happen
-                version = (current[1],)
+                version = current[1]
             if current[0] != capture["id"] and current[1]:
                 _supersede(db, report_id, current[1])
+            db.execute("update report_versions set status = 'ok', error = null, extractor_version = ?, title = ?, "
+                       "agency = ?, year = ?, format = ? where report_id = ? and version = ? and status = 'pending'",
+                       [extractor_version(), report.title, report.agency, report.year, report.format, report_id,
+                        version])
             db.execute("update report_versions set status = 'ok', error = null, extractor_version = ? "
-                       "where report_id = ? and version = ?", [extractor_version(), report_id, version[0]])
+                       "where report_id = ? and version = ?", [extractor_version(), report_id, version])
             db.execute("update captures set status = 'parsed', error = null where id = ?", [capture["id"]])
-            return write_report(db, report_id, report, capture["id"], version[0], hints)
+            return write_report(db, report_id, report, capture["id"], version, hints)
 
     duplicate = retrying_write(write)
     return Outcome(url, "duplicate" if duplicate else "reextracted", report_id, capture["id"])

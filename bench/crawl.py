@@ -1,7 +1,6 @@
 """How fast the crawler walks ~2,000 reports on the demo portals, against a bare Scrapy spider.
 
     /work/venv/bin/python bench/crawl.py --repeat 2        # Markdown tables (the ones in BENCHMARKS.md)
-    /work/venv/bin/python bench/crawl.py --server-as-shipped   # the demo server's own socket defaults
     /work/venv/bin/python bench/crawl.py --reports 500     # a smaller world
     /work/venv/bin/python bench/crawl.py --json            # machine-readable figures
 
@@ -10,7 +9,7 @@ middlewares, encoding repair, the archive pipeline — must not make it much slo
 itself on the same work (aim ≥ 0.8 of a bare spider's pages/s), and a nightly re-crawl of an
 unchanged portal must cost a small fraction of the first walk (aim ≤ 5 % of its requests and time).
 
-What runs, in one process tree (steps 2–5 once per `--repeat` round, medians reported):
+What runs, in one process tree (steps 2–6 once per `--repeat` round, medians reported):
 
 1. `DemoWorld(scale=S)` with S the smallest scale reaching `--reports` reachable reports, served by
    `DemoServer` on 127.0.0.1–4 in this process (threads).  Every report document is rendered once
@@ -18,7 +17,8 @@ What runs, in one process tree (steps 2–5 once per `--repeat` round, medians r
    bytes), so the server answers from memory during the crawls.
 2. **ours, full**: `nianbao crawl --local` (the tests' and the demo's setting: politeness delays and
    AutoThrottle off, 2 requests at a time per host, 16 overall) into a fresh archive, in a
-   subprocess, with extraction and archive writes — the end-to-end figure.
+   subprocess, with extraction (in the crawl's extractor child process, whose CPU time counts as
+   the crawler's) and archive writes — the end-to-end figure.
 3. **bare**: a minimal `scrapy.Spider` in a subprocess, with the same concurrency settings (copied
    from `crawler.run.build_settings` with LOCAL_OVERRIDES) and none of our middlewares, pipelines or
    extensions, replaying exactly the HTTP requests the demo server answered during (2) — same
@@ -26,19 +26,19 @@ What runs, in one process tree (steps 2–5 once per `--repeat` round, medians r
    Retries, redirects and robots.txt handling are off so it fetches that list and nothing else.
    The requests are issued round-robin across the four hosts, which keeps every per-host slot
    busy: the bare figure is the best this Scrapy setup does on that list.
-4. **ours, no pipeline**: (2) again into another fresh archive with `-s ITEM_PIPELINES={}` — the
-   spider and all our middlewares, but no extraction and no archive writes of documents.  This
-   is the closest real setting to "extraction excluded": `NIANBAO_EXTRACT=False` does not stop
-   extraction (`archive.ingest.ingest_bytes` parses when it is given no report; see BENCHMARKS.md).
-5. **ours, incremental**: `nianbao crawl --local` again on the archive of (2), the world unchanged.
+4. **ours, crawl only**: (2) again into another fresh archive with `-s NIANBAO_EXTRACT=False` — a
+   real operating mode: every capture stored, every report recorded as pending extraction
+   (`nianbao reextract --pending` reads them later), nothing parsed.
+5. **ours, no pipeline**: (2) again with `-s ITEM_PIPELINES={}` — the spider and all our
+   middlewares, but no archive writes of documents at all: what our machinery costs by itself.
+6. **ours, incremental**: `nianbao crawl --local` again on the archive of (2), the world unchanged.
 
 Timed: each subprocess from spawn to exit (interpreter start and imports included, as an operator
 sees it), its CPU time, and this process's CPU time meanwhile (the demo server).  "Pages" are the
 HTTP responses the demo server sent, identical for (2) and (3) by construction (checked).
-
-The demo server as shipped makes every client wait on it (no TCP_NODELAY: ~40 ms per kept-alive
-response; a listen backlog of 5: dropped SYNs, 1 s stalls); the harness fixes both in this process
-unless `--server-as-shipped` (see main()), and counts the kernel's listen-queue overflows per run.
+The kernel's listen-queue overflows (dropped SYNs, each a 1 s stall) are counted per run: the demo
+server sets TCP_NODELAY and a listen backlog of 128 itself (`crawler/demo/server.py`), and a
+non-zero count would mean the server, not the crawler, set the pace.
 """
 
 from __future__ import annotations
@@ -250,10 +250,27 @@ def busy(served: list[Served]) -> float:
     return sum(s.busy for s in served)
 
 
+# Run `nianbao crawl` and, at exit, write how its CPU time splits between the crawl process itself
+# and its children (the extractor process, joined before exit), so the table can say which one
+# bounds the wall time on two cores.
+CRAWL_WITH_SPLIT = """
+import atexit, json, resource, sys
+def _split(path=sys.argv.pop(1)):
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(path, "w") as f:
+        json.dump({"crawl": own.ru_utime + own.ru_stime, "extractor": kids.ru_utime + kids.ru_stime}, f)
+atexit.register(_split)
+from nianbao.cli import main
+main()
+"""
+
+
 def ours(world: Any, label: str, registry: Path, db: Path, *extra: str) -> tuple[Run, list[Served]]:
-    cmd = [sys.executable, "-c", "from nianbao.cli import main; main()", "crawl", "--portals", str(registry),
+    split_file = db.with_suffix(".cpu.json")
+    cmd = [sys.executable, "-c", CRAWL_WITH_SPLIT, str(split_file), "crawl", "--portals", str(registry),
            "--db", str(db), "--local", *extra]
     wall, cpu, server_cpu, overflows, served = timed(world, cmd)
+    split = json.loads(split_file.read_text()) if split_file.exists() else {}
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row
     row = dict(con.execute("select * from crawl_runs order by id desc limit 1").fetchone())
@@ -265,7 +282,8 @@ def ours(world: Any, label: str, registry: Path, db: Path, *extra: str) -> tuple
     run = Run(label, wall, cpu, len(served), span(served), busy(served), server_cpu, overflows,
               notes.get("elapsed"), notes.get("requests"), reports=reports,
               extra={"new": row.get("new_reports"), "duplicates": notes.get("duplicates"), "archived": archived,
-                     "skipped": notes.get("skipped"), "statuses": dict(Counter(s.status for s in served))})
+                     "skipped": notes.get("skipped"), "statuses": dict(Counter(s.status for s in served)),
+                     "cpu_crawl_process": split.get("crawl"), "cpu_extractor": split.get("extractor")})
     return run, served
 
 
@@ -333,9 +351,12 @@ MEASURES: list[tuple[str, str, str, str]] = [
     # key, label, format, aim
     ("ratio_pages_per_s", "ours / bare, pages fetched per second — end to end (ours extracts and archives)",
      "ratio", f"≥ {AIM_RATIO}"),
+    ("ratio_crawl_only", "ours crawl only (NIANBAO_EXTRACT=False: captures stored, extraction pending) / bare, "
+     "pages per second", "ratio", "context"),
     ("ratio_no_pipeline", "ours without pipeline (ITEM_PIPELINES={}) / bare, pages per second", "ratio", "context"),
     ("reports_per_s", "ours end to end, reports per second (fetch + extract + archive)", "rate", "–"),
     ("cpu_per_page_full", "crawler CPU ms per page: ours end to end", "ms", "–"),
+    ("cpu_per_page_crawl_only", "crawler CPU ms per page: ours crawl only", "ms", "–"),
     ("cpu_per_page_no_pipeline", "crawler CPU ms per page: ours without pipeline", "ms", "–"),
     ("cpu_per_page_bare", "crawler CPU ms per page: bare", "ms", "–"),
     ("incremental_requests", "incremental / full, requests answered by the server", "pct", f"≤ {AIM_INCREMENTAL:.0%}"),
@@ -344,6 +365,8 @@ MEASURES: list[tuple[str, str, str, str]] = [
 CHECKS: list[tuple[str, str]] = [
     ("all_reports_archived", "every reachable report archived by the full crawl"),
     ("same_requests", "bare fetched exactly the requests ours made"),
+    ("same_requests_crawl_only", "the crawl-only run made the same requests as the full run"),
+    ("all_reports_pending", "the crawl-only run stored every reachable report, all pending extraction"),
     ("same_requests_no_pipeline", "the no-pipeline run made the same requests as the full run"),
 ]
 
@@ -359,17 +382,18 @@ def markdown(r: dict[str, Any]) -> str:
         f"demo world: scale {r['scale']}, {r['reachable_reports']} reachable reports "
         f"({r['reports_by_site']}); rendered once before timing in {r['warm_s']:.0f} s",
         "",
-        "| round | run | wall s | crawler CPU s | server CPU s | SYN drops | pages fetched | pages/s | reports "
-        "| reports/s | Scrapy requests |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| round | run | wall s | crawler CPU s | of which extractor process | server CPU s | SYN drops "
+        "| pages fetched | pages/s | reports | reports/s | Scrapy requests |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for i, rnd in enumerate(rounds, 1):
-        for key in ("full", "bare", "no_pipeline", "incremental"):
+        for key in ("full", "bare", "crawl_only", "no_pipeline", "incremental"):
             x = rnd["runs"][key]
             reports = "–" if x["reports"] is None else f"{x['reports']:,}"
             requests = "–" if x["scrapy_requests"] is None else f"{x['scrapy_requests']:,}"
             drops = "–" if x["listen_overflows"] is None else x["listen_overflows"]
-            lines.append(f"| {i} | {x['label']} | {fmt(x['wall'])} | {fmt(x['cpu'])} | {fmt(x['server_cpu'])} | "
+            kids = x["extra"].get("cpu_extractor")
+            lines.append(f"| {i} | {x['label']} | {fmt(x['wall'])} | {fmt(x['cpu'])} | {fmt(kids)} | {fmt(x['server_cpu'])} | "
                          f"{drops} | {x['served']:,} | {fmt(x['pages_per_s'])} | {reports} | {fmt(x['reports_per_s'])} | "
                          f"{requests} |")
     head = " | ".join(f"round {i}" for i in range(1, len(rounds) + 1))
@@ -382,7 +406,7 @@ def markdown(r: dict[str, Any]) -> str:
         cells = " | ".join("yes" if rnd["comparison"][key] else "**NO**" for rnd in rounds)
         lines.append(f"| {label} | {cells} | | |")
     m = r["machine"]
-    lines += ["", f"demo server: {m['server']}; {m['nproc']} cores, {m['cpu']}, Python {m['python']}, "
+    lines += ["", f"{m['nproc']} cores, {m['cpu']}, Python {m['python']}, "
               f"Scrapy {m['scrapy']}; load average (1 min) {m['loadavg_start'][0]:.2f} at start, "
               f"{m['loadavg_end'][0]:.2f} at end"]
     return "\n".join(lines)
@@ -394,6 +418,12 @@ def one_round(world: Any, server: Any, registry: Path, work: Path, n: int, log: 
     log(f"round {n}: ours full {full.wall:.1f} s, {full.served} pages, {full.reports} reports")
     bare_run, bare_served = bare(world, server, registry, work, full_served)
     log(f"round {n}: bare {bare_run.wall:.1f} s, {bare_run.served} pages")
+    only, only_served = ours(world, "ours, crawl only (NIANBAO_EXTRACT=False)", registry, work / f"only{n}.db",
+                             "-s", "NIANBAO_EXTRACT=False")
+    con = sqlite3.connect(work / f"only{n}.db")
+    pending = con.execute("select count(*) from reports where extraction_status = 'pending'").fetchone()[0]
+    con.close()
+    log(f"round {n}: ours crawl only {only.wall:.1f} s, {only.served} pages, {pending} reports pending")
     nopipe, nopipe_served = ours(world, "ours, no pipeline (no extraction, no archive writes)", registry,
                                  work / f"nopipe{n}.db", "-s", "ITEM_PIPELINES={}")
     nopipe.reports = None  # nothing is archived without the pipeline
@@ -404,15 +434,17 @@ def one_round(world: Any, server: Any, registry: Path, work: Path, n: int, log: 
     def keys(served: list[Served]) -> Counter[Any]:
         return Counter(s.key for s in served)
 
-    runs = {"full": full, "bare": bare_run, "no_pipeline": nopipe, "incremental": incr}
+    runs = {"full": full, "bare": bare_run, "crawl_only": only, "no_pipeline": nopipe, "incremental": incr}
     return {
         "runs": {k: {**asdict(v), "pages_per_s": v.pages_per_s, "reports_per_s": v.reports_per_s}
                  for k, v in runs.items()},
         "comparison": {
             "ratio_pages_per_s": full.pages_per_s / bare_run.pages_per_s,
+            "ratio_crawl_only": only.pages_per_s / bare_run.pages_per_s,
             "ratio_no_pipeline": nopipe.pages_per_s / bare_run.pages_per_s,
             "reports_per_s": full.reports_per_s or 0.0,
             "cpu_per_page_full": 1000 * full.cpu / full.served,
+            "cpu_per_page_crawl_only": 1000 * only.cpu / only.served,
             "cpu_per_page_no_pipeline": 1000 * nopipe.cpu / nopipe.served,
             "cpu_per_page_bare": 1000 * bare_run.cpu / bare_run.served,
             "incremental_requests": incr.served / full.served,
@@ -420,6 +452,8 @@ def one_round(world: Any, server: Any, registry: Path, work: Path, n: int, log: 
             "incremental_time": incr.wall / full.wall,
             "all_reports_archived": full.extra["archived"] == len(world.reachable_docs()),
             "same_requests": keys(bare_served) == keys(full_served),
+            "same_requests_crawl_only": keys(only_served) == keys(full_served),
+            "all_reports_pending": only.extra["archived"] == pending == len(world.reachable_docs()),
             "same_requests_no_pipeline": keys(nopipe_served) == keys(full_served),
         },
     }
@@ -428,10 +462,8 @@ def one_round(world: Any, server: Any, registry: Path, work: Path, n: int, log: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=2000, help="reachable reports in the demo world (≈)")
-    parser.add_argument("--repeat", type=int, default=1, help="rounds of the four runs (medians reported)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the five runs (medians reported)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--server-as-shipped", action="store_true",
-                        help="keep the demo server's Nagle stall and listen backlog of 5 (see main())")
     parser.add_argument("--workdir", type=Path, help="keep archives and request lists here (default: a temp dir)")
     parser.add_argument("--bare-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--bare-out", type=Path, help=argparse.SUPPRESS)
@@ -441,25 +473,9 @@ def main() -> None:
         bare_worker(args.bare_worker, args.registry, args.bare_out)
         return
 
-    from http.server import ThreadingHTTPServer
-
     from crawler.demo import DemoServer
-    from crawler.demo.server import _Handler
 
-    # Two demo-server defaults that make any client wait on the server, not on itself (both set
-    # in this process only, and kept with --server-as-shipped):
-    # - headers and body go out in two send()s without TCP_NODELAY, so on a kept-alive connection
-    #   the body waits for the client's delayed ACK: ~40 ms per response;
-    # - socketserver's listen backlog is 5; Scrapy opens a new connection for about every second
-    #   request here (its pool keeps 2 per host), the queue overflows, the SYN is dropped and the
-    #   client retries 1 s later — random one-second stalls (counted: TcpExtListenOverflows).
-    # Real servers (nginx, IIS) set TCP_NODELAY and listen with a backlog in the hundreds.
-    if not args.server_as_shipped:
-        _Handler.disable_nagle_algorithm = True
-        ThreadingHTTPServer.request_queue_size = 128
     info = machine()
-    info["server"] = ("as shipped (no TCP_NODELAY, listen backlog 5)" if args.server_as_shipped
-                      else "TCP_NODELAY and listen backlog 128 set by the harness")
     scale = scale_for(args.reports)
     world = recording_world(scale)
     reachable = world.reachable_docs()

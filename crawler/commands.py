@@ -45,8 +45,9 @@ def print_summary(summary: dict[str, Any], out: Any = None) -> None:
     health = json.loads(summary.get("portal_health") or "{}")
     for name, h in health.items():
         flag = f" [{h['flag']}]" if h.get("flag") else ""
+        fallback = f", https→http fallback: {h['https_fallback']}" if h.get("https_fallback") else ""
         echo(f"  {h['status']:<9} {name} ({h.get('platform') or '?'}): {h['list_pages']} list pages, "
-             f"{h['entries']} entries, {h['new']} new, {h['changed']} changed, {h['skipped']} skipped{flag}")
+             f"{h['entries']} entries, {h['new']} new, {h['changed']} changed, {h['skipped']} skipped{fallback}{flag}")
 
 
 @click.command("crawl")
@@ -151,9 +152,17 @@ def portals_check_command(registry: Path | None, names: tuple[str, ...], local: 
 @click.option("--sites-port", default=DEMO_SITES_PORT, show_default=True,
               help="Port of the demo portals (on 127.0.0.1–4; fixed so a second run is incremental).")
 @click.option("--scale", default=1, show_default=True, help="Multiply the generated reports per column.")
-def demo_command(db_path: Path, no_serve: bool, port: int, sites_port: int, scale: int) -> None:
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="Scrapy's log level on standard error (INFO: the operator's log of `nianbao crawl`).")
+def demo_command(db_path: Path, no_serve: bool, port: int, sites_port: int, scale: int,
+                 log_level: str = "WARNING") -> None:
     """Start the demo portals (TRS, Hanweb, GBK in-house, gkmlpt) on localhost, crawl them into
-    the archive, and serve it with Datasette — all offline."""
+    the archive, and serve it with Datasette — all offline.
+
+    Scrapy logs at WARNING here, not INFO as in `nianbao crawl`: someone trying the demo wants to
+    see what happens and the summary, not a page of component lists and a stats dump.  The
+    summary says everything the INFO log would (hostile pages, robots.txt, per-portal counts)."""
     from .demo import DemoServer, DemoWorld
     from .run import LOCAL_OVERRIDES, crawl
 
@@ -165,12 +174,13 @@ def demo_command(db_path: Path, no_serve: bool, port: int, sites_port: int, scal
         sys.exit(2)
     click.echo(f"demo portals: {', '.join(server.base_url(s) for s in ('trs', 'hanweb', 'gbk', 'gkmlpt'))} "
                f"({len(world.reachable_docs())} reports)")
+    click.echo(f"crawling them into {db_path} (Scrapy; robots.txt obeyed) …")
     with tempfile.NamedTemporaryFile("w", suffix=".yml", prefix="nianbao-demo-", delete=False,
                                      encoding="utf-8") as fh:
         fh.write(server.registry_yaml())
         registry = fh.name
     try:
-        summary = crawl(registry, db_path, overrides=LOCAL_OVERRIDES)
+        summary = crawl(registry, db_path, overrides={**LOCAL_OVERRIDES, "LOG_LEVEL": log_level.upper()})
     finally:
         server.stop()
         os.unlink(registry)
@@ -184,7 +194,8 @@ def demo_command(db_path: Path, no_serve: bool, port: int, sites_port: int, scal
     except ImportError:
         click.echo("(no `nianbao serve` in this build: the archive is in " + str(db_path) + ")")
         return
-    click.echo(f"serving {db_path} with Datasette on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+    click.echo(f"snapshotting {db_path} into publish/ beside it, then serving that with Datasette: "
+               f"http://127.0.0.1:{port}/nianbao (Ctrl-C to stop)")
     serve(db_path, port=port)
 
 

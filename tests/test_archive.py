@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from archive.captures import read_capture
+from archive.captures import Fetch, read_capture
 from archive.export import export
-from archive.ingest import Hints, ingest_paths, reextract
+from archive.ingest import Hints, ingest_bytes, ingest_paths, reextract, report_files
 from archive.schema import SCHEMA_VERSION, open_db, schema_version
 from archive.synthetic import balanced, render_text
 
@@ -54,6 +54,18 @@ def test_schema_is_created_with_a_version(db_path: Path) -> None:
     open_db(db_path)  # opening again applies nothing twice
     assert schema_version(Database(db_path)) == SCHEMA_VERSION
 
+
+def test_the_crawlers_url_lookup_uses_indexes_only(db_path: Path) -> None:
+    """crawler/state.py asks the archive about every URL a crawl meets; a lookup that scans a table
+    makes a crawl quadratic in the archive (bench/scale.py found `reports` scanned per URL)."""
+    from crawler.state import _LATEST
+
+    db = open_db(db_path)
+    plan = db.execute(f"explain query plan select {_LATEST} where c.url = ? order by c.id desc limit 1",
+                      ["http://x/"]).fetchall()
+    steps = [row[-1] for row in plan]
+    assert any("idx_reports_capture_id" in s for s in steps), steps
+    assert not any(s.startswith("SCAN") for s in steps), steps
 
 def test_ingesting_twice_is_a_no_op(db_path: Path, examples_dir: Path) -> None:
     db = open_db(db_path)
@@ -160,6 +172,72 @@ def test_reextract_rebuilds_the_same_rows_offline(db_path: Path, examples_dir: P
     assert result.count("reextracted") == 4
     after = {t: db.execute(f'select * from "{t}" order by report_id, rowid').fetchall() for t in before}
     assert {t: sorted(v) for t, v in after.items()} == {t: sorted(v) for t, v in before.items()}
+
+
+# Columns that say when, not what: they differ between two archives built from the same bytes.
+WHEN = {"captures": {"fetched_at"}, "reports": {"first_seen", "last_seen"}, "report_versions": {"seen_at"}}
+
+
+def content(db: Database) -> dict[str, list[tuple]]:
+    """Everything an archive says about its reports (not the crawl bookkeeping, not timestamps)."""
+    out = {}
+    for table in DATA_TABLES:
+        if table in ("portals", "crawl_runs"):
+            continue
+        cols = ", ".join(f'"{c}"' for c in db[table].columns_dict if c not in WHEN.get(table, ()))
+        out[table] = db.execute(f'select {cols} from "{table}" order by rowid').fetchall()
+    return out
+
+
+def test_a_capture_stored_unread_is_read_later_exactly_as_at_ingest(tmp_path: Path, examples_dir: Path) -> None:
+    """NIANBAO_EXTRACT=False: bytes stored, reports pending; `reextract --pending` then gives the
+    archive an ingest with extraction would have given — readable, unreadable and re-posted alike."""
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 truncated")
+    data = render_text(balanced("北京市海淀区人民政府", 2020))
+    for portal in ("a", "b"):
+        (tmp_path / portal).mkdir()
+        (tmp_path / portal / "report.txt").write_bytes(data)
+    files = report_files([examples_dir, tmp_path / "broken.pdf", tmp_path / "a", tmp_path / "b"])
+    direct = open_db(tmp_path / "direct.db")
+    ingest_paths(direct, files)
+    later = open_db(tmp_path / "later.db")
+    for path in files:
+        outcome = ingest_bytes(later, path.read_bytes(), Fetch(url=path.resolve().as_uri()), name=path.name,
+                               pending=True)
+        assert outcome.status == "new"
+    n = len(files)
+    assert later.execute("select extraction_status, count(*) from reports group by 1").fetchall() == [("pending", n)]
+    assert later.execute("select status, count(*) from captures group by 1").fetchall() == [("pending", n)]
+    assert later.execute("select status, count(*) from report_versions group by 1").fetchall() == [("pending", n)]
+    for table in ("requests", "reviews", "problems", "report_figures", "report_terms"):
+        assert later[table].count == 0, table
+    summary = reextract(later, pending_only=True)
+    assert (summary.count("reextracted"), summary.count("duplicate"), summary.count("error")) == (n - 2, 1, 1)
+    assert content(later) == content(direct)
+    assert reextract(later, pending_only=True).outcomes == []  # nothing left pending
+
+
+def test_a_new_version_stored_unread_keeps_the_old_rows_until_read(db_path: Path, tmp_path: Path) -> None:
+    src = write(tmp_path / "report.txt", "北京市海淀区人民政府", 2020, seed=1)
+    v1, v2 = src.read_bytes(), write(src, "北京市海淀区人民政府", 2020, seed=2).read_bytes()
+    url = src.resolve().as_uri()
+    direct = open_db(tmp_path / "direct.db")
+    for data in (v1, v2, v2):  # the third: the same bytes fetched again, recorded `unchanged`
+        ingest_bytes(direct, data, Fetch(url=url, fetched_at="2026-01-01T00:00:00+00:00"))
+    db = open_db(db_path)
+    ingest_bytes(db, v1, Fetch(url=url, fetched_at="2026-01-01T00:00:00+00:00"))
+    before = db.execute("select * from requests order by rowid").fetchall()
+    assert ingest_bytes(db, v2, Fetch(url=url, fetched_at="2026-01-01T00:00:00+00:00"), pending=True).status == "changed"
+    ingest_bytes(db, v2, Fetch(url=url, fetched_at="2026-01-01T00:00:00+00:00"), pending=True)
+    # the rows shown are still version 1's, and say so; version 2 waits
+    assert db.execute("select * from requests order by rowid").fetchall() == before
+    assert db.execute("select extraction_status, version from reports").fetchone() == ("ok", 1)
+    assert db.execute("select version, status from report_versions order by version").fetchall() == [
+        (1, "ok"), (2, "pending")]
+    assert db.execute("select status from captures order by id").fetchall() == [("parsed",), ("pending",), ("unchanged",)]
+    assert reextract(db, pending_only=True).count("reextracted") == 1
+    assert content(db) == content(direct)
+    assert db.execute("select extraction_status, version from reports").fetchone() == ("ok", 2)
 
 
 def test_export_writes_a_verifiable_release(db_path: Path, tmp_path: Path, examples_dir: Path) -> None:

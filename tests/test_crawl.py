@@ -250,3 +250,45 @@ def test_crawl_runs_the_cross_report_checks(demo):
     rows = con.execute("select count(*), sum(lhs is not null and rhs is not null) from checks "
                        "where rule = 'carry_over' and status in ('pass', 'fail')").fetchone()
     assert rows[0] > 0 and rows[0] == rows[1]
+
+
+def archived_by_url(db: Path) -> dict[str, tuple]:
+    """What an archive says about each report, keyed by URL (ids depend on download order)."""
+    con = sqlite3.connect(db)
+    urls = dict(con.execute("select id, url from reports"))
+    out = {}
+    for rid, url, *facts in con.execute(
+            "select id, url, title, agency, year, format, kind, pub_date, extraction_status, province, city, "
+            "district, body, problems, checks_failed, check_status, content_sha256, values_sha256 from reports"):
+        rows = []
+        for table in ("active_disclosure", "requests", "reviews", "checks", "problems"):
+            cols = [c for (_, c, *_) in con.execute(f'pragma table_info("{table}")') if c != "report_id"]
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            got = con.execute(f'select {quoted} from "{table}" where report_id = ?', [rid]).fetchall()
+            if "against_report_id" in cols:  # another report, named by URL
+                i = cols.index("against_report_id")
+                got = [(*r[:i], urls.get(r[i]), *r[i + 1:]) for r in got]
+            rows.append(sorted(got, key=repr))
+        out[url] = (*facts, rows)
+    return out
+
+
+def test_crawl_without_extraction_stores_everything_for_reextract(tmp_path):
+    """NIANBAO_EXTRACT=False stores the captures and reads nothing; `nianbao reextract --pending`
+    then gives the archive a crawl with extraction gives (ids aside: they follow download order)."""
+    with DemoServer(DemoWorld()) as server:
+        registry = tmp_path / "portals.yml"
+        registry.write_text(server.registry_yaml(), encoding="utf-8")
+        crawl(registry, tmp_path / "extracted.db")
+        run = crawl(registry, tmp_path / "later.db", "-s", "NIANBAO_EXTRACT=False")
+    n = len(server.world.reachable_docs())
+    assert run["new_reports"] == n
+    con = sqlite3.connect(tmp_path / "later.db")
+    assert con.execute("select extraction_status, count(*) from reports group by 1").fetchall() == [("pending", n)]
+    assert con.execute("select count(*) from captures where status = 'pending'").fetchone()[0] == n
+    assert con.execute("select count(*) from requests").fetchone()[0] == 0
+    con.close()
+    res = nianbao("reextract", "--pending", "--db", str(tmp_path / "later.db"))
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert f"reextracted={n}" in res.stdout
+    assert archived_by_url(tmp_path / "later.db") == archived_by_url(tmp_path / "extracted.db")

@@ -45,6 +45,23 @@ def test_detail_metadata_and_hidden_attachment() -> None:
     assert [a.url for a in page.attachments] == ["https://a.gov.cn/nb/202601/P020260120612395936729.pdf"]
 
 
+def test_detail_metadata_table_cells_and_labelled_lines() -> None:
+    """The 信息公开 metadata as portals print it: labels with inner spaces and either colon, values
+    split by markup and comments, a label cell followed by another label, `label：value` lines whose
+    own text counts (not their children's), and the first value of a label kept."""
+    page = read_detail(
+        "<html><body><table>"
+        "<tr><th>索 引 号：</th><td><span>0001</span>/<!-- 编号 -->2026-7</td></tr>"
+        "<tr><td>发布机构</td><td>文号</td><td>京东政办〔2026〕1号</td></tr>"
+        "<tr><td>成文日期：</td><td> 2026 年 01 月 20 日 </td></tr>"
+        "</table>"
+        "<ul><li>发布机构：<b>不是这个</b>区政府办</li></ul>"
+        "<p>索引号：重复的不算</p><span>发布日期: 2026-01-21</span><div>公开属性：不在 li/span/p 里</div>"
+        "</body></html>", "https://a.gov.cn/nb/t1.html")
+    assert page.table == {"index_no": "0001/2026-7", "doc_no": "京东政办〔2026〕1号",
+                          "written_date": "2026年01月20日", "publisher": "区政府办", "pub_date": "2026-01-21"}
+
+
 def test_hostile_fingerprints() -> None:
     assert classify(_resp("http://a/", "<script>$_ts=window['$_ts'];</script>", 412))[0] == "ruishu_412"
     assert classify(_resp("http://a/", "<script>document.cookie=('__jsl_clearance_s=1')</script>", 521))[0] == "jsl_521"

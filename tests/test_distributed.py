@@ -244,6 +244,48 @@ def test_codec_round_trips_requests_without_pickle():
         codec.dumps({"meta": {"obj": object()}})
 
 
+def test_writer_stores_what_workers_read_failed_or_left_pending(tmp_path):
+    """The writer's side of RedisItemPipeline, without Redis: a report read on the worker (body and
+    FTS terms included), the worker's extraction error (recorded as said, not parsed again), and a
+    document from a worker with NIANBAO_EXTRACT=False (stored unread, pending)."""
+    import json as _json
+    from types import SimpleNamespace
+
+    from archive.fts import segment
+    from archive.ingest import Hints, extract_capture
+    from archive.synthetic import balanced, render_text
+    from crawler.distributed.codec import document_message
+    from crawler.distributed.writer import Stats, Writer
+    from crawler.items import Document
+    from crawler.state import CrawlState
+
+    good = render_text(balanced("北京市海淀区人民政府", 2020))
+    docs = {"good.txt": good, "bad.pdf": b"%PDF-1.7 truncated", "later.txt": render_text(balanced("北京市东城区人民政府", 2021))}
+    state = CrawlState(str(tmp_path / "w.db"))
+    stats = Stats()
+    writer = Writer(state, {"p": SimpleNamespace(province="北京市", city="北京市", district=None)}, stats)
+    for name, data in docs.items():
+        url = f"http://127.0.0.1/{name}"
+        item = Document(portal="p", url=url, request_url=url, page_url=url, role="attachment", is_report=True,
+                        body=data, http_status=200, content_type=None, encoding=None, etag=None, last_modified=None)
+        hints = Hints(province="北京市", city="北京市")
+        got = extract_capture(data, url, name, hints) if name != "later.txt" else None
+        body = got.report.extras["body"] if got and got.report else None
+        writer.apply(document_message(item, "2026-01-01T00:00:00+00:00", got.report if got else None, body,
+                                      got.error if got else None, pending=name == "later.txt").encode())
+    con = state.db.conn
+    status = dict(con.execute("select substr(url, 18), extraction_status from reports"))
+    assert status == {"good.txt": "ok", "bad.pdf": "error", "later.txt": "pending"}
+    error = con.execute("select extraction_error from reports where url like '%bad.pdf'").fetchone()[0]
+    assert error == extract_capture(docs["bad.pdf"], "http://127.0.0.1/bad.pdf", "bad.pdf", Hints()).error
+    title, body = con.execute("select title, body from reports where url like '%good.txt'").fetchone()
+    terms = con.execute("select title, body from report_terms").fetchall()
+    assert terms == [(segment(title), segment(body))] and len(body) > 100
+    assert [stats.get_value(f"nianbao/reports/{k}") for k in ("new", "error", "pending")] == [2, 1, 1]
+    assert _json.loads(con.execute("select hints from captures where url like '%later.txt'").fetchone()[0]) == {
+        "city": "北京市", "province": "北京市"}
+
+
 def test_worker_without_a_run_gives_up(redis_url, tmp_path):
     reg = tmp_path / "p.yml"
     reg.write_text("portals: []\n", encoding="utf-8")

@@ -73,6 +73,8 @@ def report_to_wire(report: Report, body: str) -> dict[str, Any]:
     out = report.to_dict()
     out["extras"] = {k: report.extras.get(k) for k in ("kind", "pub_date", "image_only")}
     out["extras"]["body"] = body
+    if report.extras.get("terms"):  # segmented on the worker too (archive.ingest.extract_capture)
+        out["extras"]["terms"] = tuple(report.extras["terms"])
     return out
 
 
@@ -84,11 +86,13 @@ def report_from_wire(d: dict[str, Any]) -> Report:
 
 
 def document_message(item: Document, fetched_at: str, report: Report | None, body: str | None,
-                     error: str | None) -> str:
+                     error: str | None, pending: bool = False) -> str:
     """One captured document for the writer: the item, when it was fetched, and — when the worker
-    ran the extractor — the parsed report, or the extractor's error."""
+    ran the extractor — the parsed report, or the extractor's error; `pending` when the worker
+    crawls with NIANBAO_EXTRACT=False (the writer stores it unread, as ArchivePipeline does)."""
     return dumps({"type": "document", "doc": dataclasses.asdict(item), "fetched_at": fetched_at,
-                  "report": report_to_wire(report, body or "") if report is not None else None, "error": error})
+                  "report": report_to_wire(report, body or "") if report is not None else None, "error": error,
+                  "pending": pending})
 
 
 def remember_message(url: str, portal: str, kind: str, status: str, signature: str | None,

@@ -23,7 +23,6 @@ import os
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.scheduler import Scheduler
 
 from ..items import Document
+from ..pipelines.extraction import Extractor
 from ..spiders.portals import PortalsSpider
 from ..state import now
 from . import Keys, connect
@@ -237,20 +237,6 @@ class WorkerExtension:
         self._beat()
 
 
-def _parse(data: bytes, url: str, name: str | None, hints: Any) -> tuple[Any, str | None, str | None]:
-    """Extract here, on the worker: (report, body text, error).  Not `archive.ingest.parse_capture`:
-    its time limit is a SIGALRM, which only the main thread may set, and this runs in a worker
-    thread (as ArchivePipeline's parse does, also without the alarm)."""
-    from archive.ingest import _body
-    from extract import parse_bytes
-
-    try:
-        report = parse_bytes(data, url, name=name, hints=hints.for_parser() or None)
-    except Exception as exc:  # the writer parses once more to record the archive's own error text
-        return None, None, f"{type(exc).__name__}: {exc}"
-    return report, _body(report), None
-
-
 class RedisItemPipeline:
     """Extract each report document on the worker, then push it to the writer's list (waiting
     while the list is longer than NIANBAO_REDIS_MAX_ITEMS, so a slow writer slows the crawl)."""
@@ -262,14 +248,14 @@ class RedisItemPipeline:
         self.r = connect(crawler.settings["REDIS_URL"])
         self.extract = crawler.settings.getbool("NIANBAO_EXTRACT", True)
         self.max_items = crawler.settings.getint("NIANBAO_REDIS_MAX_ITEMS", 200)
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-extract")
+        self.extractor = Extractor.from_settings(crawler.settings, crawler.stats)  # as ArchivePipeline's
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisItemPipeline:
         return cls(crawler)
 
     def close_spider(self, spider: Spider) -> None:
-        self.executor.shutdown(wait=True)
+        self.extractor.close()
 
     async def process_item(self, item: Any, spider: Spider) -> Any:
         if not isinstance(item, Document):
@@ -286,10 +272,10 @@ class RedisItemPipeline:
                 hints = Hints(title=item.title, pub_date=item.pub_date, province=portal.province,
                               city=portal.city, district=portal.district)
                 name = item.file_name if item.file_name and "." in item.file_name else item.url.rsplit("/", 1)[-1]
-                loop = asyncio.get_running_loop()
-                report, body, error = await loop.run_in_executor(self.executor, _parse, item.body, item.url,
-                                                                 name, hints)
-        message = document_message(item, fetched_at, report, body, error)
+                extracted = await self.extractor.extract(item.body, item.url, name, hints)
+                report, error = extracted.report, extracted.error
+                body = report.extras.get("body") if report is not None else None
+        message = document_message(item, fetched_at, report, body, error, pending=not self.extract)
         while self.r.llen(self.keys.items) >= self.max_items:
             self.stats.inc_value("nianbao/redis/waits")
             await asyncio.sleep(0.05)

@@ -109,10 +109,14 @@ class Writer:
                           district=portal.district)
             name = item.file_name if item.file_name and "." in item.file_name else item.url.rsplit("/", 1)[-1]
             report = report_from_wire(msg["report"]) if msg.get("report") else None
-            # no report: unchanged bytes (nothing to parse), extraction off, or the extractor failed on
-            # the worker — then ingest_bytes parses once more here to record the error text
-            outcome = ingest_bytes(state.db, item.body, fetch, hints, name=name, report=report)
+            # no report: unchanged bytes (nothing to parse), extraction off on the worker (stored
+            # unread, pending), or the extractor failed on the worker — its error recorded as it said it
+            pending = bool(msg.get("pending"))
+            outcome = ingest_bytes(state.db, item.body, fetch, hints, name=name, report=report,
+                                   error=None if report is not None else msg.get("error"), pending=pending)
             self._count(item.portal, f"reports/{outcome.status}")
+            if pending and outcome.status in ("new", "changed"):
+                self._count(item.portal, "reports/pending")
             if item.image_only or (report is not None and report.extras.get("image_only")):
                 self._count(item.portal, "image_only")
         else:

@@ -75,6 +75,8 @@ class RunRecorder:
                   if k.startswith(("downloader/exception_type_count/", "spider_exceptions/"))}
         errors.update({k[len("nianbao/"):]: v for k, v in stats.items()
                        if k.startswith("nianbao/errors/") or k == "nianbao/reports/error"})
+        if stats.get("nianbao/https_fallback"):  # https unreachable, http answered: fix the registry entry
+            errors["https_fallback"] = stats["nianbao/https_fallback"]
         notes = {"finish_reason": reason, "mode": "full" if state.full_walk_forced else "incremental",
                  "requests": stats.get("downloader/request_count", 0),
                  "responses": stats.get("downloader/response_count", 0),

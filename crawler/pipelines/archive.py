@@ -6,20 +6,22 @@ version history, extracted rows, duplicates, all in one transaction, idempotent)
 `archive.captures.add_capture` for a detail page whose report is an attachment (kept for its
 metadata and provenance, not extracted).
 
-Extraction runs in one worker thread (pdfium is not thread-safe, and one core is what a polite
-crawl needs), so the Twisted/asyncio reactor keeps downloading while a PDF is read; the SQLite
-write happens back on the reactor thread, on the archive's single connection.
+The CPU-heavy part — parsing and the body text — runs in a child process
+(`crawler.pipelines.extraction`), so the reactor keeps downloading at full speed while a PDF is
+read; only the SQLite transaction happens back on the reactor thread, on the archive's single
+connection.
 
-Settings: NIANBAO_DB (the archive file), NIANBAO_EXTRACT (default True; False stores captures only).
-Stats: nianbao/reports/<new|changed|unchanged|duplicate|error>, nianbao/pages/<stored|unchanged>,
-nianbao/image_only (also per portal).
+Settings: NIANBAO_DB (the archive file), NIANBAO_EXTRACT (default True; False stores the captures
+without reading them: each report is recorded as pending extraction, and
+`nianbao reextract --pending` reads them later), NIANBAO_EXTRACT_PROCESSES, NIANBAO_EXTRACT_TIMEOUT
+(see `crawler.pipelines.extraction`).
+Stats: nianbao/reports/<new|changed|unchanged|duplicate|error>, nianbao/reports/pending,
+nianbao/pages/<stored|unchanged>, nianbao/image_only (also per portal), nianbao/extract/*.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scrapy import Spider
@@ -28,15 +30,7 @@ from scrapy.exceptions import NotConfigured
 
 from ..items import Document
 from ..state import CrawlState, now
-
-
-def _parse(data: bytes, url: str, name: str | None, hints: dict[str, str]) -> Any:
-    from extract import parse_bytes
-
-    try:
-        return parse_bytes(data, url, name=name, hints=hints or None)
-    except Exception:  # recorded by ingest_bytes, which parses again to keep the error text
-        return None
+from .extraction import Extractor
 
 
 class ArchivePipeline:
@@ -44,7 +38,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.extract = crawler.settings.getbool("NIANBAO_EXTRACT", True)
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-extract")
+        self.extractor = Extractor.from_settings(crawler.settings, crawler.stats)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -53,7 +47,7 @@ class ArchivePipeline:
         return cls(crawler)
 
     def close_spider(self, spider: Spider) -> None:
-        self.executor.shutdown(wait=True)
+        self.extractor.close()
 
     async def process_item(self, item: Any, spider: Spider) -> Any:
         if not isinstance(item, Document):
@@ -72,15 +66,17 @@ class ArchivePipeline:
             hints = Hints(title=item.title, pub_date=item.pub_date, province=portal.province, city=portal.city,
                           district=portal.district)
             name = item.file_name if item.file_name and "." in item.file_name else item.url.rsplit("/", 1)[-1]
-            report = None
+            report = error = None
             digest = hashlib.sha256(item.body).hexdigest()
             known = state.known(item.url)
             if self.extract and not (known and known.sha256 == digest):
-                loop = asyncio.get_running_loop()
-                report = await loop.run_in_executor(self.executor, _parse, item.body, item.url, name,
-                                                    hints.for_parser())
-            outcome = ingest_bytes(state.db, item.body, fetch, hints, name=name, report=report)
+                extracted = await self.extractor.extract(item.body, item.url, name, hints)
+                report, error = extracted.report, extracted.error
+            outcome = ingest_bytes(state.db, item.body, fetch, hints, name=name, report=report, error=error,
+                                   pending=not self.extract)
             self._count(item.portal, f"reports/{outcome.status}")
+            if not self.extract and outcome.status in ("new", "changed"):
+                self._count(item.portal, "reports/pending")
             if outcome.status == "error" or (report is not None and extraction_status(report) == "tables_not_found"):
                 status = "suspect"  # a cut or garbled download: asked again next run (CrawlState.known)
             if item.image_only or (report is not None and report.extras.get("image_only")):
