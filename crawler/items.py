@@ -32,3 +32,17 @@ class Document:
     pub_date: str | None = None
     image_only: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def read_name(self) -> str:
+        """The name the extractor reads the bytes under (it sniffs formats by suffix too): the
+        link's file name when it has a suffix, else the URL's last segment."""
+        return self.file_name if self.file_name and "." in self.file_name else self.url.rsplit("/", 1)[-1]
+
+    def hints(self, portal: Any) -> Any:
+        """What the crawl knows of this report beyond its bytes (`archive.ingest.Hints`): the list's
+        title and date, and the region of the portal (a `crawler.registry.Portal`) it came from."""
+        from archive.ingest import Hints
+
+        return Hints(title=self.title, pub_date=self.pub_date, province=portal.province, city=portal.city,
+                     district=portal.district)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -31,3 +32,14 @@ def examples_dir() -> Path:
     if not EXAMPLES.is_dir():
         pytest.skip(f"examples not found at {EXAMPLES}")
     return EXAMPLES
+
+
+def last_run(db: Path) -> dict:
+    """The archive's newest `crawl_runs` row, its JSON columns decoded: what every crawl test reads."""
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    row = dict(con.execute("select * from crawl_runs order by id desc limit 1").fetchone())
+    con.close()
+    for key in ("blocked", "portal_health", "notes", "errors"):
+        row[key] = json.loads(row[key] or "{}")
+    return row

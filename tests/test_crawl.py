@@ -9,7 +9,6 @@ so the tests of this module run in order.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import signal
 import sqlite3
@@ -20,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import last_run
 
 from crawler.demo import DemoServer, DemoWorld
 from crawler.demo.server import HOSTS
@@ -44,15 +44,6 @@ def crawl(registry: Path, db: Path, *extra: str) -> dict:
     res = nianbao("crawl", "--portals", str(registry), "--db", str(db), "--local", *extra)
     assert res.returncode == 0, res.stdout + res.stderr[-3000:]
     return last_run(db)
-
-
-def last_run(db: Path) -> dict:
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    row = dict(con.execute("select * from crawl_runs order by id desc limit 1").fetchone())
-    for key in ("blocked", "portal_health", "notes", "errors"):
-        row[key] = json.loads(row[key] or "{}")
-    return row
 
 
 def report_paths(db: Path) -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from conftest import last_run
 
 from crawler.demo import DemoServer, DemoWorld
 
@@ -103,15 +104,6 @@ def distributed_run(registry: Path, db: Path, url: str, *extra: str) -> tuple[fl
     res = subprocess.CompletedProcess(writer.args, writer.returncode, out, err)
     assert res.returncode == 0, out + err[-3000:]
     return wall, res, worker_out
-
-
-def last_run(db: Path) -> dict:
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    row = dict(con.execute("select * from crawl_runs order by id desc limit 1").fetchone())
-    for key in ("blocked", "portal_health", "notes", "errors"):
-        row[key] = json.loads(row[key] or "{}")
-    return row
 
 
 def reports(db: Path) -> list[tuple[str, str, str]]:

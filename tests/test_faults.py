@@ -15,7 +15,6 @@ pages) keeps each crawl to a few seconds.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -29,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import last_run
 
 from crawler.demo import DemoWorld
 from crawler.demo.faults import Fault, FaultPlan, FaultyDemoServer
@@ -55,15 +55,6 @@ def crawl(registry: Path, db: Path, *extra: str, cwd: Path = ROOT, portal: str |
     if ok:
         assert res.returncode == 0, res.stdout + res.stderr[-4000:]
     return res
-
-
-def last_run(db: Path) -> dict:
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    row = dict(con.execute("select * from crawl_runs order by id desc limit 1").fetchone())
-    for key in ("blocked", "portal_health", "notes", "errors"):
-        row[key] = json.loads(row[key] or "{}")
-    return row
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ from functools import lru_cache
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .server import HOSTS, DemoServer, Hit, _Handler, _not_modified
+from .server import DemoServer, Hit, _Handler, _not_modified
 from .world import SITES, DemoWorld, Response
 
 KINDS = ("drop", "stall", "status", "truncate", "length_over", "length_under", "lying_charset", "gzip_bomb",
@@ -306,20 +306,11 @@ class _FaultHandler(_Handler):
 class FaultyDemoServer(DemoServer):
     """The demo portals, with a `FaultPlan` consulted on every request (see the module docstring)."""
 
+    handler = _FaultHandler
+
     def __init__(self, world: DemoWorld | None = None, plan: FaultPlan | None = None, port: int = 0) -> None:
         super().__init__(world, port)
         self.plan = plan or FaultPlan()
-
-    def start(self) -> FaultyDemoServer:
-        for site in SITES:
-            srv = ThreadingHTTPServer((HOSTS[site], self.port), _FaultHandler)
-            srv.daemon_threads = True
-            srv.demo = self  # type: ignore[attr-defined]
-            srv.site = site  # type: ignore[attr-defined]
-            self._servers[site] = srv
-            self.world.base_urls[site] = self.base_url(site)
-            threading.Thread(target=srv.serve_forever, name=f"faulty-demo-{site}", daemon=True).start()
-        return self
 
     def stop(self) -> None:
         self.plan.stop()

@@ -104,7 +104,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class DemoServer:
-    """The four demo sites, started in daemon threads.  Use as a context manager or start()/stop()."""
+    """The four demo sites, started in daemon threads.  Use as a context manager or start()/stop().
+    A subclass changes how requests are answered through `handler` (crawler/demo/faults.py)."""
+
+    handler: type[BaseHTTPRequestHandler] = _Handler
 
     def __init__(self, world: DemoWorld | None = None, port: int = 0) -> None:
         self.world = world or DemoWorld()
@@ -119,12 +122,12 @@ class DemoServer:
 
     def start(self) -> DemoServer:
         for site in SITES:
-            srv = _Server((HOSTS[site], self.port), _Handler)
+            srv = _Server((HOSTS[site], self.port), self.handler)
             srv.demo = self  # type: ignore[attr-defined]
             srv.site = site  # type: ignore[attr-defined]
             self._servers[site] = srv
             self.world.base_urls[site] = self.base_url(site)
-            threading.Thread(target=srv.serve_forever, name=f"demo-{site}", daemon=True).start()
+            threading.Thread(target=srv.serve_forever, name=f"{type(self).__name__}-{site}", daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -260,7 +260,6 @@ class RedisItemPipeline:
     async def process_item(self, item: Any, spider: Spider) -> Any:
         if not isinstance(item, Document):
             return item
-        from archive.ingest import Hints
 
         fetched_at = now()
         report = body = error = None
@@ -269,9 +268,8 @@ class RedisItemPipeline:
             known = state.known(item.url)
             if not (known and known.sha256 == hashlib.sha256(item.body).hexdigest()):
                 portal = spider.portals[item.portal]
-                hints = Hints(title=item.title, pub_date=item.pub_date, province=portal.province,
-                              city=portal.city, district=portal.district)
-                name = item.file_name if item.file_name and "." in item.file_name else item.url.rsplit("/", 1)[-1]
+                hints = item.hints(portal)
+                name = item.read_name
                 extracted = await self.extractor.extract(item.body, item.url, name, hints)
                 report, error = extracted.report, extracted.error
                 body = report.extras.get("body") if report is not None else None

@@ -86,7 +86,7 @@ class Writer:
 
     def _document(self, msg: dict[str, Any]) -> None:
         from archive.captures import Fetch, add_capture
-        from archive.ingest import Hints, ingest_bytes, retrying_write
+        from archive.ingest import ingest_bytes, retrying_write
 
         from ..items import Document
         from ..pipelines.archive import ArchivePipeline
@@ -105,9 +105,8 @@ class Writer:
                       crawl_run_id=state.run_id)
         digest = hashlib.sha256(item.body).hexdigest()
         if item.is_report:
-            hints = Hints(title=item.title, pub_date=item.pub_date, province=portal.province, city=portal.city,
-                          district=portal.district)
-            name = item.file_name if item.file_name and "." in item.file_name else item.url.rsplit("/", 1)[-1]
+            hints = item.hints(portal)
+            name = item.read_name
             report = report_from_wire(msg["report"]) if msg.get("report") else None
             # no report: unchanged bytes (nothing to parse), extraction off on the worker (stored
             # unread, pending), or the extractor failed on the worker — its error recorded as it said it

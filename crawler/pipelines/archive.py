@@ -53,7 +53,7 @@ class ArchivePipeline:
         if not isinstance(item, Document):
             return item
         from archive.captures import Fetch, add_capture
-        from archive.ingest import Hints, extraction_status, ingest_bytes, retrying_write
+        from archive.ingest import extraction_status, ingest_bytes, retrying_write
 
         state = CrawlState.for_crawler(self.crawler)
         portal = spider.portals[item.portal]
@@ -63,9 +63,8 @@ class ArchivePipeline:
         signature = item.metadata.get("signature")
         status = "captured"
         if item.is_report:
-            hints = Hints(title=item.title, pub_date=item.pub_date, province=portal.province, city=portal.city,
-                          district=portal.district)
-            name = item.file_name if item.file_name and "." in item.file_name else item.url.rsplit("/", 1)[-1]
+            hints = item.hints(portal)
+            name = item.read_name
             report = error = None
             digest = hashlib.sha256(item.body).hexdigest()
             known = state.known(item.url)
