@@ -72,3 +72,14 @@ def test_the_pool_ends_with_an_error_not_a_repeat() -> None:
 
 def test_every_site_has_a_region() -> None:
     assert set(SITE_REGIONS) == set(SITES)
+
+
+def test_reports_are_published_the_year_after_the_year_they_report_on() -> None:
+    """The list and the page show a date early in Y + 1 for a report on year Y, as real portals
+    do (the deadline is 31 January), never a date before the year has ended."""
+    import re
+
+    world = DemoWorld(scale=4)
+    for doc in world.docs:
+        year = doc.source[5] if doc.source[0] == "gen" else int(re.search(r"20\d\d", doc.title).group())
+        assert doc.pub_date.year == year + 1, (doc.title, doc.pub_date)

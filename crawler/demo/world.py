@@ -68,6 +68,7 @@ class Doc:
     title: str
     agency: str
     version: int = 1
+    published: dt.date | None = None  # the date the portal shows: the report's own, a year after its year
 
     @property
     def doc_id(self) -> int:
@@ -75,7 +76,7 @@ class Doc:
 
     @property
     def pub_date(self) -> dt.date:
-        return BASE_DATE + dt.timedelta(days=self.seq * 2)
+        return self.published or BASE_DATE + dt.timedelta(days=self.seq * 2)
 
     @property
     def hexid(self) -> str:
@@ -300,18 +301,22 @@ class DemoWorld:
 
     def _add(self, site: str, column: str, form: str, source: tuple) -> Doc:
         self._seq += 1
+        # A report on year Y is published early in Y + 1 (the deadline is 31 January): the list and
+        # the page show that date, as real portals do, never one before the year it reports on.
         if source[0] == "example":
             title, agency = _example_title(source[1])
             year = re.search(r"20\d\d", title)
             self._taken.add((agency, int(year.group())) if year else (agency, 0))
+            published = dt.date(int(year.group()) + 1, 1, 10) + dt.timedelta(days=self._seq % 40) if year else None
         else:
             spec = _spec(source)
             title, agency = spec.title, spec.agency_full
             self._taken.add((agency, spec.year))
+            published = dt.date.fromisoformat(spec.pub_date)
             if form == "image":
                 title += "（图片版）"
         doc = Doc(key=f"{site}-{column}-{self._seq}", site=site, column=column, seq=self._seq, form=form,
-                  source=source, title=title, agency=agency)
+                  source=source, title=title, agency=agency, published=published)
         self.docs.append(doc)
         return doc
 

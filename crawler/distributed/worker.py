@@ -254,10 +254,10 @@ class RedisItemPipeline:
     def from_crawler(cls, crawler: Crawler) -> RedisItemPipeline:
         return cls(crawler)
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:  # Scrapy ≥ 2.19 passes no spider to pipeline hooks
         self.extractor.close()
 
-    async def process_item(self, item: Any, spider: Spider) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Document):
             return item
 
@@ -267,7 +267,7 @@ class RedisItemPipeline:
             state: RedisState = self.crawler._nianbao_state  # type: ignore[attr-defined]
             known = state.known(item.url)
             if not (known and known.sha256 == hashlib.sha256(item.body).hexdigest()):
-                portal = spider.portals[item.portal]
+                portal = self.crawler.spider.portals[item.portal]
                 hints = item.hints(portal)
                 name = item.read_name
                 extracted = await self.extractor.extract(item.body, item.url, name, hints)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -46,17 +45,17 @@ class ArchivePipeline:
             raise NotConfigured
         return cls(crawler)
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:  # Scrapy ≥ 2.19 passes no spider to pipeline hooks
         self.extractor.close()
 
-    async def process_item(self, item: Any, spider: Spider) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Document):
             return item
         from archive.captures import Fetch, add_capture
         from archive.ingest import extraction_status, ingest_bytes, retrying_write
 
         state = CrawlState.for_crawler(self.crawler)
-        portal = spider.portals[item.portal]
+        portal = self.crawler.spider.portals[item.portal]
         fetch = Fetch(url=item.url, fetched_at=now(), http_status=item.http_status, content_type=item.content_type,
                       encoding=item.encoding, etag=item.etag, last_modified=item.last_modified,
                       portal_id=state.portal_ids.get(item.portal), crawl_run_id=state.run_id)
