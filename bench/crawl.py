@@ -1,8 +1,8 @@
 """How fast the crawler walks ~2,000 reports on the demo portals, against a bare Scrapy spider.
 
-    /work/venv/bin/python bench/crawl.py --repeat 2        # Markdown tables (the ones in BENCHMARKS.md)
-    /work/venv/bin/python bench/crawl.py --reports 500     # a smaller world
-    /work/venv/bin/python bench/crawl.py --json            # machine-readable figures
+    .venv/bin/python bench/crawl.py --repeat 2        # Markdown tables (the ones in BENCHMARKS.md)
+    .venv/bin/python bench/crawl.py --reports 500     # a smaller world
+    .venv/bin/python bench/crawl.py --json            # machine-readable figures
 
 Why this shape (issue 4): the crawler's own machinery — adapters, the incremental and hostile-page
 middlewares, encoding repair, the archive pipeline — must not make it much slower than Scrapy

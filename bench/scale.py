@@ -1,7 +1,7 @@
 """National-scale simulation (issue 5): many generated district portals on loopback, one archive.
 
-    /work/venv/bin/python bench/scale.py --portals 300 --reports-per-portal 30      # Markdown
-    /work/venv/bin/python bench/scale.py --portals 30 --no-serve --json              # a point of the sweep
+    .venv/bin/python bench/scale.py --portals 300 --reports-per-portal 30      # Markdown
+    .venv/bin/python bench/scale.py --portals 30 --no-serve --json              # a point of the sweep
 
 What runs, in one process tree:
 
