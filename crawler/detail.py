@@ -118,11 +118,13 @@ def read_detail(text: str, url: str) -> DetailPage:
 
 
 def _texts(sel: Selector, xpath: str) -> list[str]:
-    """`sel.xpath(xpath).getall()` for an expression that selects text nodes, without a Selector per node."""
+    """`sel.xpath(xpath).getall()` for an expression that selects text nodes, without a Selector per
+    node and without lxml's "smart" strings (each keeps a proxy of its parent element, whose class
+    lookup alone was the largest cost of a page here)."""
     root = sel.root
     if not hasattr(root, "xpath"):  # a text or attribute selector: nothing below it
         return sel.xpath(xpath).getall()
-    return [str(t) for t in root.xpath(xpath)]
+    return root.xpath(xpath, smart_strings=False)
 
 
 def _first(values: list[str]) -> str | None:

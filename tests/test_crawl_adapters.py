@@ -69,3 +69,28 @@ def test_hostile_fingerprints() -> None:
     assert classify(_resp("http://a/", '<script>location.href="./jbxx/";</script>')) == ("js_redirect", "./jbxx/")
     assert classify(_resp("http://a/", "<div>您访问的页面不存在</div>"))[0] == "soft_404"
     assert classify(_resp("http://a/", "<h1>2025年政府信息公开工作年度报告</h1>" + "<p>正文</p>" * 50)) == (None, None)
+
+
+def test_encoding_repair_decides_undeclared_pages_without_scrapys_sniffing(monkeypatch) -> None:
+    """A GBK page with no charset anywhere is read as GB18030 by our rule, and Scrapy's own
+    charset sniffing (charset_normalizer, a few ms a page) is never run for it; a PDF, which Scrapy
+    also makes a TextResponse, is passed on the same way without being sniffed."""
+    from scrapy.http import TextResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares.encoding import EncodingRepairMiddleware
+
+    def no_sniffing(self):
+        raise AssertionError(f"Scrapy sniffed the encoding of {self.url}")
+
+    monkeypatch.setattr(TextResponse, "_body_inferred_encoding", no_sniffing)
+    mw = EncodingRepairMiddleware.from_crawler(get_crawler())
+    page = "<html><body><p>二〇二四年政府信息公开工作年度报告</p></body></html>".encode("gbk")
+    req = Request("http://127.0.0.3/zfxxgk/gknb/1.html")
+    out = mw.process_response(req, HtmlResponse(req.url, body=page, headers={"Content-Type": "text/html"},
+                                                request=req))
+    assert isinstance(out, HtmlResponse) and out.body == page and out.request is req
+    assert out.encoding == "gb18030" and "年度报告" in out.text
+    pdf = TextResponse("http://127.0.0.1/a.pdf", body=b"%PDF-1.7\n\xe2\xe3\xcf\xd3 binary",
+                       headers={"Content-Type": "application/pdf"})
+    assert mw.process_response(Request(pdf.url), pdf).body == pdf.body
