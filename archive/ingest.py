@@ -110,13 +110,15 @@ def parse_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout
     parse runs unbounded (the crawler extracts in a child process, whose main thread has the alarm)."""
     import threading
 
-    from extract.commands import time_limit
+    from extract.commands import _Timeout, time_limit
 
     if threading.current_thread() is not threading.main_thread():
         timeout = 0  # time_limit(0) sets no alarm
     try:
         with time_limit(timeout):
             return parse_bytes(data, url, name=name, hints=hints.for_parser() or None)
+    except _Timeout as exc:  # the alarm went off in the instant between the parse and its disarming
+        raise ExtractError(f"gave up after {timeout:g} s") from exc
     except ExtractError:
         raise
     except Exception as exc:  # a reader bug costs one capture, never the run

@@ -18,34 +18,49 @@ from .parse import parse_file
 REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".pdf", ".docx", ".doc", ".wps", ".rtf", ".txt", ".jsp", ""}
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """The alarm, raised inside whatever the reader was doing.  A BaseException, like
+    KeyboardInterrupt, so that a reader's own `except Exception` cannot swallow it."""
 
 
 @contextmanager
 def time_limit(seconds: float):
-    """Bound one file's parse: a pathological document must not stall a whole directory run."""
+    """Bound one file's parse: a pathological document must not stall a whole directory run.
+
+    Running out of time is `ExtractError("gave up after N s")`, however the alarm came back out of
+    the reader: as itself, or wrapped by a C library it interrupted — pdfium's ctypes calls turn it
+    into `ctypes.ArgumentError: argument 1: _Timeout` — or not at all, if something swallowed it
+    and returned a result that cannot be trusted."""
     if seconds <= 0 or not hasattr(signal, "setitimer"):
         yield
         return
+    fired = False
 
     def _raise(_signum, _frame):
+        nonlocal fired
+        fired = True
         raise _Timeout()
 
     old = signal.signal(signal.SIGALRM, _raise)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
+    except BaseException as exc:
+        if fired:
+            raise ExtractError(f"gave up after {seconds:g} s") from exc
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+    if fired:
+        raise ExtractError(f"gave up after {seconds:g} s")
 
 
 def parse_one(path: Path, timeout: float) -> Report:
     try:
         with time_limit(timeout):
             return parse_file(path)
-    except _Timeout as exc:
+    except _Timeout as exc:  # the alarm went off in the instant between the parse and its disarming
         raise ExtractError(f"gave up after {timeout:g} s") from exc
     except ExtractError:
         raise

@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -887,3 +888,34 @@ def test_cli_one_line_error_for_a_non_report(tmp_path: Path) -> None:
     path.write_bytes(_zip({"xl/workbook.xml": b"<workbook/>"}))
     assert "xlsx" in assert_refused(run_cli(path, "--json"), path)
 
+
+
+def test_time_limit_survives_readers_that_wrap_or_swallow_the_alarm() -> None:
+    """The alarm can come back out of a reader wrapped (pdfium's ctypes calls turn it into
+    `ctypes.ArgumentError`, seen in CI as "internal error: ArgumentError: argument 1: _Timeout")
+    or not at all (a reader's `except Exception`).  Either way the file is refused as timed out."""
+    import ctypes
+
+    from extract.commands import time_limit
+    from extract.errors import ExtractError
+
+    class Slow:
+        @classmethod
+        def from_param(cls, _obj: object) -> int:
+            time.sleep(5)
+            return 1
+
+    wrapped = ctypes.CFUNCTYPE(None, Slow)(lambda _x: None)
+
+    def swallowed() -> str:
+        try:
+            time.sleep(5)
+        except Exception:
+            return "a partial result"
+        return "finished"
+
+    for body in (lambda: wrapped(1), swallowed):
+        started = time.monotonic()
+        with pytest.raises(ExtractError, match="gave up after 0.2 s"), time_limit(0.2):
+            body()
+        assert time.monotonic() - started < 2
