@@ -57,7 +57,7 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
     from .schema import open_db
 
     db = open_db(db_path)
-    total = len(list(db.execute(PENDING_REPORTS))) if pending_only else db["reports"].count
+    total = db.execute(f"select count(*) from ({PENDING_REPORTS})").fetchone()[0] if pending_only else db["reports"].count
     statuses: Counter[str] = Counter()
     with click.progressbar(length=total, label=f"re-extracting {total} reports", file=sys.stderr) as bar:
         def step(_report_id: int, status: str) -> None:

@@ -110,15 +110,12 @@ def parse_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout
     parse runs unbounded (the crawler extracts in a child process, whose main thread has the alarm)."""
     import threading
 
-    from extract.commands import _Timeout, time_limit
+    from extract.commands import call_with_time_limit
 
     if threading.current_thread() is not threading.main_thread():
         timeout = 0  # time_limit(0) sets no alarm
     try:
-        with time_limit(timeout):
-            return parse_bytes(data, url, name=name, hints=hints.for_parser() or None)
-    except _Timeout as exc:  # the alarm went off in the instant between the parse and its disarming
-        raise ExtractError(f"gave up after {timeout:g} s") from exc
+        return call_with_time_limit(timeout, parse_bytes, data, url, name=name, hints=hints.for_parser() or None)
     except ExtractError:
         raise
     except Exception as exc:  # a reader bug costs one capture, never the run
@@ -237,10 +234,10 @@ def _new_version(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: st
     return capture_id, report_id, version, status, existing
 
 
-def _has_rows(existing: Any) -> bool:
-    """Whether a report (its previous (id, version, extraction_status)) holds rows read from an
-    earlier version, which a failed or not yet read capture must not remove."""
-    return existing is not None and existing[2] not in (None, "error", "pending")
+def _has_rows(extraction_status: str | None) -> bool:
+    """Whether a report with this `extraction_status` holds rows read from an earlier version,
+    which a failed or not yet read capture must not remove."""
+    return extraction_status not in (None, "error", "pending")
 
 
 def _write_capture(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: str | None,
@@ -249,7 +246,7 @@ def _write_capture(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: 
         capture_id, report_id, version, status, existing = _new_version(
             db, data, fetch, hints, name, "extract_error" if error else "parsed", "error" if error else "ok", error, report)
         if error or report is None:
-            if not _has_rows(existing):
+            if not _has_rows(existing[2] if existing else None):
                 _write_unreadable(db, report_id, capture_id, version, error or "unreadable", hints)
             return Outcome(fetch.url, "error", report_id, capture_id, error)
         if existing is not None and existing[1]:
@@ -264,7 +261,7 @@ def _write_pending(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: 
     with db.atomic():
         capture_id, report_id, version, status, existing = _new_version(
             db, data, fetch, hints, name, "pending", "pending", None, None)
-        if not _has_rows(existing):
+        if not _has_rows(existing[2] if existing else None):
             _write_placeholder(db, report_id, capture_id, version, hints, status="pending")
     return Outcome(fetch.url, status, report_id, capture_id, "pending extraction")
 
@@ -531,7 +528,7 @@ def _reextract_one(db: Database, report_id: int, url: str, capture: dict[str, An
                                "where report_id = ? and version = ?",
                                [message, extractor_version(), report_id, version])
                     current = db.execute("select extraction_status from reports where id = ?", [report_id]).fetchone()
-                    if not _has_rows((report_id, version, current[0])):
+                    if not _has_rows(current[0]):
                         _write_unreadable(db, report_id, capture["id"], version, message, hints)
         retrying_write(keep)
         return Outcome(url, "error", report_id, capture["id"], message)

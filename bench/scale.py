@@ -130,16 +130,6 @@ class PortalWorld(DemoWorld):
     def start_path(self) -> str:
         return START.get(self.site) or self.columns[(self.site, self.column)].path
 
-    def warm(self) -> int:
-        """Render every document once (cached by the world's renderer), outside any timing."""
-        n = 0
-        for doc in self.docs:
-            for path in (self.detail_path(doc), self.attachment_path(doc)):
-                if path:
-                    DemoWorld.respond(self, doc.site, "GET", path, "", {}, {})
-                    n += 1
-        return n
-
 
 class _Portal:
     """What the demo handler expects on its server: `.world` and `.log(hit)`."""
@@ -326,7 +316,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
     worlds = [PortalWorld(i, region, args.reports_per_portal) for i, region in enumerate(districts(args.portals))]
     built = time.monotonic() - t0
     t0 = time.monotonic()
-    rendered = sum(w.warm() for w in worlds)
+    rendered = sum(w.render_all() for w in worlds)
     warm_s = time.monotonic() - t0
     docs = [d for w in worlds for d in w.docs]
     forms = Counter(d.form for d in docs)
@@ -346,7 +336,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
         step = max(1, len(worlds) // max(1, args.new))
         for w in worlds[::step][:args.new]:
             w.publish()
-            w.warm()
+            w.render_all()
         runs["delta"] = crawl(farm, f"nightly delta ({args.new} new reports)", registry, db, work / "delta.log")
         log(f"delta: {runs['delta'].wall:.0f} s, {runs['delta'].requests} requests, {runs['delta'].reports_new} reports")
         if args.full_walk:

@@ -6,14 +6,18 @@ import json
 import signal
 import sys
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from .errors import ExtractError
 from .model import Report
 from .parse import parse_file
+
+T = TypeVar("T")
 
 REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".pdf", ".docx", ".doc", ".wps", ".rtf", ".txt", ".jsp", ""}
 
@@ -56,12 +60,20 @@ def time_limit(seconds: float):
         raise ExtractError(f"gave up after {seconds:g} s")
 
 
+def call_with_time_limit(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`fn(*args, **kwargs)` under `time_limit(seconds)`, with the one case the context manager
+    cannot see: the alarm going off in the instant between `fn` returning and the timer being
+    disarmed, which raises the bare alarm out of the `with` statement itself."""
+    try:
+        with time_limit(seconds):
+            return fn(*args, **kwargs)
+    except _Timeout as exc:
+        raise ExtractError(f"gave up after {seconds:g} s") from exc
+
+
 def parse_one(path: Path, timeout: float) -> Report:
     try:
-        with time_limit(timeout):
-            return parse_file(path)
-    except _Timeout as exc:  # the alarm went off in the instant between the parse and its disarming
-        raise ExtractError(f"gave up after {timeout:g} s") from exc
+        return call_with_time_limit(timeout, parse_file, path)
     except ExtractError:
         raise
     except (MemoryError, RecursionError) as exc:
