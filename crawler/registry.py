@@ -32,6 +32,7 @@ import yaml
 PLATFORMS = ("auto", "trs", "hanweb", "gkmlpt", "generic")
 DEFAULT_TITLE_PATTERN = r"年度报告|年报|年度工作报告"
 DEFAULT_REGISTRY = Path(__file__).with_name("portals.yml")
+WEB_SCHEMES = ("http", "https")  # the only schemes the crawler ever requests
 
 
 class RegistryError(ValueError):
@@ -74,12 +75,15 @@ class Portal:
         parts = urlsplit(self.start_urls[0])
         return f"{parts.scheme}://{parts.netloc}"
 
-    def allows_host(self, url: str) -> bool:
-        return (urlsplit(url).hostname or "") in self.allowed_hosts
+    def allows(self, url: str) -> bool:
+        """May the crawl request `url` for this portal?  Only http(s), and only on the allowed hosts:
+        a `file://` URL can carry the portal's own host name (security.md, rule 1)."""
+        parts = urlsplit(url)
+        return parts.scheme in WEB_SCHEMES and (parts.hostname or "") in self.allowed_hosts
 
     def in_scope(self, url: str) -> bool:
         """May `url` be followed as a sub-column of this portal's 年报 column?"""
-        if not self.allows_host(url) or any(r.search(url) for r in self.exclude_res):
+        if not self.allows(url) or any(r.search(url) for r in self.exclude_res):
             return False
         if self.include_res:
             return any(r.search(url) for r in self.include_res)

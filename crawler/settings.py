@@ -35,6 +35,9 @@ TELNETCONSOLE_ENABLED = False
 # Scrapy ≥ 2.19's remote control runs Python sent to a localhost HTTP port and writes a job file
 # to the user's profile: like the telnet console, nothing an unattended archive crawl needs open.
 REMOTE_CONTROL_ENABLED = False
+# Only the web is crawled: Scrapy's file, data, ftp and s3 handlers are removed, so no link,
+# redirect or meta refresh can read a local file or another service (security.md, rule 1).
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 # per-host delay/concurrency from the registry's `delay`/`concurrency` keys land in DOWNLOAD_SLOTS
 
 # --- retries: Scrapy's RetryMiddleware, made to wait by RetryBackoffMiddleware -----------------

@@ -1,5 +1,7 @@
 """Security rules, each with a test that tries to break it (docs/security.md lists rule → enforcement → test).
 
+0. Only http and https are requested: `file://`, `ftp://`, `data:` links, redirects and meta refreshes
+   are recorded (`refused_scheme`), never read.
 1. The crawler never leaves a portal's registry hosts: 302s, meta refreshes and attachment links to
    another host are recorded (`crawl_urls.status = 'offsite'`), not followed — unless the entry's
    `allowed_hosts` lists that host.
@@ -25,7 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from test_faults import GKMLPT, ROOT, crawl, last_run, nianbao_cmd, sound
+from test_faults import GKMLPT, ROOT, blob, crawl, last_run, nianbao_cmd, sound
 
 from crawler.demo import DemoWorld
 from crawler.demo.faults import Fault, FaultPlan, FaultyDemoServer, OffsiteServer, gunzip_size, gzip_bomb
@@ -108,6 +110,49 @@ def test_a_host_the_registry_allows_is_followed(faulty, tmp_path: Path) -> None:
         db = tmp_path / "archive.db"
         crawl(registry, db)
         assert sorted(set(evil.hits) - {"/robots.txt"}) == ["/linked.pdf", "/redirected.pdf", "/refreshed.html"]
+
+
+def test_only_http_and_https_are_ever_requested(faulty, tmp_path: Path) -> None:
+    """A portal that links, redirects or meta-refreshes to `file://` (host name set to the portal's,
+    so a host check alone lets it through) must not make the crawler read local files into the
+    archive: each such URL is recorded as refused, none is read, and the crawl says so."""
+    marker = "NIANBAO-LOCAL-SECRET-7f3a"
+    secret_pdf = tmp_path / "planted.pdf"
+    secret_pdf.write_bytes(b"%PDF-1.4\n% " + marker.encode() + b"\n%%EOF\n")
+    linked_pdf = tmp_path / "linked.pdf"
+    linked_pdf.write_bytes(secret_pdf.read_bytes())
+    w = faulty.world
+    host = faulty.base_url("gkmlpt").split("://")[1].split(":")[0]
+    docs = w.column_docs("gkmlpt", "721")[:5]
+    html = [d for d in docs if d.form == "html"]
+    pdf = [d for d in docs if d.form == "pdf"][0]
+    docx = [d for d in docs if d.form == "docx"][0]
+    targets = {
+        "redirect": f"file://{host}{secret_pdf}",
+        "inject_link": f"file://{host}{linked_pdf}",
+        "meta_refresh": f"file://{host}/etc/passwd",
+    }
+    faulty.plan.add(
+        Fault("redirect", site="gkmlpt", path=re.escape(w.attachment_path(pdf)) + "$", location=targets["redirect"]),
+        Fault("inject_link", site="gkmlpt", path=re.escape(w.detail_path(html[0])) + "$",
+              location=targets["inject_link"], name="附件：2024年年度报告.pdf"),
+        Fault("meta_refresh", site="gkmlpt", path=re.escape(w.detail_path(docx)) + "$", location=targets["meta_refresh"]),
+    )
+    registry = gkmlpt_registry(faulty, tmp_path / "portals.yml")
+    db = tmp_path / "archive.db"
+    crawl(registry, db)
+    assert {k: faulty.plan.count(k) >= 1 for k in targets} == dict.fromkeys(targets, True)
+    con = sqlite3.connect(db)
+    assert con.execute("select count(*) from captures where url not like 'http%'").fetchone()[0] == 0
+    for sha, in con.execute("select sha256 from captures"):
+        data = blob(con, sha)
+        assert marker.encode() not in data and b"root:x:0:0" not in data, sha
+    leaked = con.execute("select count(*) from reports where body like ? or body like '%root:x:0:0%'",
+                         [f"%{marker}%"]).fetchone()[0]
+    assert leaked == 0
+    refused = dict(con.execute("select url, status from crawl_urls where url like 'file:%'"))
+    assert refused == dict.fromkeys(targets.values(), "refused_scheme"), refused
+    assert last_run(db)["notes"]["refused_scheme"] == 3
 
 
 # --- 2. server-supplied names never become paths -----------------------------------------------------------

@@ -98,7 +98,7 @@ def harvest_entries(sel: Selector, base_url: str, portal: Portal) -> list[Entry]
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
         url = urljoin(base_url, href).split("#")[0]
-        if url == base_url.split("#")[0] or not portal.allows_host(url) or portal.excluded(url):
+        if url == base_url.split("#")[0] or not portal.allows(url) or portal.excluded(url):
             continue
         title = link_title(a)
         if not portal.title_re.search(title):

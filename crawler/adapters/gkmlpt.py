@@ -85,7 +85,7 @@ class GkmlptAdapter(Adapter):
                 continue
             url = urljoin(response.url, url)
             title = str(art.get("title") or "")
-            if portal.title_re.search(title) and portal.allows_host(url):
+            if portal.title_re.search(title) and portal.allows(url):
                 entries.append(Entry(url, title, normalise_date(str(art.get("created_at") or ""))))
         listing = Listing(entries=entries)
         total = int(data.get("total") or 0)

@@ -77,7 +77,7 @@ class HanwebAdapter(Adapter):
         for a in response.xpath("//a[contains(@href, '/col/col')]"):
             url = urljoin(response.url, a.attrib["href"])
             label = "".join(a.xpath(".//text()").getall()).strip()
-            if url != response.url and portal.allows_host(url) and re.search(r"年报|年度报告", label):
+            if url != response.url and portal.allows(url) and re.search(r"年报|年度报告", label):
                 out.append((url, label))
         return out
 

@@ -85,6 +85,7 @@ class RunRecorder:
                  "not_modified": stats.get("nianbao/conditional/not_modified", 0),
                  "duplicates": totals["duplicate"], "robots_forbidden": stats.get("robotstxt/forbidden", 0),
                  "offsite": stats.get("nianbao/offsite", 0),  # redirects/links to hosts not allowed: not followed
+                 "refused_scheme": stats.get("nianbao/refused_scheme", 0),  # file:, ftp:, data: … never requested
                  "elapsed": round(stats.get("elapsed_time_seconds", 0) or 0, 2)}
         counts = {"pages": totals["list_pages"] + totals["detail_pages"], "new_reports": totals["new"],
                   "changed_reports": totals["changed"], "unchanged_reports": totals["unchanged"],
