@@ -44,9 +44,16 @@ class Entry:
 
 @dataclass
 class Listing:
+    """What one list response says.  Besides entries, sub-columns and the next request, what the
+    column *advertises* (so a walk can be checked against it: docs/crawling.md, coverage) and the
+    script-driven lists the adapter saw but could not follow (so a shortfall is never silent)."""
+
     entries: list[Entry] = field(default_factory=list)
     columns: list[tuple[str, str]] = field(default_factory=list)  # (url, label)
     next_requests: list[Request] = field(default_factory=list)
+    advertised: int | None = None  # entries the column says it holds (totalRecord, 共N条, recordCount …)
+    advertised_pages: int | None = None  # pages its pager says it has (共N页, createPageHTML count …)
+    unfollowed: list[str] = field(default_factory=list)  # script-driven lists seen, not followed ("avalon ms-repeat" …)
 
 
 class Adapter:
