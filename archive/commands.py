@@ -26,8 +26,11 @@ def ingest_command(paths: tuple[Path, ...], db_path: Path, agency: str | None, p
     """Add local report files (or every report under directories) to the archive.
 
     Ingesting the same file twice changes nothing; a changed file becomes a new version; a file
-    that cannot be read is recorded and never removes rows read earlier."""
-    from .ingest import Hints, ingest_paths, report_files
+    that cannot be read is recorded and never removes rows read earlier.  Exit status 1 when no
+    file was found or none could be read."""
+    from extract.files import report_files
+
+    from .ingest import Hints, ingest_paths
     from .schema import open_db
 
     db = open_db(db_path)
@@ -44,6 +47,10 @@ def ingest_command(paths: tuple[Path, ...], db_path: Path, agency: str | None, p
     click.echo(f"{db_path}: {summary.line()}")
     for line in errors:
         click.echo(f"unreadable: {line}")
+    if not files or summary.count("error") == len(files):  # nothing was read: a non-zero exit says so
+        click.echo(f"nianbao ingest: no report read ({len(files)} files, {summary.count('error')} unreadable)",
+                   err=True)
+        sys.exit(1)
 
 
 @click.command("reextract")
@@ -52,7 +59,10 @@ def ingest_command(paths: tuple[Path, ...], db_path: Path, agency: str | None, p
               help="Only the reports stored without extraction (a crawl with NIANBAO_EXTRACT=False).")
 def reextract_command(db_path: Path, pending_only: bool) -> None:
     """Rebuild every derived table from the stored captures, offline (after an extractor upgrade),
-    or with --pending read just what a capture-only crawl stored."""
+    or with --pending read just what a capture-only crawl stored.
+
+    Exit status 1 when there was nothing to read (an empty archive) or every report failed; with
+    --pending, nothing pending is success."""
     from .ingest import PENDING_REPORTS, reextract
     from .schema import open_db
 
@@ -65,7 +75,11 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
             bar.update(1)
 
         reextract(db, pending_only=pending_only, on_report=step)
-    click.echo(f"{db_path}: " + ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
+    click.echo(f"{db_path}: " + (", ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
+                                 or ("nothing pending" if pending_only else "no reports")))
+    if (total == 0 and not pending_only) or (total and statuses["error"] == sum(statuses.values())):
+        click.echo(f"nianbao reextract: no report read ({total} reports, {statuses['error']} unreadable)", err=True)
+        sys.exit(1)
 
 
 @click.command("serve")

@@ -110,7 +110,7 @@ def parse_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout
     parse runs unbounded (the crawler extracts in a child process, whose main thread has the alarm)."""
     import threading
 
-    from extract.commands import call_with_time_limit
+    from extract.bounded import call_with_time_limit
 
     if threading.current_thread() is not threading.main_thread():
         timeout = 0  # time_limit(0) sets no alarm
@@ -426,26 +426,14 @@ def _check_status(statuses: Iterable[str]) -> str:
 
 # --- local files -------------------------------------------------------------------------------
 
-def report_files(paths: Iterable[Path]) -> list[Path]:
-    """The report files named or found under directories (the extractor's suffixes)."""
-    from extract.commands import REPORT_SUFFIXES
-
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES
-                              and not p.name.startswith(".") and not p.name.endswith(".expected.json")))
-        elif path.is_file():
-            out.append(path)
-    return out
-
-
 def ingest_paths(db: Database, paths: Iterable[Path], hints: Hints | None = None, *,
                  on_file: Callable[[Path, Outcome], None] | None = None) -> IngestSummary:
     """Ingest local report files (directories are walked), then run the checks across reports."""
     from .crossref import refresh_cross_checks
 
     summary = IngestSummary()
+    from extract.files import report_files
+
     for path in report_files(paths):
         fetch = Fetch(url=path.resolve().as_uri())
         outcome = ingest_bytes(db, path.read_bytes(), fetch, hints, name=path.name)

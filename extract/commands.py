@@ -3,88 +3,17 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from collections import Counter
-from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
+from .bounded import parse_one
 from .errors import ExtractError
+from .files import report_files
 from .model import Report
-from .parse import parse_file
-
-T = TypeVar("T")
-
-REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".pdf", ".docx", ".doc", ".wps", ".rtf", ".txt", ".jsp", ""}
-
-
-class _Timeout(BaseException):
-    """The alarm, raised inside whatever the reader was doing.  A BaseException, like
-    KeyboardInterrupt, so that a reader's own `except Exception` cannot swallow it."""
-
-
-@contextmanager
-def time_limit(seconds: float):
-    """Bound one file's parse: a pathological document must not stall a whole directory run.
-
-    Running out of time is `ExtractError("gave up after N s")`, however the alarm came back out of
-    the reader: as itself, or wrapped by a C library it interrupted — pdfium's ctypes calls turn it
-    into `ctypes.ArgumentError: argument 1: _Timeout` — or not at all, if something swallowed it
-    and returned a result that cannot be trusted."""
-    if seconds <= 0 or not hasattr(signal, "setitimer"):
-        yield
-        return
-    fired = False
-
-    def _raise(_signum, _frame):
-        nonlocal fired
-        fired = True
-        raise _Timeout()
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except BaseException as exc:
-        if fired:
-            raise ExtractError(f"gave up after {seconds:g} s") from exc
-        raise
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-    if fired:
-        raise ExtractError(f"gave up after {seconds:g} s")
-
-
-def call_with_time_limit(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """`fn(*args, **kwargs)` under `time_limit(seconds)`, with the one case the context manager
-    cannot see: the alarm going off in the instant between `fn` returning and the timer being
-    disarmed, which raises the bare alarm out of the `with` statement itself."""
-    try:
-        with time_limit(seconds):
-            return fn(*args, **kwargs)
-    except _Timeout as exc:
-        raise ExtractError(f"gave up after {seconds:g} s") from exc
-
-
-def parse_one(path: Path, timeout: float) -> Report:
-    try:
-        return call_with_time_limit(timeout, parse_file, path)
-    except ExtractError:
-        raise
-    except (MemoryError, RecursionError) as exc:
-        raise ExtractError(f"{type(exc).__name__} while reading") from exc
-    except Exception as exc:  # a reader bug must cost one file, not the run
-        raise ExtractError(f"internal error: {type(exc).__name__}: {exc}") from exc
-
-
-def _files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES
-                  and not p.name.startswith(".") and not p.name.endswith(".expected.json"))
+from .parse import not_a_report
 
 
 def _summary_line(report: Report) -> str:
@@ -103,6 +32,9 @@ def parse_command(path: Path, as_json: bool, timeout: float) -> None:
 
     With a FILE and --json, print the object described in shared/spec/parse-output.md.  With a DIR, show a
     progress bar and a closing summary: reports read, cells, checks failed, problems by kind.
+
+    Exit status: 0 when a report was read (whatever its checks say); for a FILE, 2 with one line on
+    standard error when it cannot be read or is not a report; for a DIR, 1 when no report was read.
     """
     if path.is_dir():
         _parse_dir(path, as_json, timeout)
@@ -111,6 +43,10 @@ def parse_command(path: Path, as_json: bool, timeout: float) -> None:
         report = parse_one(path, timeout)
     except ExtractError as exc:
         click.echo(f"nianbao parse: {path}: {exc}", err=True)
+        sys.exit(2)
+    reason = not_a_report(report)
+    if reason:
+        click.echo(f"nianbao parse: {path}: not a report ({reason})", err=True)
         sys.exit(2)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
@@ -124,10 +60,11 @@ def parse_command(path: Path, as_json: bool, timeout: float) -> None:
 
 
 def _parse_dir(root: Path, as_json: bool, timeout: float) -> None:
-    files = _files(root)
+    files = report_files([root])
     reports = cells = failed_checks = 0
     problems: Counter[str] = Counter()
     errors: list[str] = []
+    not_reports: list[str] = []
     formats: Counter[str] = Counter()
     with click.progressbar(files, label=f"parsing {len(files)} files", file=sys.stderr,
                            item_show_func=lambda p: p.name if p else "") as bar:
@@ -136,6 +73,10 @@ def _parse_dir(root: Path, as_json: bool, timeout: float) -> None:
                 report = parse_one(path, timeout)
             except ExtractError as exc:
                 errors.append(f"{path}: {exc}")
+                continue
+            reason = not_a_report(report)
+            if reason:
+                not_reports.append(f"{path}: {reason}")
                 continue
             reports += 1
             cells += len(report.active_disclosure) + len(report.requests) + len(report.reviews)
@@ -152,6 +93,12 @@ def _parse_dir(root: Path, as_json: bool, timeout: float) -> None:
     print(f"problems: {', '.join(f'{k}={v}' for k, v in problems.most_common()) or 'none'}", file=out)
     for line in errors:
         print(f"unreadable: {line}", file=out)
+    for line in not_reports:
+        print(f"not a report: {line}", file=out)
+    if not reports:  # nothing was read: say so to the shell too
+        print(f"nianbao parse: no report read under {root} ({len(files)} files: {len(errors)} unreadable, "
+              f"{len(not_reports)} not reports)", file=sys.stderr)
+        sys.exit(1)
 
 
 COMMANDS = [parse_command]

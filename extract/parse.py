@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from . import templates as T
@@ -13,6 +14,7 @@ from .model import Document, Problem, Report
 from .readers import read_document
 from .tables import Tables, read_tables
 
+REPORT_TITLE = re.compile(r"年度报告|年报|工作报告")  # what a report's own title says it is
 MAX_INPUT_BYTES = 200 * 1024 * 1024  # larger inputs are refused rather than read into memory
 
 
@@ -52,6 +54,21 @@ def build_report(doc: Document, source: str, hints: dict[str, str] | None = None
     report.problems = [*doc.problems, *_structure_problems(doc, tables, report.format), *tables.problems]
     report.extras = {"kind": doc.kind, "pub_date": meta.pub_date, "image_only": doc.image_only, "document": doc}
     return report
+
+
+def not_a_report(report: Report) -> str | None:
+    """Why a document that was read is no annual report at all, or None.
+
+    A file can be valid HTML or text and still be no report (a README, a news item, a login page):
+    it must not be counted as read.  A report names itself or its year, or carries a table; one
+    printed as pictures is still a report (its tables wait for OCR), so pictures count too."""
+    doc = report.extras.get("document")
+    pictures = bool(doc is not None and (doc.image_only or doc.images))
+    tables = report.active_disclosure or report.requests or report.reviews
+    titled = bool(report.title and REPORT_TITLE.search(report.title))
+    if titled or report.year or tables or pictures or report.format:
+        return None
+    return "no report title, year, table or picture in it"
 
 
 def _format(tables: Tables, year: int | None) -> str | None:

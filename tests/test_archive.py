@@ -11,9 +11,10 @@ from sqlite_utils import Database
 
 from archive.captures import Fetch, read_capture
 from archive.export import export
-from archive.ingest import Hints, ingest_bytes, ingest_paths, reextract, report_files
+from archive.ingest import Hints, ingest_bytes, ingest_paths, reextract
 from archive.schema import SCHEMA_VERSION, open_db, schema_version
 from archive.synthetic import balanced, render_text
+from extract.files import report_files
 
 DATA_TABLES = ["portals", "captures", "capture_blobs", "reports", "report_versions", "active_disclosure",
                "requests", "reviews", "checks", "problems", "report_figures", "report_terms", "crawl_runs"]

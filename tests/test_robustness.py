@@ -896,7 +896,7 @@ def test_time_limit_survives_readers_that_wrap_or_swallow_the_alarm() -> None:
     or not at all (a reader's `except Exception`).  Either way the file is refused as timed out."""
     import ctypes
 
-    from extract.commands import time_limit
+    from extract.bounded import time_limit
     from extract.errors import ExtractError
 
     class Slow:
