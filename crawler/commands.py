@@ -29,10 +29,17 @@ def _settings_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 
 def print_summary(summary: dict[str, Any], out: Any = None) -> None:
-    """The crawl_runs row, as an operator reads it in the morning."""
+    """The crawl_runs row, as an operator reads it in the morning: non-ok portals first, each
+    with the numbers behind its status."""
+    from .health import severity
+
     echo = (lambda s: click.echo(s, file=out)) if out else click.echo
     if summary.get("finish_reason") == "locked":
         echo("crawl not started: another crawl holds the archive's lock")
+        return
+    if summary.get("finish_reason") == "extractor_failed":
+        echo(f"crawl run {summary.get('run_id')} failed before fetching any document: the extractor cannot start "
+             f"({summary.get('extractor_error')})")
         return
     echo(f"crawl run {summary.get('run_id')}: {summary.get('finish_reason')} in {summary.get('elapsed', '?')} s, "
          f"{summary.get('requests', 0)} requests")
@@ -43,11 +50,19 @@ def print_summary(summary: dict[str, Any], out: Any = None) -> None:
     echo("blocked/hostile: " + (", ".join(f"{k}={v}" for k, v in sorted(blocked.items())) or "none")
          + f"; robots.txt forbidden: {summary.get('robots_forbidden', 0)}")
     health = json.loads(summary.get("portal_health") or "{}")
-    for name, h in health.items():
+    statuses = summary.get("statuses") or {}
+    echo("portals: " + (", ".join(f"{n} {s}" for s, n in statuses.items()) or "none"))
+    for name, h in sorted(health.items(), key=lambda kv: severity(kv[1]["status"])):  # most severe first
         flag = f" [{h['flag']}]" if h.get("flag") else ""
         fallback = f", https→http fallback: {h['https_fallback']}" if h.get("https_fallback") else ""
-        echo(f"  {h['status']:<9} {name} ({h.get('platform') or '?'}): {h['list_pages']} list pages, "
-             f"{h['entries']} entries, {h['new']} new, {h['changed']} changed, {h['skipped']} skipped{fallback}{flag}")
+        cov = h.get("coverage") or {}
+        advertised = f" of {cov['advertised']} advertised" if cov.get("advertised") else ""
+        outcomes = ", ".join(f"{k} {v}" for k, v in (h.get("outcomes") or {}).items() if v)
+        echo(f"  {h['status']:<10} {name} ({h.get('platform') or '?'}): {h['list_pages']} list pages, "
+             f"{h['entries']} entries{advertised} ({outcomes or 'none'}); {h['new']} new, {h['changed']} changed, "
+             f"{h['unchanged']} unchanged reports{fallback}{flag}")
+        for reason in h.get("reasons") or []:
+            echo(f"             - {reason}")
 
 
 @click.command("crawl")
@@ -71,7 +86,10 @@ def crawl_command(registry: Path | None, db_path: Path, names: tuple[str, ...], 
                   redis_prefix: str = "nianbao", wait: float = 600.0) -> None:
     """Crawl the registry's 年报 columns into the archive, fetching only what is new.
 
-    Exit status: 0 when the run finished, 3 when another crawl holds the lock, 1 otherwise."""
+    Exit status: 0 when the run finished and every portal is ok, 4 when it finished but some
+    portal is not ok (incomplete, degraded, empty, blocked, error), 3 when another crawl holds the
+    lock, 2 for a usage or registry error, 1 when the run failed (docs/scheduling.md)."""
+    from .health import exit_code
     from .registry import RegistryError
     from .run import LOCAL_OVERRIDES, crawl
 
@@ -95,8 +113,7 @@ def crawl_command(registry: Path | None, db_path: Path, names: tuple[str, ...], 
         click.echo(f"nianbao crawl: {exc}", err=True)
         sys.exit(2)
     print_summary(summary)
-    reason = summary.get("finish_reason")
-    sys.exit(0 if reason == "finished" else 3 if reason == "locked" else 1)
+    sys.exit(exit_code(summary, json.loads(summary.get("portal_health") or "{}")))
 
 
 @click.group("portals")
@@ -164,6 +181,7 @@ def demo_command(db_path: Path, no_serve: bool, port: int, sites_port: int, scal
     see what happens and the summary, not a page of component lists and a stats dump.  The
     summary says everything the INFO log would (hostile pages, robots.txt, per-portal counts)."""
     from .demo import DemoServer, DemoWorld
+    from .health import exit_code
     from .run import LOCAL_OVERRIDES, crawl
 
     world = DemoWorld(scale=scale)
@@ -185,8 +203,8 @@ def demo_command(db_path: Path, no_serve: bool, port: int, sites_port: int, scal
         server.stop()
         os.unlink(registry)
     print_summary(summary)
-    if summary.get("finish_reason") != "finished":
-        sys.exit(1)
+    if exit_code(summary, json.loads(summary.get("portal_health") or "{}")) in (1, 3):
+        sys.exit(1)  # the demo's deliberate walls leave portals degraded: served, said above
     if no_serve:
         return
     try:

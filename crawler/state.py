@@ -81,6 +81,10 @@ class CrawlState:
         self.db["crawl_portal_state"].create(
             {"portal": str, "last_complete_walk": str, "last_full_walk": str, "last_run_id": int,
              "last_entries": int}, pk="portal", if_not_exists=True)
+        self.db["crawl_columns"].create(
+            {"url": str, "portal": str, "crawl_run_id": int, "advertised": int, "advertised_pages": int,
+             "listed": int, "pages": int, "pages_failed": int, "unfollowed": str, "walked_to_end": int,
+             "short": int, "last_seen": str, "last_walked_to_end": str}, pk="url", if_not_exists=True)
 
     # --- portals and runs --------------------------------------------------------------------
 
@@ -146,8 +150,34 @@ class CrawlState:
             row["last_complete_walk"] = stamp
             if self._full.get(portal) or not self.portal_state(portal).get("last_full_walk"):
                 row["last_full_walk"] = stamp  # a complete first walk saw everything: it counts as full
-        with self.db.atomic():
-            self.db["crawl_portal_state"].upsert(row, pk="portal")
+        self._write(lambda: self.db["crawl_portal_state"].upsert(row, pk="portal"))
+
+    def record_columns(self, portal: str, columns: dict[str, dict[str, Any]]) -> None:
+        """Each column's coverage tonight (advertised against listed), for operators: `crawl_columns`."""
+        if not columns:
+            return
+        stamp = now()
+        rows = []
+        for url, c in columns.items():
+            row = {"url": url, "portal": portal, "crawl_run_id": self.run_id, "last_seen": stamp,
+                   **{k: c[k] for k in ("advertised", "advertised_pages", "listed", "pages", "pages_failed")},
+                   "unfollowed": ",".join(c["unfollowed"]) or None, "walked_to_end": int(c["walked_to_end"]),
+                   "short": int(c["short"])}
+            if c["walked_to_end"]:
+                row["last_walked_to_end"] = stamp
+            rows.append(row)
+        self._write(lambda: self.db["crawl_columns"].upsert_all(rows, pk="url"))
+
+    def _write(self, fn: Any) -> None:
+        """One write unit in its own transaction, through the archive's one retrying write: a
+        reader or `reextract` holding the lock must not cost the crawl a state row."""
+        from archive.ingest import retrying_write
+
+        def unit() -> None:
+            with self.db.atomic():
+                fn()
+
+        retrying_write(unit)
 
     # --- URLs ----------------------------------------------------------------------------------
 
@@ -182,6 +212,8 @@ class CrawlState:
             row["signature"] = signature
         if children is not None:
             row["children"] = json.dumps(children, ensure_ascii=False)
-        with self.db.atomic():
+        def unit() -> None:
             self.db.execute("insert or ignore into crawl_urls (url, first_seen) values (?, ?)", [url, stamp])
             self.db["crawl_urls"].update(url, row)
+
+        self._write(unit)

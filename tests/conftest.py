@@ -6,7 +6,9 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +27,29 @@ def example_names() -> list[str]:
 def example_source(name: str) -> Path:
     expected = json.loads((EXAMPLES / f"{name}.expected.json").read_text(encoding="utf-8"))
     return EXAMPLES / expected.get("seed", name)
+
+
+# The whole demo, clean: what its deliberate walls cost (crawler/demo/world.py): the TRS district's
+# 2019 column is behind a Ruishu 412 wall; challenge pages stand behind Hanweb and GBK entries.
+DEMO_STATUSES = {"演示·东城区（TRS）": "incomplete", "演示·江北区（大汉）": "degraded",
+                 "演示·朝阳区（GBK 自建）": "degraded", "演示·坪山区（gkmlpt）": "ok"}
+EXIT_ALL_OK, EXIT_NOT_ALL_OK = 0, 4  # crawler/health.py EXIT_CODES
+DEMO_EXIT = EXIT_NOT_ALL_OK  # the whole demo is never all ok: its walls are deliberate
+
+
+@pytest.fixture
+def faulty(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
+    """Fresh demo portals with an empty fault plan (crawler/demo/faults.py), and their registry file."""
+    from crawler.demo import DemoWorld
+    from crawler.demo.faults import FaultPlan, FaultyDemoServer
+
+    server = FaultyDemoServer(DemoWorld(), FaultPlan()).start()
+    registry = tmp_path / "portals.yml"
+    registry.write_text(server.registry_yaml(), encoding="utf-8")
+    try:
+        yield server, registry
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -28,10 +28,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import last_run
+from conftest import EXIT_ALL_OK, EXIT_NOT_ALL_OK, last_run
 
-from crawler.demo import DemoWorld
-from crawler.demo.faults import Fault, FaultPlan, FaultyDemoServer
+from crawler.demo.faults import Fault, FaultyDemoServer
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,27 +45,16 @@ def nianbao_cmd(*args: str) -> list[str]:
 
 
 def crawl(registry: Path, db: Path, *extra: str, cwd: Path = ROOT, portal: str | None = GKMLPT,
-          ok: bool = True) -> subprocess.CompletedProcess[str]:
-    """One `nianbao crawl --local` in a subprocess; asserts exit status 0 unless ok=False."""
+          expect: int | None = EXIT_ALL_OK) -> subprocess.CompletedProcess[str]:
+    """One `nianbao crawl --local` in a subprocess; asserts its exit status (0: every portal ok,
+    4: finished with a portal not ok) unless expect is None."""
     args = ["crawl", "--portals", str(registry), "--db", str(db), "--local", *extra]
     if portal:
         args += ["--portal", portal]
     res = subprocess.run(nianbao_cmd(*args), capture_output=True, text=True, timeout=CRAWL_TIMEOUT, cwd=cwd)
-    if ok:
-        assert res.returncode == 0, res.stdout + res.stderr[-4000:]
+    if expect is not None:
+        assert res.returncode == expect, res.stdout + res.stderr[-4000:]
     return res
-
-
-@pytest.fixture
-def faulty(tmp_path: Path) -> Iterator[tuple[FaultyDemoServer, Path]]:
-    """Fresh demo portals with an empty fault plan, and their registry file."""
-    server = FaultyDemoServer(DemoWorld(), FaultPlan()).start()
-    registry = tmp_path / "portals.yml"
-    registry.write_text(server.registry_yaml(), encoding="utf-8")
-    try:
-        yield server, registry
-    finally:
-        server.stop()
 
 
 # --- what must hold after any fault ------------------------------------------------------------------
@@ -208,7 +196,7 @@ def test_network_fault_loses_nothing_and_the_next_run_completes(name: str, fault
     t = targets(server)
     server.plan.add(*[Fault(kind, site="gkmlpt", path=t[w], **kwargs) for w in where])
     db = tmp_path / "archive.db"
-    crawl(registry, db, "-s", "DOWNLOAD_TIMEOUT=1")
+    crawl(registry, db, "-s", "DOWNLOAD_TIMEOUT=1", expect=EXIT_NOT_ALL_OK)
     assert server.plan.count(kind) >= 4 * len(where)  # first try + RETRY_TIMES retries, per target
     sound(db)
     assert untrue_captures(db, server) == []  # nothing cut, nothing from an error page, was stored
@@ -220,6 +208,9 @@ def test_network_fault_loses_nothing_and_the_next_run_completes(name: str, fault
     assert missed, "the fault cost nothing: it was not injected where it matters"
     if "list" in where:
         assert health["list_errors"] >= 1  # this walk is not complete: the next one must not stop early
+        assert health["status"] == "incomplete", health
+    else:
+        assert health["status"] == "degraded" and health["outcomes"]["failed"] >= 1, health
     if kind == "status" and kwargs.get("retry_after"):
         assert run["notes"]["elapsed"] >= 3  # 3 retries, each after the server's Retry-After: 1
 
@@ -271,12 +262,16 @@ def test_short_content_length_truncates_silently_and_the_next_run_repairs(faulty
     server, registry = faulty
     server.plan.add(Fault("length_under", site="gkmlpt", path=r"/attachment/"))
     db = tmp_path / "archive.db"
-    crawl(registry, db)
+    res = crawl(registry, db, expect=None)
     sound(db)
     cut = untrue_captures(db, server)
     assert cut, "no truncated capture: the fault was not injected"
     for cid, url, status, rstatus in cut:
         assert status == "extract_error" or rstatus == "tables_not_found", (cid, url, status, rstatus)
+    unreadable = sum(status == "extract_error" for _, _, status, _ in cut)
+    health = last_run(db)["portal_health"][GKMLPT]
+    assert health["extract_errors"] == unreadable  # a file that could not be read is never called ok
+    assert (res.returncode, health["status"]) == ((EXIT_NOT_ALL_OK, "degraded") if unreadable else (EXIT_ALL_OK, "ok"))
     con = sqlite3.connect(db)
     flagged = con.execute("select count(*) from crawl_urls where status = 'suspect'").fetchone()[0]
     assert flagged >= len(cut)

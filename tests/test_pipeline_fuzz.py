@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from test_faults import crawl, last_run, sound, untrue_captures
+from test_faults import GKMLPT, crawl, last_run, sound, untrue_captures
 from test_robustness import FUZZ, _no_hang, examples, mutated, needs_examples, seed_bytes
 
 from crawler.demo import DemoWorld
@@ -111,7 +111,7 @@ def test_mutated_reports_served_and_crawled(baseline: dict[str, Any], data: st.D
     try:
         db = work / "archive.db"
         shutil.copy(baseline["db"], db)
-        crawl(baseline["registry"], db, "--full")  # asserts exit 0; a hang hits the subprocess timeout
+        res = crawl(baseline["registry"], db, "--full", expect=None)  # a hang hits the subprocess timeout
         sound(db)
         run = last_run(db)
         con = sqlite3.connect(db)
@@ -140,6 +140,11 @@ def test_mutated_reports_served_and_crawled(baseline: dict[str, Any], data: st.D
                 assert cap[1] == "parsed", cap
                 assert superseded_matches(con, rid, version, good), f"{url}: the replaced rows were not kept"
         assert run["errors"].get("reports/error", 0) == errors
+        blocked = con.execute("select count(*) from crawl_urls where status like 'blocked:%' and crawl_run_id = ?",
+                              [run["id"]]).fetchone()[0]
+        health = run["portal_health"][GKMLPT]
+        # an unreadable or blocked mutant is never called ok; a run of readable mutants is
+        assert (res.returncode, health["status"] == "ok") == ((4, False) if errors or blocked else (0, True)), health
         con.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from conftest import EXIT_NOT_ALL_OK
 from test_faults import GKMLPT, ROOT, blob, crawl, last_run, nianbao_cmd, sound
 
 from crawler.demo import DemoWorld
@@ -108,7 +109,7 @@ def test_a_host_the_registry_allows_is_followed(faulty, tmp_path: Path) -> None:
         own = faulty.base_url("gkmlpt").split("://")[1].split(":")[0]
         registry = gkmlpt_registry(faulty, tmp_path / "portals.yml", allowed_hosts=[own, evil.host])
         db = tmp_path / "archive.db"
-        crawl(registry, db)
+        crawl(registry, db, expect=EXIT_NOT_ALL_OK)  # the allowed host answers 404: a failed entry, said so
         assert sorted(set(evil.hits) - {"/robots.txt"}) == ["/linked.pdf", "/redirected.pdf", "/refreshed.html"]
 
 
@@ -232,7 +233,7 @@ def test_gzip_bomb_and_oversized_bodies_are_refused(faulty, tmp_path: Path) -> N
     out, err = proc.stdout.read(), proc.stderr.read()  # drain, then reap with the child's own rusage
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    assert proc.returncode == 0, out + err[-3000:]
+    assert proc.returncode == EXIT_NOT_ALL_OK, out + err[-3000:]  # refused bodies are failures, not ok
     assert faulty.plan.count("gzip_bomb") >= 1 and faulty.plan.count("oversize") >= 1
     peak = usage.ru_maxrss * 1024  # Linux: KiB
     # measured 350–530 MiB (the crawler and its readers, varying with load); inflating the bomb would

@@ -5,14 +5,19 @@ At the start it registers the registry's portals in the archive's `portals` tabl
 pages, new/changed/unchanged reports, errors and blocked pages by kind, and `portal_health`, a
 JSON object per portal:
 
-    {"status": "ok|unchanged|blocked|empty|error", "flag": "suddenly_empty" | null,
-     "platform": "trs", "list_pages": 9, "entries": 31, "new": 2, "changed": 0, "unchanged": 0,
-     "skipped": 29, "not_modified": 0, "blocked": {"ruishu_412": 1}, "errors": {...}}
+    {"status": "ok|degraded|incomplete|empty|blocked|error", "reasons": [...],
+     "flag": "suddenly_empty" | null, "platform": "trs", "list_pages": 9, "entries": 31, "new": 2,
+     "changed": 0, "unchanged": 0, "skipped": 29, "not_modified": 0, "blocked": {"ruishu_412": 1},
+     "errors": {...}, "outcomes": {"fetched": 2, "skipped": 29, …, "unaccounted": 0},
+     "coverage": {"columns": 3, "advertised": 31, "listed": 31, "short": [], "unfollowed": []}}
+
+The statuses, entry outcomes and what makes a walk complete are declared in `crawler/health.py`;
+per-column coverage (advertised against listed) is also kept in the `crawl_columns` table.
 
 A portal that listed entries in the previous run and lists none now is flagged `suddenly_empty`
-(a redesigned site or a new wall) — the signal operators act on.  A portal whose walk finished
-without list errors is recorded in `crawl_portal_state` as completely walked, which is what lets
-the next run stop at known items.
+(a redesigned site or a new wall) — the signal operators act on.  Only a portal whose status is
+ok, degraded or empty is recorded in `crawl_portal_state` as completely walked, which is what lets
+the next run stop at known items; an incomplete one is walked to its end again.
 
 Settings: NIANBAO_DB.
 """
@@ -27,6 +32,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from ..health import COMPLETE_WALK, OUTCOMES, classify_status
 from ..state import CrawlState
 
 
@@ -60,13 +66,14 @@ class RunRecorder:
         stats = self.crawler.stats.get_stats()
         previous = state.previous_health()
         health: dict[str, Any] = {}
+        coverage = column_coverage(stats)
         for name in spider.portals:
-            health[name] = h = portal_health(stats, name)
+            health[name] = h = portal_health(stats, name, coverage.get(name), reason)
             before = previous.get(name) or {}
             if before.get("entries") and not h["entries"]:
                 h["flag"] = "suddenly_empty"
-            complete = reason == "finished" and not h["list_errors"]
-            state.walk_finished(name, complete, h["entries"])
+            state.walk_finished(name, h["status"] in COMPLETE_WALK, h["entries"])
+            state.record_columns(name, coverage.get(name) or {})
         totals = Counter()
         for h in health.values():
             totals.update({k: h[k] for k in ("new", "changed", "unchanged", "duplicate", "list_pages", "detail_pages")})
@@ -86,7 +93,10 @@ class RunRecorder:
                  "duplicates": totals["duplicate"], "robots_forbidden": stats.get("robotstxt/forbidden", 0),
                  "offsite": stats.get("nianbao/offsite", 0),  # redirects/links to hosts not allowed: not followed
                  "refused_scheme": stats.get("nianbao/refused_scheme", 0),  # file:, ftp:, data: … never requested
-                 "elapsed": round(stats.get("elapsed_time_seconds", 0) or 0, 2)}
+                 "elapsed": round(stats.get("elapsed_time_seconds", 0) or 0, 2),
+                 "statuses": dict(Counter(h["status"] for h in health.values()))}
+        if stats.get("nianbao/extract/unavailable"):
+            notes["extractor_error"] = stats["nianbao/extract/unavailable"]
         counts = {"pages": totals["list_pages"] + totals["detail_pages"], "new_reports": totals["new"],
                   "changed_reports": totals["changed"], "unchanged_reports": totals["unchanged"],
                   "errors": errors, "blocked": blocked, "portal_health": health}
@@ -99,28 +109,62 @@ class RunRecorder:
                            state.run_id, totals["new"], totals["changed"], totals["unchanged"], blocked or "none")
 
 
-def portal_health(stats: dict[str, Any], name: str) -> dict[str, Any]:
+def column_coverage(stats: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per portal, per column: what the column advertised beside what the walk listed."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    cols: dict[str, dict[str, Any]] = {}
+    for key, value in stats.items():
+        if key.startswith("nianbao/column/") and "\t" in key:
+            field, url = key[len("nianbao/column/"):].split("\t", 1)
+            cols.setdefault(url, {})[field] = value
+    for url, c in cols.items():
+        advertised = int(c["advertised"]) if c.get("advertised") else None
+        advertised_pages = int(c["advertised_pages"]) if c.get("advertised_pages") else None
+        row = {"url": url, "advertised": advertised, "advertised_pages": advertised_pages,
+               "listed": c.get("listed", 0), "pages": c.get("pages", 0), "pages_failed": c.get("pages_failed", 0),
+               "unfollowed": sorted(filter(None, (c.get("unfollowed") or "").split(","))),
+               "stopped_at_known": c.get("stopped", 0), "capped": c.get("capped", 0)}
+        # the column's end was reached tonight: every page read, no early stop, no cap
+        row["walked_to_end"] = not (row["pages_failed"] or row["stopped_at_known"] or row["capped"])
+        row["short"] = row["walked_to_end"] and (
+            (advertised is not None and row["listed"] < advertised)
+            or (advertised_pages is not None and row["pages"] < advertised_pages))
+        out.setdefault(str(c.get("portal", "?")), {})[url] = row
+    return out
+
+
+def portal_health(stats: dict[str, Any], name: str, columns: dict[str, dict[str, Any]] | None = None,
+                  reason: str = "finished") -> dict[str, Any]:
+    """One portal's health: its numbers, its coverage per column, its status and the reasons."""
     prefix = f"nianbao/portal/{name}/"
     mine = {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
     blocked = {k.split("/", 1)[1]: v for k, v in mine.items() if k.startswith("hostile/") and k != "hostile/repeated_page"}
     errors = {k.split("/", 1)[1]: v for k, v in mine.items() if k.startswith("errors/")}
+    outcomes = {o: mine.get(f"entry/{o}", 0) for o in OUTCOMES}
+    outcomes["skipped"] = mine.get("incremental/skipped", 0)  # counted where it is decided
+    columns = columns or {}
     h = {"platform": mine.get("platform"), "list_pages": mine.get("list_pages", 0), "entries": mine.get("entries", 0),
          "detail_pages": mine.get("detail_pages", 0), "attachments": mine.get("attachments", 0),
          "new": mine.get("reports/new", 0), "changed": mine.get("reports/changed", 0),
          "unchanged": mine.get("reports/unchanged", 0), "duplicate": mine.get("reports/duplicate", 0),
-         "extract_errors": mine.get("reports/error", 0), "skipped": mine.get("incremental/skipped", 0),
+         "extract_errors": mine.get("reports/error", 0), "skipped": outcomes["skipped"],
          "not_modified": mine.get("not_modified", 0), "repeated_pages": mine.get("hostile/repeated_page", 0),
          "https_fallback": mine.get("https_fallback", 0), "blocked": blocked, "errors": errors,
-         "list_errors": mine.get("list_errors", 0), "flag": None}
-    found = h["new"] + h["changed"] + h["unchanged"] + h["duplicate"] + h["skipped"] + h["not_modified"]
-    if h["list_pages"] == 0:
-        h["status"] = "blocked" if blocked else "error"
-    elif h["entries"] == 0:
-        h["status"] = "empty"
-    elif h["new"] or h["changed"]:
-        h["status"] = "ok"
-    elif found:
-        h["status"] = "unchanged"
-    else:
-        h["status"] = "blocked" if blocked else "error"
+         "list_errors": mine.get("list_errors", 0), "attachments_failed": mine.get("attachments_failed", 0),
+         "page_cap_reached": mine.get("page_cap_reached", 0), "columns_too_deep": mine.get("columns_too_deep", 0),
+         "columns_forbidden": mine.get("columns_forbidden", 0),
+         "outcomes": outcomes, "flag": None,
+         "stopped": None if reason in ("finished", None) else reason}
+    # every listed entry has one outcome: a gap here is a bug in the accounting, shown, not hidden
+    h["outcomes"]["unaccounted"] = h["entries"] - sum(outcomes[o] for o in OUTCOMES)
+    h["coverage"] = {
+        "columns": len(columns),
+        "advertised": sum(c["advertised"] or 0 for c in columns.values()),
+        "listed": sum(c["listed"] for c in columns.values()),
+        "short": [{"url": u, "advertised": c["advertised"], "listed": c["listed"],
+                   "advertised_pages": c["advertised_pages"], "pages": c["pages"]}
+                  for u, c in columns.items() if c["short"]],
+        "unfollowed": [{"url": u, "markers": c["unfollowed"]} for u, c in columns.items() if c["unfollowed"]],
+    }
+    h["status"], h["reasons"] = classify_status(h)
     return h

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from ..health import Refused
 from ..state import CrawlState
 
 KINDS = ("detail", "attachment")
@@ -64,4 +65,4 @@ class ConditionalRequestMiddleware:
         entry = request.meta.get("nb_entry") or {}
         CrawlState.for_crawler(self.crawler).remember(request.url, portal, request.meta["nb_kind"], "not_modified",
                                                       entry.get("signature"))
-        raise IgnoreRequest("not modified")
+        raise Refused("not_modified", "not modified")

@@ -22,8 +22,10 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
+
+from ..health import Refused
 
 # Fingerprints as data: (kind, status codes or None for any, regex over the first 64 KiB).
 FINGERPRINTS: list[tuple[str, set[int] | None, re.Pattern[str]]] = [
@@ -92,7 +94,7 @@ class HostilePageMiddleware:
         self._count(portal, kind)
         self._remember(request, portal, kind)
         self.crawler.spider.logger.info("hostile page (%s, HTTP %s): %s", kind, response.status, response.url)
-        raise IgnoreRequest(f"hostile page: {kind}")
+        raise Refused("blocked", f"hostile page: {kind}")
 
     def _count(self, portal: str, kind: str) -> None:
         self.stats.inc_value(f"nianbao/hostile/{kind}")

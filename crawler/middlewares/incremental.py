@@ -4,6 +4,8 @@ A spider middleware, because the decision needs a list page's whole output at on
 
 - a detail request for a URL the archive already holds, whose list entry (title|date) is as it
   was, is dropped (no request at all) — unless this portal is on a full walk;
+- a URL whose last fetch failed or was blocked is asked again, and counts as new for the rule
+  below, so the walk reaches it every night until it is archived;
 - when every entry a list page yields was already known, the request for the *next* list page
   is dropped too: lists are newest first, so the rest is older.  That early stop is only allowed
   after a walk of the portal that reached its end (a killed run leaves later pages unseen) and
@@ -29,6 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from ..health import column_key
 from ..state import CrawlState
 
 
@@ -62,7 +65,9 @@ class IncrementalMiddleware:
                 if known is None or (known.sha256 is not None and not known.complete):
                     all_known = False  # new, or captured by a run killed before its attachments
                 elif known.sha256 is None:
-                    pass  # classified as hostile before: asked again, but it does not make the page "new"
+                    # failed or blocked last time: asked again, and the walk must reach it (a dead link
+                    # on page 5 is retried every night, not only on the weekly full walk)
+                    all_known = all_known and not (known.status or "").startswith(("failed:", "blocked:"))
                 elif not full and (known.signature in (None, signature)):
                     self._count(portal, "skipped")
                     continue
@@ -74,6 +79,9 @@ class IncrementalMiddleware:
         for out in kept:
             if stop and isinstance(out, Request) and out.meta.get("nb_kind") == "list":
                 self._count(portal, "walks_stopped")
+                column = response.meta.get("nb_column")
+                if column:  # the column's end was not reached tonight: no coverage verdict on it
+                    self.stats.inc_value(column_key("stopped", column))
                 continue
             yield out
 

@@ -27,10 +27,11 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.response import get_meta_refresh
 
+from ..health import Refused
 from ..registry import WEB_SCHEMES
 
 
@@ -66,7 +67,7 @@ class OffsitePortalMiddleware:
             state.remember(request.url, name, request.meta.get("nb_kind", "?"), "offsite")
             if origin and origin != request.url:
                 state.remember(origin, name, request.meta.get("nb_kind", "?"), f"offsite_redirect:{request.url}"[:500])
-        raise IgnoreRequest(f"offsite: {urlsplit(request.url).hostname} is not a host of {name}")
+        raise Refused("offsite", f"offsite: {urlsplit(request.url).hostname} is not a host of {name}")
 
     def process_response(self, request: Request, response: Response) -> Response:
         """Scrapy's redirect middlewares drop a 3xx or meta refresh to a non-web scheme without a
@@ -94,4 +95,4 @@ class OffsitePortalMiddleware:
 
             CrawlState.for_crawler(self.crawler).remember(request.url[:2000], name, request.meta.get("nb_kind", "?"),
                                                          "refused_scheme")
-        raise IgnoreRequest(f"refused scheme {scheme!r}: only http and https are crawled")
+        raise Refused("refused", f"refused scheme {scheme!r}: only http and https are crawled")

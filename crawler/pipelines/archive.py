@@ -25,7 +25,7 @@ import hashlib
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 
 from ..items import Document
 from ..state import CrawlState, now
@@ -44,6 +44,19 @@ class ArchivePipeline:
         if not crawler.settings.get("NIANBAO_DB"):
             raise NotConfigured
         return cls(crawler)
+
+    async def open_spider(self) -> None:  # Scrapy ≥ 2.19 passes no spider to pipeline hooks
+        """Stop the crawl before it fetches a document if the extractor cannot start: every report
+        would be recorded as unreadable.  The run is recorded with the finish reason
+        `extractor_failed` and the cause (`crawl_runs.notes.extractor_error`)."""
+        if not self.extract:
+            return
+        error = await self.extractor.probe()
+        if error:
+            self.stats.set_value("nianbao/extract/unavailable", error)
+            self.crawler.spider.portals = {}  # nothing to start, whatever the engine pulls before closing
+            self.crawler.spider.logger.error("the extractor cannot start: %s", error)
+            raise CloseSpider("extractor_failed")
 
     def close_spider(self) -> None:  # Scrapy ≥ 2.19 passes no spider to pipeline hooks
         self.extractor.close()

@@ -29,6 +29,7 @@ that killed their own process and were recorded as unreadable).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -58,10 +59,8 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="nianbao-parent-watch", daemon=True).start()
 
 
-def _warm_up() -> None:
-    """Start the parent watch; then import the readers and trafilatura and load jieba's dictionary
-    in a new child before its first document (≈ 1 s), while the crawl is still fetching list pages."""
-    _exit_with_parent()
+def _load_readers() -> None:
+    """Import the readers and trafilatura and load jieba's dictionary (≈ 1 s in a new process)."""
     import trafilatura  # noqa: F401
 
     import extract.body  # noqa: F401
@@ -69,6 +68,24 @@ def _warm_up() -> None:
     from archive.fts import segment
 
     segment("政府信息公开工作年度报告")
+
+
+def _warm_up() -> None:
+    """Start the parent watch, then load the readers before the child's first document, while
+    the crawl is still fetching list pages.  A failure is left for `_probe` to report: an
+    initializer that raises only breaks the pool, and its cause would be lost."""
+    _exit_with_parent()
+    with contextlib.suppress(Exception):  # reported by _probe, with its cause
+        _load_readers()
+
+
+def _probe() -> str | None:
+    """In a child: can it read documents at all?  None, or the cause in one line."""
+    try:
+        _load_readers()
+    except Exception as exc:  # noqa: BLE001 - any failure to load means no document can be read
+        return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    return None
 
 
 class Extractor:
@@ -110,6 +127,19 @@ class Extractor:
     def _inc(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(key)
+
+    async def probe(self, timeout: float = 120.0) -> str | None:
+        """Start the extractor and ask it to load its readers, before the crawl fetches anything:
+        None when it can read documents, else why not, in one line.  Without this, a child that
+        cannot import its readers failed every document, each was recorded as unreadable, and
+        the crawl exited 0."""
+        try:
+            fut = self._shared().submit(_probe)
+            return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
+        except TimeoutError:
+            return f"the extractor process did not start within {timeout:.0f} s"
+        except Exception as exc:  # BrokenProcessPool, or a process that could not be spawned
+            return f"the extractor process could not start ({type(exc).__name__}: {exc or 'died'})".splitlines()[0]
 
     async def extract(self, data: bytes, url: str, name: str | None, hints: Hints) -> Extracted:
         """Parse one capture off the reactor thread; never raises for a bad document."""

@@ -9,6 +9,11 @@ Request meta the components rely on:
     nb_portal   registry name          nb_kind    column | list | detail | attachment
     nb_column   first URL of the column being paged (repeated-page detection, page cap)
     nb_entry    {title, date, signature} of a detail link, as the list showed it
+
+Coverage (docs/crawling.md): every list response records, per column, what the column advertises
+(`Listing.advertised`, `advertised_pages`), what it listed, and the script-driven lists it could
+not follow; every listed entry ends in exactly one outcome of `crawler.health.OUTCOMES`.  The run
+recorder compares the two and decides each portal's health.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..adapters import adapter_for
 from ..detail import is_attachment_url, read_detail
+from ..health import Refused, column_key
 from ..items import Document
 from ..registry import Portal, load_registry
 
@@ -42,6 +48,7 @@ class PortalsSpider(scrapy.Spider):
         self.mode = mode  # crawl | check (`nianbao portals check`: list pages only, no details)
         self._page_sigs: dict[str, set[frozenset[str]]] = defaultdict(set)
         self._pages_walked: dict[str, int] = defaultdict(int)
+        self._listed: dict[str, set[str]] = defaultdict(set)  # entry URLs listed this run, per portal
         self.check_results: dict[str, dict[str, Any]] = {}
 
     # --- helpers -----------------------------------------------------------------------------
@@ -59,22 +66,67 @@ class PortalsSpider(scrapy.Spider):
                                      meta={"nb_portal": portal.name, "nb_kind": "column", "nb_column": url,
                                            "nb_depth": 0, "nb_start_url": url})
 
+    def _column(self, column: str, portal: str, field: str, n: int = 1) -> None:
+        stats = self.crawler.stats
+        stats.set_value(column_key("portal", column), portal)
+        stats.inc_value(column_key(field, column), n)
+
     def on_error(self, failure: Any) -> None:
-        """Count download failures per portal; hostile pages and 304s were counted where they were
-        recognised (they arrive here as IgnoreRequest)."""
+        """Every request that brought no response ends here: count what became of it, per portal
+        and, for a listed entry, as its outcome.  A list or pager page that failed or was blocked
+        means the walk did not reach the end of its column; a failed entry or attachment gets a
+        `crawl_urls` row with its cause, so it is asked again next run."""
         request = failure.request
-        portal = request.meta.get("nb_portal", "?")
+        meta = request.meta
+        portal = meta.get("nb_portal", "?")
+        kind = meta.get("nb_kind")
+        cause = None
         if failure.check(HttpError):
-            self._count(portal, f"errors/http_{failure.value.response.status}")
+            cause = f"http_{failure.value.response.status}"
+        elif failure.check(Refused):
+            outcome = failure.value.outcome
+            if kind in ("column", "list") and outcome == "blocked":
+                cause = "blocked"  # a wall in the middle of a pager: the column was not walked
+            elif kind in ("column", "list"):
+                return
+            else:
+                self._outcome(meta, outcome)
+                return
         elif failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value):
-            self._count(portal, "errors/too_large")  # a body that inflated past the cap (a gzip bomb)
+            cause = "too_large"  # a body that inflated past the cap (a gzip bomb)
+        elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            if kind in ("column", "list"):
+                self._count(portal, "columns_forbidden")  # the site's own rule: a known, stated gap
+            self._outcome(meta, "forbidden")
+            return
         elif failure.check(IgnoreRequest):
             return
         else:
-            self._count(portal, f"errors/{type(failure.value).__name__}")
-        if request.meta.get("nb_kind") in ("column", "list"):
+            cause = type(failure.value).__name__
+        if cause != "blocked":
+            self._count(portal, f"errors/{cause}")
+        if kind in ("column", "list"):
             self._count(portal, "list_errors")  # the walk did not reach the end of this column
+            if meta.get("nb_column"):
+                self._column(meta["nb_column"], portal, "pages_failed")
+        elif "nb_entry" in meta:
+            self._outcome(meta, "failed")
+        elif kind == "attachment":
+            self._count(portal, "attachments_failed")
+        self._remember_failure(request.url, portal, kind or "?", cause)
         self.logger.warning("failed %s: %s", request.url, failure.getErrorMessage())
+
+    def _outcome(self, meta: dict[str, Any], outcome: str) -> None:
+        """One listed entry's fate (only requests made for a list entry carry `nb_entry`)."""
+        if "nb_entry" in meta:
+            self._count(meta.get("nb_portal", "?"), f"entry/{outcome}")
+
+    def _remember_failure(self, url: str, portal: str, kind: str, cause: str) -> None:
+        if not self.crawler.settings.get("NIANBAO_DB"):
+            return
+        from ..state import CrawlState
+
+        CrawlState.for_crawler(self.crawler).remember(url, portal, kind, f"failed:{cause}")
 
     # --- lists -------------------------------------------------------------------------------
 
@@ -97,6 +149,7 @@ class PortalsSpider(scrapy.Spider):
         if signature:
             self._page_sigs[column].add(signature)
         self._pages_walked[column] += 1
+        self._note_coverage(column, portal.name, listing)
         base = {"nb_portal": portal.name, "nb_platform": adapter.name}
         if self.mode == "check":
             self._note_check(portal, adapter.name, len(listing.entries), response)
@@ -104,6 +157,10 @@ class PortalsSpider(scrapy.Spider):
             self._count(portal.name, "entries")
             if self.mode == "check":
                 continue
+            if entry.url in self._listed[portal.name]:
+                self._count(portal.name, "entry/duplicate")  # another page or sub-column listed it too
+                continue
+            self._listed[portal.name].add(entry.url)
             kind = "attachment" if is_attachment_url(entry.url) else "detail"
             callback = self.parse_attachment if kind == "attachment" else self.parse_detail
             yield scrapy.Request(entry.url, callback=callback, errback=self.on_error, meta={
@@ -123,10 +180,26 @@ class PortalsSpider(scrapy.Spider):
                 break  # a check reads first pages only
             if self._pages_walked[column] >= portal.max_pages:
                 self._count(portal.name, "page_cap_reached")
+                self._column(column, portal.name, "capped")
                 break
             yield req.replace(callback=self.parse_list, errback=self.on_error, meta={
                 **req.meta, **base, "nb_kind": "list", "nb_column": column, "nb_depth": depth,
                 "nb_start_url": meta.get("nb_start_url")})
+
+    def _note_coverage(self, column: str, portal: str, listing: Any) -> None:
+        """What this list page says about its column, beside what it listed."""
+        stats = self.crawler.stats
+        self._column(column, portal, "pages")
+        self._column(column, portal, "listed", len(listing.entries))
+        for field in ("advertised", "advertised_pages"):
+            value = getattr(listing, field)
+            if value is not None:  # a string: merged stats keep it instead of adding workers' copies
+                stats.set_value(column_key(field, column), str(max(int(value), int(
+                    stats.get_value(column_key(field, column)) or 0))))
+        if listing.unfollowed:
+            key = column_key("unfollowed", column)
+            seen = set(filter(None, (stats.get_value(key) or "").split(",")))
+            stats.set_value(key, ",".join(sorted(seen | set(listing.unfollowed))))
 
     def _note_check(self, portal: Portal, platform: str, entries: int, response: Response) -> None:
         res = self.check_results.setdefault(portal.name, {"platform": platform, "pages": 0, "entries": 0,
@@ -144,6 +217,7 @@ class PortalsSpider(scrapy.Spider):
             yield from self.parse_attachment(response)  # the list linked the file itself
             return
         self._count(portal.name, "detail_pages")
+        self._outcome(meta, "fetched")
         page = read_detail(response.text, response.url)
         entry = meta.get("nb_entry") or {}
         title = page.title or entry.get("title")
@@ -165,6 +239,7 @@ class PortalsSpider(scrapy.Spider):
         portal = self.portals[meta["nb_portal"]]
         page = meta.get("nb_page") or {}
         self._count(portal.name, "attachments")
+        self._outcome(meta, "fetched")
         yield self._document(response, portal, role="attachment", is_report=True, title=page.get("title"),
                              pub_date=page.get("pub_date"), agency=page.get("agency"), page_url=page.get("url"),
                              file_name=page.get("file_name"))

@@ -1,0 +1,157 @@
+"""Crawl health: what each portal's status says, the accounting of every listed entry, exit codes.
+
+The rule under test: a crawl states what it expected, records what it got, and never calls a
+shortfall `ok` (crawler/health.py declares the statuses, outcomes and exit codes).  Real crawls of
+the demo portals on loopback, with faults injected (crawler/demo/faults.py), in subprocesses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import last_run
+from test_faults import GKMLPT, ROOT, nianbao_cmd, targets
+
+from crawler.demo.faults import Fault
+from crawler.health import EXIT_CODES, OUTCOMES, STATUSES
+
+pytestmark = pytest.mark.slow
+TIMEOUT = 180
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(nianbao_cmd(*args), capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT,
+                          env={**os.environ, **(env or {})})
+
+
+def crawl(registry: Path, db: Path, *extra: str, portal: str | None = GKMLPT) -> subprocess.CompletedProcess[str]:
+    args = ["crawl", "--portals", str(registry), "--db", str(db), "--local", *extra]
+    return run(*args, *(["--portal", portal] if portal else []))
+
+
+def accounted(h: dict) -> None:
+    """Every listed entry has exactly one outcome."""
+    assert h["entries"] == sum(h["outcomes"][o] for o in OUTCOMES), h["outcomes"]
+    assert h["outcomes"]["unaccounted"] == 0, h
+
+
+def test_a_clean_portal_is_ok_and_exits_0(faulty, tmp_path: Path) -> None:
+    server, registry = faulty
+    db = tmp_path / "archive.db"
+    res = crawl(registry, db)
+    assert res.returncode == 0, res.stdout + res.stderr[-3000:]
+    h = last_run(db)["portal_health"][GKMLPT]
+    assert (h["status"], h["reasons"]) == ("ok", [])
+    accounted(h)
+    assert h["outcomes"]["fetched"] == h["entries"] == 12
+    # the gkmlpt API states its total: advertised and listed agree, per column
+    con = sqlite3.connect(db)
+    cols = con.execute("select advertised, listed, walked_to_end, short from crawl_columns where portal = ?",
+                       [GKMLPT]).fetchall()
+    assert cols and all(walked == 1 and short == 0 for _, _, walked, short in cols), cols
+    # the second night: nothing new, still ok, still exit 0, every entry accounted for as skipped
+    res = crawl(registry, db)
+    assert res.returncode == 0, res.stdout
+    h = last_run(db)["portal_health"][GKMLPT]
+    assert h["status"] == "ok" and h["outcomes"]["skipped"] == h["entries"] - h["outcomes"]["fetched"]
+    accounted(h)
+
+
+def test_a_dead_detail_link_makes_the_portal_degraded_and_is_asked_again(faulty, tmp_path: Path) -> None:
+    """A 404 behind a listed entry: exit 4, `degraded` with the count, a `crawl_urls` row with the
+    cause — and the next night asks it again (and archives it once the portal heals)."""
+    server, registry = faulty
+    t = targets(server)
+    server.plan.add(Fault("status", site="gkmlpt", path=t["detail"], status=404))
+    db = tmp_path / "archive.db"
+    res = crawl(registry, db)
+    assert res.returncode == 4, res.stdout + res.stderr[-3000:]
+    assert re.search(r"degraded\s+" + re.escape(GKMLPT), res.stdout), res.stdout
+    h = last_run(db)["portal_health"][GKMLPT]
+    assert h["status"] == "degraded" and h["outcomes"]["failed"] == 1, h
+    accounted(h)
+    con = sqlite3.connect(db)
+    failed = con.execute("select url, status from crawl_urls where status like 'failed:%'").fetchall()
+    assert len(failed) == 1 and failed[0][1] == "failed:http_404" and re.search(t["detail"], failed[0][0])
+    # the column was walked to its end: the walk is complete, but the dead link is retried
+    assert con.execute("select last_complete_walk from crawl_portal_state").fetchone()[0]
+    server.plan.clear()
+    server.reset_log()
+    res = crawl(registry, db)
+    assert res.returncode == 0, res.stdout
+    assert any(re.search(t["detail"], h.path) for h in server.hits)
+    assert last_run(db)["new_reports"] == 1
+    assert con.execute("select status from crawl_urls where url = ?", [failed[0][0]]).fetchone()[0] != "failed:http_404"
+
+
+def test_a_failed_pager_page_makes_the_walk_incomplete_and_walked_again(faulty, tmp_path: Path) -> None:
+    """A pager page that keeps failing: `incomplete`, exit 4, not recorded as a complete walk, so the
+    next night (pager healed) walks the column to its end and finds what was missed."""
+    server, registry = faulty
+    server.plan.add(Fault("status", site="gkmlpt", path=targets(server)["list"], status=404))
+    db = tmp_path / "archive.db"
+    res = crawl(registry, db)
+    assert res.returncode == 4, res.stdout + res.stderr[-3000:]
+    h = last_run(db)["portal_health"][GKMLPT]
+    assert h["status"] == "incomplete" and h["list_errors"] >= 1, h
+    assert any("list/pager" in r for r in h["reasons"]), h["reasons"]
+    con = sqlite3.connect(db)
+    assert con.execute("select last_complete_walk from crawl_portal_state").fetchone()[0] is None
+    assert con.execute("select count(*) from crawl_columns where pages_failed > 0").fetchone()[0] == 1
+    missed = 12 - h["outcomes"]["fetched"]
+    assert missed > 0
+    server.plan.clear()
+    res = crawl(registry, db)
+    assert res.returncode == 0, res.stdout
+    assert last_run(db)["new_reports"] == missed
+
+
+def broken_extractor(tmp_path: Path) -> dict[str, str]:
+    """An environment in which the extractor's process cannot import its readers: a `trafilatura`
+    that fails as it does when jusText's lxml_html_clean is missing (an old pip dropped the extra)."""
+    shadow = tmp_path / "shadow"
+    (shadow / "trafilatura").mkdir(parents=True)
+    (shadow / "trafilatura" / "__init__.py").write_text(
+        'raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")\n', encoding="utf-8")
+    return {"PYTHONPATH": os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+
+
+def test_an_extractor_that_cannot_start_fails_the_crawl_before_any_document(faulty, tmp_path: Path) -> None:
+    server, registry = faulty
+    db = tmp_path / "archive.db"
+    args = ["crawl", "--portals", str(registry), "--db", str(db), "--local", "--portal", GKMLPT]
+    res = run(*args, env=broken_extractor(tmp_path))
+    assert res.returncode == 1, res.stdout + res.stderr[-3000:]
+    said = [line for line in res.stdout.splitlines() if "extractor cannot start" in line]
+    assert len(said) == 1 and "lxml_html_clean" in said[0], res.stdout
+    run_row = last_run(db)
+    assert run_row["notes"]["finish_reason"] == "extractor_failed" and run_row["finished"]
+    con = sqlite3.connect(db)
+    assert con.execute("select count(*) from reports").fetchone()[0] == 0
+    assert con.execute("select count(*) from captures").fetchone()[0] == 0
+    assert [h.path for h in server.hits if "/gkmlpt/content/" in h.path or h.path.endswith(".pdf")] == []
+
+
+def test_demo_exits_non_zero_when_the_extractor_cannot_start(tmp_path: Path) -> None:
+    res = run("demo", "--no-serve", "--db", str(tmp_path / "demo.db"), "--sites-port", "8471",
+              env=broken_extractor(tmp_path))
+    assert res.returncode == 1, res.stdout + res.stderr[-3000:]
+    assert sum("extractor cannot start" in line for line in res.stdout.splitlines()) == 1, res.stdout
+    con = sqlite3.connect(tmp_path / "demo.db")
+    assert con.execute("select count(*) from reports").fetchone()[0] == 0
+
+
+def test_every_status_outcome_and_exit_code_is_documented() -> None:
+    crawling = (ROOT / "docs" / "crawling.md").read_text(encoding="utf-8")
+    scheduling = (ROOT / "docs" / "scheduling.md").read_text(encoding="utf-8")
+    for status in STATUSES:
+        assert f"`{status}`" in crawling, status
+    for outcome in OUTCOMES:
+        assert f"`{outcome}`" in crawling, outcome
+    for code in EXIT_CODES:
+        assert re.search(rf"^\| {code} \|", scheduling, re.M), code
