@@ -11,10 +11,12 @@ robots.txt forbidding the column, a refused port, a blocked page, a page budget 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import yaml
@@ -22,7 +24,7 @@ from click.testing import CliRunner
 
 from crawler.commands import portals_group
 from crawler.demo import DemoServer, DemoWorld
-from crawler.registry import parse_registry
+from crawler.registry import load_registry, parse_registry
 
 REGISTRY_KEYS = ["name", "region", "start_urls", "platform", "verified", "evidence"]
 
@@ -254,3 +256,24 @@ def test_some_found_some_not_exits_3(demo: DemoServer):
     assert res.exit_code == 3
     assert list(entries(res)) == [demo.url("gbk", "/zfxxgk/gknb/")]
     assert "FAIL" in res.stderr and "connection refused" in res.stderr
+
+
+RESEARCH = Path(__file__).resolve().parents[2] / "shared" / "research" / "portals.md"
+
+
+def test_shipped_registry_urls_come_from_the_research_notes():
+    """Facts only: every start URL of crawler/portals.yml is written in portals.md (the notes elide
+    a repeated prefix with … and sometimes drop the scheme or www.), and no entry claims a live
+    check the notes never made."""
+    if not RESEARCH.exists():
+        pytest.skip(f"research notes not found at {RESEARCH}")
+    doc = RESEARCH.read_text(encoding="utf-8").replace("&amp;", "&")
+    portals = load_registry()
+    for p in portals:
+        assert p.evidence and "portals.md §" in p.evidence, p.name
+        assert p.verified is None and "not seen live" in p.evidence, p.name
+        for url in p.start_urls:
+            bare = re.sub(r"^https?://(www\.)?", "", url)
+            host, _, path = bare.partition("/")
+            tails = ["/".join(path.split("/")[i:]) for i in range(path.count("/"))]  # …/c109605/ elides a prefix
+            assert host in doc and (bare in doc or any(f"…/{t}" in doc for t in tails)), (p.name, url)
