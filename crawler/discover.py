@@ -60,6 +60,7 @@ SITE_TIMEOUT = 60.0
 DELAY = 1.0
 MAX_BYTES = 4 * 1024 * 1024
 MAX_REDIRECTS = 5
+HOST_DOWN = ("DNS:", "connection refused", "TLS:")  # causes that are the host's, not the URL's
 
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
 # A 年报 column's label, strongest first (rank 0, 1, 2): the full statutory names; the short forms;
@@ -315,8 +316,8 @@ class Fetcher:
                 elif status >= 500:
                     self.robots_notes[origin] = f"robots.txt answered HTTP {status}: read as allowing all"
             except FetchError as exc:
-                if exc.kind == "budget":
-                    raise
+                if exc.kind == "budget" or exc.cause.startswith(HOST_DOWN):
+                    raise  # the host itself cannot be reached: the page would fail the same way
                 # Scrapy does the same: an unreadable robots.txt forbids nothing (and the page
                 # request that follows reports the cause if the host is down)
                 self.robots_notes[origin] = f"robots.txt unreadable ({exc.cause}): read as allowing all"
@@ -705,10 +706,29 @@ def entries_yaml(results: list[SiteResult], today: dt.date | None = None) -> str
     found = [r for r in results if r.found]
     if not found:
         return ""
-    lines = [f"  # nianbao portals discover, {today.isoformat()}: {len(found)} entr{'y' if len(found) == 1 else 'ies'}"
-             " — check name and region, then paste under `portals:` in crawler/portals.yml"]
+    lines: list[str] = []
+    # two URLs of one site (its home and its 信息公开 page) make one entry; two sites with one name
+    # (registry names are unique) are told apart by their host
+    merged: dict[str, dict[str, Any]] = {}
+    sites: dict[str, str] = {}
     for r in found:
-        dumped = yaml.safe_dump([r.entry(today)], allow_unicode=True, sort_keys=False, width=100000,
-                                default_flow_style=None)
+        entry = r.entry(today)
+        site = _site_key(r.site_url or r.given)
+        if entry["name"] in sites and sites[entry["name"]] != site:
+            entry["name"] = f"{entry['name']}（{urlsplit(r.site_url or r.given).netloc}）"
+        sites.setdefault(entry["name"], site)
+        same = merged.get(entry["name"])
+        if same is None:
+            merged[entry["name"]] = entry
+            continue
+        same["start_urls"] += [u for u in entry["start_urls"] if u not in same["start_urls"]]
+        same["evidence"] += "; and " + entry["evidence"]
+        if same["platform"] != entry["platform"]:
+            same["platform"] = "auto"
+    for entry in merged.values():
+        dumped = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=100000, default_flow_style=None)
         lines.extend("  " + line for line in dumped.splitlines())
-    return "\n".join(lines) + "\n"
+    n = len(merged)
+    head = (f"  # nianbao portals discover, {today.isoformat()}: {n} entr{'y' if n == 1 else 'ies'}"
+            " — check name and region, then paste under `portals:` in crawler/portals.yml")
+    return "\n".join([head, *lines]) + "\n"

@@ -277,3 +277,10 @@ def test_shipped_registry_urls_come_from_the_research_notes():
             host, _, path = bare.partition("/")
             tails = ["/".join(path.split("/")[i:]) for i in range(path.count("/"))]  # …/c109605/ elides a prefix
             assert host in doc and (bare in doc or any(f"…/{t}" in doc for t in tails)), (p.name, url)
+
+
+def test_one_site_given_twice_is_one_entry(demo: DemoServer):
+    res = discover(demo.base_url("trs") + "/", demo.url("trs", "/zfxxgkzl/"))
+    assert res.exit_code == 0, res.stderr
+    data = yaml.safe_load("portals:\n" + res.stdout)
+    assert [e["start_urls"] for e in data["portals"]] == [[demo.url("trs", "/zfxxgkzl/zfxxgknb/")]]
