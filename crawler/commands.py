@@ -1,4 +1,4 @@
-"""`nianbao crawl | portals check | demo`: a thin click layer over crawler.run and crawler.demo."""
+"""`nianbao crawl | portals check | portals discover | demo`: a thin click layer over crawler.run and crawler.demo."""
 
 from __future__ import annotations
 
@@ -159,6 +159,43 @@ def portals_check_command(registry: Path | None, names: tuple[str, ...], local: 
                    f"{r.get('entries', 0)} entries; verified {p.verified or 'never'}"
                    + (f" ({'; '.join(note)})" if note else ""))
     sys.exit(1 if failed else 0)
+
+
+@portals_group.command("discover")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--max-pages", default=8, show_default=True, type=click.IntRange(1, 50),
+              help="Pages read per site: the page given, 信息公开 pages, 年报 columns (robots.txt not counted).")
+@click.option("--max-depth", default=2, show_default=True, type=click.IntRange(0, 5),
+              help="信息公开/政务公开 links followed below the page given (home → 信息公开 → 信息公开目录).")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds per request.")
+@click.option("--site-timeout", default=60.0, show_default=True, help="Seconds per site, all its requests together.")
+@click.option("--delay", default=1.0, show_default=True, help="Seconds between two requests to one host.")
+@click.option("--local", is_flag=True, help="No delay between requests (localhost sites only).")
+def portals_discover_command(urls: tuple[str, ...], max_pages: int, max_depth: int, timeout: float,
+                             site_timeout: float, delay: float, local: bool) -> None:
+    """Find the 年报 column(s) of government sites from their home page or 政府信息公开 page, and
+    print registry entries (YAML for crawler/portals.yml, with the evidence) on standard output.
+
+    Robots.txt is obeyed, one request at a time.  Standard error gets one line per URL: `ok` with
+    what was found, or `FAIL` with the reason (nothing found, or the cause when unreachable: DNS,
+    refused, TLS, timeout).  Exit status: 0 every URL gave a column, 3 some did, 1 none did."""
+    from .discover import discover, entries_yaml
+
+    results = discover(list(urls), max_pages=max_pages, max_depth=max_depth, timeout=timeout,
+                       site_timeout=site_timeout, delay=0.0 if local else delay)
+    for r in results:
+        if r.found:
+            cols = ", ".join(f"{c.url} ({c.platform})" for c in r.found)
+            click.echo(f"ok   {r.given}: {len(r.found)} 年报 column(s): {cols}; {len(r.pages)} pages read", err=True)
+            if not all(r.region.values()):
+                click.echo(f"     {r.given}: {r.region_note}", err=True)
+        else:
+            click.echo(f"FAIL {r.given}: {r.reason()}", err=True)
+    out = entries_yaml(results)
+    if out:
+        click.echo(out, nl=False)
+    found = sum(bool(r.found) for r in results)
+    sys.exit(0 if found == len(results) else 3 if found else 1)
 
 
 @click.command("demo")

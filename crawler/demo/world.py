@@ -106,6 +106,7 @@ ROBOTS_DISALLOWED = {"nbk"}
 TRS_CHANNEL = "/zfxxgkzl/zfxxgknb/"
 HANWEB_WEBID = 3305
 GKMLPT_SID = "755041"
+HANWEB_ZWGK = "/col/col1229214300/index.html"  # the Hanweb site's 政务公开 page (links the 年报 columns)
 
 # The real examples and where they are published.
 EXAMPLE_PLACES = {
@@ -470,7 +471,9 @@ class DemoWorld:
 
     def _trs(self, method: str, path: str, q: dict, form: dict) -> Response:
         if path in ("/", "/index.html"):
-            return _html(200, _page("演示·东城区人民政府", '<a href="/zfxxgkzl/zfxxgknb/">政府信息公开年报</a>'))
+            return _html(200, _trs_home())
+        if path in ("/zfxxgkzl/", "/zfxxgkzl/index.html"):
+            return _html(200, _trs_zfxxgkzl())
         if path in (TRS_CHANNEL, TRS_CHANNEL + "index.html"):
             return _html(200, self._trs_root())
         m = re.fullmatch(r"/zfxxgkzl/zfxxgknb/(\d{4})nb/(?:index\.html)?", path)
@@ -554,7 +557,9 @@ class DemoWorld:
 
     def _hanweb(self, method: str, path: str, q: dict, form: dict) -> Response:
         if path in ("/", "/index.html"):
-            return _html(200, _page("演示·江北区人民政府", '<a href="/col/col1229214366/index.html">政府信息公开年报</a>'))
+            return _html(200, _hanweb_home())
+        if path in (HANWEB_ZWGK, HANWEB_ZWGK.rsplit("/", 1)[0] + "/"):
+            return _html(200, _hanweb_zwgk())
         for col in (c for c in COLUMNS if c.site == "hanweb"):
             if path in (col.path, col.path.rsplit("/", 1)[0] + "/"):
                 return _html(200, self._hanweb_column(col))
@@ -652,8 +657,9 @@ class DemoWorld:
 
     def _gbk(self, method: str, path: str, q: dict, form: dict) -> Response:
         if path in ("/", "/index.html"):
-            return _html(200, _page("演示·朝阳区", '<a href="/zfxxgk/gknb/">政府信息公开年报</a>', charset="gb2312"),
-                         charset=None, encoding="gb18030")
+            return _html(200, _gbk_home(), charset=None, encoding="gb18030")
+        if path in ("/zfxxgk/", "/zfxxgk/index.html"):
+            return _html(200, _gbk_zfxxgk(), charset=None, encoding="gb18030")
         if path in ("/zfxxgk/gknb/", "/zfxxgk/gknb/index.html"):
             return _html(200, self._gbk_list(int(q.get("page", "1") or 1)), charset=None, encoding="gb18030")
         found = self._find("gbk", path)
@@ -694,7 +700,9 @@ class DemoWorld:
 
     def _gkmlpt(self, method: str, path: str, q: dict, form: dict) -> Response:
         if path in ("/", "/index.html"):
-            return _html(200, _page("演示·坪山区人民政府", '<a href="/gkmlpt/index">政府信息公开</a>'))
+            return _html(200, _gkmlpt_home())
+        if path in ("/xxgk/", "/xxgk/index.html"):
+            return _html(200, _gkmlpt_xxgk())
         if path in ("/gkmlpt/index", "/gkmlpt/"):
             return _html(200, self._gkmlpt_index())
         m = re.fullmatch(r"/gkmlpt/api/all/(\d+)", path)
@@ -758,6 +766,88 @@ class DemoWorld:
 
     def base_url(self, site: str) -> str:
         return self.base_urls.get(site, "")
+
+
+# --- home pages and 政府信息公开 pages: the way in from a portal's front door ----------------------
+# Each site's home is laid out as its family does it (portals.md §1.5), so that `nianbao portals
+# discover` has four different ways to the 年报 column: a TRS nav bar → 政府信息公开专栏 →
+# 政府信息公开年报; a Hanweb 政务公开 page with a 政府信息公开 box; an in-house GBK home whose
+# 政府信息公开 link is an image (alt text only); a gkmlpt site whose 信息公开 page links
+# /gkmlpt/index.  News items mention 政务公开 and a report title on purpose: neither is a column.
+
+def _trs_home() -> str:
+    nav = "".join(f'<li><a href="{href}">{text}</a></li>' for href, text in (
+        ("/", "首页"), ("/zwdt/", "政务动态"), ("/zfxxgkzl/", "政府信息公开"), ("/zwfw/", "政务服务"),
+        ("/hdjl/", "互动交流"), ("/zjdc/", "走进东城")))
+    news = "".join(f'<li><a href="{href}" target="_blank">{text}</a><span>{day}</span></li>' for href, text, day in (
+        ("/zwdt/202601/t20260121_4450001.html", "东城区召开2026年政务公开工作推进会", "2026-01-21"),
+        ("/zwdt/202601/t20260119_4446500.html", "区政府常务会议研究部署政府信息公开工作", "2026-01-19"),
+        ("/zwdt/202601/t20260115_4440001.html", "北京市东城区2026年政府工作报告", "2026-01-15")))
+    body = (f'<div class="nav"><ul class="nav-list">{nav}</ul></div>'
+            f'<div class="focus"><h3>政务动态</h3><ul class="list">{news}</ul></div>')
+    return _page("北京市东城区人民政府门户网站", body, metas={"SiteName": "演示·东城区人民政府",
+                                                       "SiteIDCode": "1101010001"})
+
+
+def _trs_zfxxgkzl() -> str:
+    cols = "".join(f'<li><a href="./{href}/" target="_blank">{text}</a></li>' for href, text in (
+        ("zfxxgkzn", "政府信息公开指南"), ("zfxxgkzd", "政府信息公开制度"), ("fdzdgknr", "法定主动公开内容"),
+        ("zfxxgknb", "政府信息公开年报"), ("ysqgk", "依申请公开")))
+    body = (f'<div class="bread">当前位置：<a href="/">首页</a> &gt; 政府信息公开</div>'
+            f'<div class="zfxxgk-left"><ul class="zfxxgk-menu">{cols}</ul></div>')
+    return _page("政府信息公开专栏", body, metas={"SiteName": "演示·东城区人民政府", "ColumnName": "政府信息公开"})
+
+
+def _hanweb_home() -> str:
+    nav = "".join(f'<a href="/col/col{cid}/index.html" target="_blank">{text}</a>' for cid, text in (
+        (1229214001, "首页"), (1229214100, "新闻中心"), (1229214300, "政务公开"), (1229214400, "政务服务"),
+        (1229214500, "政民互动")))
+    news = ("<li><a href='/art/2026/1/20/art_1229214100_5001.html' title='江北区召开政务公开工作会议'>"
+            "江北区召开政务公开工作会议</a></li>")
+    body = f'<div class="header-nav">{nav}</div><div class="xwzx"><ul>{news}</ul></div>'
+    return _page("宁波市江北区人民政府", body, metas={"SiteName": "演示·江北区人民政府"})
+
+
+def _hanweb_zwgk() -> str:
+    box = "".join(f'<li><a href="/col/col{cid}/index.html">{text}</a></li>' for cid, text in (
+        (1229214301, "政府信息公开指南"), (1229214302, "政府信息公开制度"), (1229214303, "法定主动公开内容"),
+        (1229214366, "政府信息公开年报"), (1229214370, "部门政府信息公开年报"), (1229214304, "依申请公开")))
+    body = (f'<div class="zwgk-box"><div class="title"><span>政府信息公开</span></div><ul>{box}</ul></div>'
+            '<div class="zwgk-box"><div class="title"><span>重点领域信息公开</span></div><ul>'
+            '<li><a href="/col/col1229214310/index.html">财政预决算</a></li></ul></div>')
+    return _page("政务公开", body, metas={"SiteName": "演示·江北区人民政府", "ColumnName": "政务公开"})
+
+
+def _gbk_home() -> str:
+    body = ('<table width="1000" border="0" cellspacing="0" cellpadding="0"><tr>'
+            '<td><a href="/zwyw/"><img src="/images/nav_01.gif" alt="政务要闻" border="0"></a></td>'
+            '<td><a href="/zfxxgk/index.html" target="_blank"><img src="/images/nav_02.gif" alt="政府信息公开" '
+            'border="0"></a></td><td><a href="/bsfw/"><img src="/images/nav_03.gif" alt="办事服务" border="0"></a></td>'
+            "</tr></table>")
+    return _page("北京市朝阳区人民政府", body, charset="gb2312")
+
+
+def _gbk_zfxxgk() -> str:
+    rows = "".join(f'<tr><td class="ml"><a href="{href}">{text}</a></td></tr>' for href, text in (
+        ("/zfxxgk/zn/", "政府信息公开指南"), ("/zfxxgk/ml/", "政府信息公开目录"), ("/zfxxgk/gknb/", "政府信息公开年报"),
+        ("/zfxxgk/ysq/", "依申请公开")))
+    body = (f'<div class="position">首页&gt;&gt;政府信息公开</div>'
+            f'<table class="xxgk" width="100%">{rows}</table>')
+    return _page("政府信息公开", body, charset="gb2312")
+
+
+def _gkmlpt_home() -> str:
+    nav = "".join(f'<li class="nav-item"><a href="{href}">{text}</a></li>' for href, text in (
+        ("/", "首页"), ("/xwzx/", "新闻中心"), ("/xxgk/", "信息公开"), ("/bsfw/", "办事服务"), ("/hygq/", "互动交流")))
+    return _page("深圳市坪山区人民政府门户网站", f'<ul class="nav">{nav}</ul>',
+                 metas={"SiteName": "演示·坪山区人民政府"})
+
+
+def _gkmlpt_xxgk() -> str:
+    links = "".join(f'<a class="xxgk-entry" href="{href}">{text}</a>' for href, text in (
+        ("/gkmlpt/index", "政府信息公开目录"), ("/gkmlpt/index#735", "政府信息公开指南"),
+        ("/xxgk/ysqgk/", "依申请公开"), ("/xxgk/zdlyxxgk/", "重点领域信息公开")))
+    return _page("信息公开", f'<div class="xxgk-entries">{links}</div>', metas={"SiteName": "演示·坪山区人民政府"})
 
 
 def _attachment_bytes(doc: Doc) -> bytes:
