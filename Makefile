@@ -1,6 +1,6 @@
 # The two commands of the README.  Everything is installed by these targets, nothing by hand.
 #   make demo   install, then run the main job on the embedded default: start the demo portals
-#               on localhost, crawl them, build the archive (demo.db) and serve it with Datasette
+#               on localhost, crawl them, build the archive (nianbao.db) and serve it with Datasette
 #   make test   install (system packages included), then run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -20,7 +20,7 @@ install: $(BIN)/nianbao
 install-system:
 	bash scripts/install-system.sh
 
-DB ?= demo.db
+DB ?= nianbao.db
 PORT ?= 8001
 
 demo: install

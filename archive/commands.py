@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 
 import click
 
-DEFAULT_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
+from .schema import DEFAULT_DB
+
 db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
                          help="The archive (SQLite file); $NIANBAO_DB sets the default.")
 

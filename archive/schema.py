@@ -16,12 +16,16 @@ Chinese full-text index `report_terms_fts`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("nianbao")
+# The archive every command opens unless told otherwise (crawl, demo, ingest, reextract, serve,
+# export, the crawler's settings): declared once, so they can never disagree.
+DEFAULT_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
 
 # Headline figures of table 3 and table 4 (totals column / total outcome), one column each in
 # `report_figures` and in the `report_summary` view.  Data, not code: the ingest computes them

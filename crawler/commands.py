@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-DEFAULT_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
+from archive.schema import DEFAULT_DB
+
 DEMO_SITES_PORT = 8450
 
 
@@ -126,9 +127,11 @@ def portals_group() -> None:
               help="Portal registry (YAML); default: the shipped crawler/portals.yml.")
 @click.option("--portal", "names", multiple=True, help="Check only this entry (repeatable).")
 @click.option("--local", is_flag=True, help="No politeness delays (localhost portals only).")
-def portals_check_command(registry: Path | None, names: tuple[str, ...], local: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log (INFO) on standard error.")
+def portals_check_command(registry: Path | None, names: tuple[str, ...], local: bool, verbose: bool = False) -> None:
     """Fetch each entry's start pages (and first sub-columns): does it answer, on the platform it
-    says, with report entries?  Nothing is stored.  Exit status 1 when any entry fails."""
+    says, with report entries?  Nothing is stored.  One line per entry, with the cause when it does
+    not answer (DNS, refused, TLS, timeout, HTTP status).  Exit status 1 when any entry fails."""
     from .registry import RegistryError, load_registry
     from .run import LOCAL_OVERRIDES, crawl
 
@@ -137,8 +140,8 @@ def portals_check_command(registry: Path | None, names: tuple[str, ...], local: 
     except RegistryError as exc:
         click.echo(f"nianbao portals check: {exc}", err=True)
         sys.exit(2)
-    result = crawl(registry, "", portals=[p.name for p in entries], mode="check",
-                   overrides=LOCAL_OVERRIDES if local else None)
+    overrides = {**(LOCAL_OVERRIDES if local else {}), "LOG_ENABLED": verbose, "LOG_LEVEL": "INFO"}
+    result = crawl(registry, "", portals=[p.name for p in entries], mode="check", overrides=overrides)
     stats = result["stats"]
     failed = 0
     for p in entries:
@@ -153,8 +156,9 @@ def portals_check_command(registry: Path | None, names: tuple[str, ...], local: 
             note.append(f"registry says {p.platform}")
         if blocked:
             note.append("blocked " + ",".join(f"{k}={v}" for k, v in blocked.items()))
-        if not r:
-            note.append("no list page answered")
+        if not r.get("pages"):
+            causes = sorted(set(r.get("causes") or [])) or ["no answer"]
+            note.append("no list page answered: " + "; ".join(causes))
         click.echo(f"{'ok ' if ok else 'FAIL'} {p.name}: platform {detected or '?'}, {r.get('pages', 0)} pages, "
                    f"{r.get('entries', 0)} entries; verified {p.verified or 'never'}"
                    + (f" ({'; '.join(note)})" if note else ""))
@@ -199,8 +203,8 @@ def portals_discover_command(urls: tuple[str, ...], max_pages: int, max_depth: i
 
 
 @click.command("demo")
-@click.option("--db", "db_path", default="demo.db", show_default=True, type=click.Path(path_type=Path),
-              help="The archive to build.")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
+              help="The archive to build ($NIANBAO_DB sets the default, as for every command).")
 @click.option("--no-serve", is_flag=True, help="Crawl and build the archive, print a summary, exit.")
 @click.option("--port", default=8001, show_default=True, help="Port for Datasette.")
 @click.option("--sites-port", default=DEMO_SITES_PORT, show_default=True,

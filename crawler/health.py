@@ -78,6 +78,25 @@ class Refused(IgnoreRequest):
         self.outcome = outcome
 
 
+def network_cause(exc: BaseException) -> str:
+    """A download failure in the words an operator checks first: DNS, refused, TLS, timeout."""
+    from twisted.internet import error as tx
+
+    name = type(exc).__name__
+    text = str(exc)
+    if isinstance(exc, tx.DNSLookupError) or "ResolveHost" in name or "DNS lookup failed" in text:
+        return "DNS: the host name does not resolve"
+    if isinstance(exc, tx.ConnectionRefusedError) or "ConnectionRefused" in name:
+        return "connection refused"
+    if isinstance(exc, (tx.TimeoutError, tx.TCPTimedOutError)) or "timeout" in name.lower() or "took longer" in text:
+        return "timeout"
+    if "SSL" in text or "TLS" in text or "certificate" in text.lower() or "handshake" in text.lower():
+        return "TLS: the handshake failed"
+    if isinstance(exc, (tx.ConnectionLost, tx.ConnectionDone)) or "ResponseNeverReceived" in name:
+        return "connection closed before an answer"
+    return f"{name}: {text}".splitlines()[0][:200]
+
+
 def classify_status(h: dict[str, Any]) -> tuple[str, list[str]]:
     """A portal's status from its health numbers, and the reasons for anything but `ok`."""
     reasons: list[str] = []

@@ -18,6 +18,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from archive.schema import DEFAULT_DB
+
 from .registry import DEFAULT_REGISTRY, Portal, load_registry
 
 # What the demo and the tests change: localhost answers instantly and is ours to load.
@@ -25,6 +27,11 @@ LOCAL_OVERRIDES: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY_JITTER": 0,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "NIANBAO_RETRY_BACKOFF_BASE": 0.05, "DOWNLOAD_TIMEOUT": 15,
 }
+
+
+# What `portals check` changes: it asks whether each entry answers, not for every page.
+CHECK_OVERRIDES: dict[str, Any] = {"RETRY_TIMES": 0, "DOWNLOAD_TIMEOUT": 10, "NIANBAO_RETRY_BACKOFF_MAX": 2.0,
+                                   "AUTOTHROTTLE_ENABLED": False}
 
 
 def slots_for(portals: list[Portal]) -> dict[str, dict[str, Any]]:
@@ -58,7 +65,7 @@ def build_settings(registry: str | Path | None, db: str | Path, *, full: bool = 
     return settings
 
 
-def crawl(registry: str | Path | None = None, db: str | Path = "nianbao.db", *, portals: list[str] | None = None,
+def crawl(registry: str | Path | None = None, db: str | Path = DEFAULT_DB, *, portals: list[str] | None = None,
           full: bool = False, overrides: dict[str, Any] | None = None, mode: str = "crawl") -> dict[str, Any]:
     """Crawl the registry's portals into the archive `db`; return the run's summary (the
     crawl_runs row, plus `finish_reason`), or for mode="check" the per-portal check results."""
@@ -71,6 +78,10 @@ def crawl(registry: str | Path | None = None, db: str | Path = "nianbao.db", *, 
         for key in ("ITEM_PIPELINES", "EXTENSIONS", "SPIDER_MIDDLEWARES"):
             settings.set(key, {}, priority="cmdline")
         settings.set("NIANBAO_DB", "", priority="cmdline")
+        # a check answers in seconds: no retries, a short timeout (a dead host must not cost minutes)
+        for key, value in CHECK_OVERRIDES.items():
+            if key not in (overrides or {}):
+                settings.set(key, value, priority="cmdline")
     process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER (default True): Scrapy's log handler
     crawler = process.create_crawler(PortalsSpider)
     process.crawl(crawler, registry=registry, portals=",".join(portals) if portals else None, mode=mode)

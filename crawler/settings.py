@@ -8,6 +8,8 @@ delays for localhost only (see crawler/run.py).
 
 import os
 
+from archive.schema import DEFAULT_DB
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -48,7 +50,7 @@ NIANBAO_RETRY_BACKOFF_BASE = 2.0
 NIANBAO_RETRY_BACKOFF_MAX = 60.0
 
 # --- the archive and incremental crawling -----------------------------------------------------
-NIANBAO_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
+NIANBAO_DB = DEFAULT_DB  # $NIANBAO_DB or nianbao.db: archive/schema.py declares it for every command
 NIANBAO_INCREMENTAL = True
 NIANBAO_FULL_WALK = False
 NIANBAO_FULL_WALK_DAYS = 7.0

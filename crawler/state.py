@@ -69,7 +69,7 @@ class CrawlState:
         state = getattr(crawler, "_nianbao_state", None)
         if state is None:
             s = crawler.settings
-            state = cls(s.get("NIANBAO_DB", "nianbao.db"), full_walk=s.getbool("NIANBAO_FULL_WALK"),
+            state = cls(s.get("NIANBAO_DB"), full_walk=s.getbool("NIANBAO_FULL_WALK"),
                         full_walk_days=s.getfloat("NIANBAO_FULL_WALK_DAYS", 7.0))
             crawler._nianbao_state = state  # type: ignore[attr-defined]
         return state

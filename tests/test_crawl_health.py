@@ -155,3 +155,27 @@ def test_every_status_outcome_and_exit_code_is_documented() -> None:
         assert f"`{outcome}`" in crawling, outcome
     for code in EXIT_CODES:
         assert re.search(rf"^\| {code} \|", scheduling, re.M), code
+
+
+def test_portals_check_names_the_cause_in_one_line_per_portal(tmp_path: Path) -> None:
+    """Without a network: one line per entry with its cause, Scrapy's own log only with -v."""
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: bound, never listening, so refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        registry = tmp_path / "portals.yml"
+        registry.write_text(
+            "portals:\n"
+            f"  - {{name: 关门的门户, region: {{province: 北京市}}, start_urls: ['http://127.0.0.1:{port}/nb/'], platform: auto}}\n"
+            "  - {name: 不存在的门户, region: {province: 北京市}, start_urls: ['http://www.no-such-host.invalid/nb/'],"
+            " platform: auto}\n", encoding="utf-8")
+        res = run("portals", "check", "--portals", str(registry))
+        verbose = run("portals", "check", "--portals", str(registry), "-v")
+    assert res.returncode == 1, res.stdout + res.stderr
+    lines = res.stdout.splitlines()
+    assert len(lines) == 2, res.stdout
+    assert lines[0].startswith("FAIL 关门的门户") and lines[0].endswith("no list page answered: connection refused)")
+    assert lines[1].startswith("FAIL 不存在的门户") and "DNS: the host name does not resolve" in lines[1]
+    assert "[scrapy" not in res.stderr, res.stderr[-2000:]
+    assert "[scrapy.core.engine] INFO" in verbose.stderr

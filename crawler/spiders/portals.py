@@ -29,7 +29,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..adapters import adapter_for
 from ..detail import is_attachment_url, read_detail
-from ..health import Refused, column_key
+from ..health import Refused, column_key, network_cause
 from ..items import Document
 from ..registry import Portal, load_registry
 
@@ -81,6 +81,10 @@ class PortalsSpider(scrapy.Spider):
         portal = meta.get("nb_portal", "?")
         kind = meta.get("nb_kind")
         cause = None
+        if self.mode == "check" and kind in ("column", "list"):
+            res = self.check_results.setdefault(portal, {"platform": None, "pages": 0, "entries": 0, "status": None})
+            res.setdefault("causes", []).append(
+                f"HTTP {failure.value.response.status}" if failure.check(HttpError) else network_cause(failure.value))
         if failure.check(HttpError):
             cause = f"http_{failure.value.response.status}"
         elif failure.check(Refused):
