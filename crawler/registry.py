@@ -3,7 +3,8 @@
 Fixed keys (every entry): `name`, `region: {province, city, district}`, `start_urls`, `platform`
 (`auto | trs | hanweb | gkmlpt | generic`).  Optional keys (defaults below) tune one portal:
 
-    allowed_hosts: [www.example.gov.cn]   # hosts whose links may be followed (default: the start URLs')
+    allowed_hosts: [www.example.gov.cn, cdn.example.cn:8080]   # origins besides the start URLs' that may be
+                                          # fetched: `host` means ports 80 and 443, `host:port` that port only
     include: ['/zfxxgknb/']               # regexes: sub-columns must match one (default: under a start URL)
     exclude: ['/zcjd/']                   # regexes: never follow
     title_pattern: '年度报告|年报'          # what a list entry's title must contain to be a report
@@ -65,8 +66,19 @@ class Portal:
         self.title_re = re.compile(self.title_pattern)
         self.include_res = [re.compile(p) for p in self.include]
         self.exclude_res = [re.compile(p) for p in self.exclude]
-        if not self.allowed_hosts:
-            self.allowed_hosts = sorted({urlsplit(u).hostname or "" for u in self.start_urls})
+        # Origins, not host names: the same host on another port is another server (security.md).
+        # A start URL's own (host, port) is allowed under http and https alike, and one on a default
+        # port allows both default ports (the https fallback asks http://same-host/).
+        self.origins: set[tuple[str, int]] = set()
+        for url in self.start_urls:
+            host, port = origin(url)
+            self.origins |= {(host, 80), (host, 443)} if port in (80, 443) else {(host, port)}
+        for entry in self.allowed_hosts:
+            host, sep, port = str(entry).rpartition(":") if ":" in str(entry) else (str(entry), "", "")
+            if sep and not port.isdigit():
+                raise ValueError(f"allowed_hosts entry {entry!r}: the port must be a number")
+            self.origins |= {(host.lower(), int(port))} if sep else {(host.lower(), 80), (host.lower(), 443)}
+        self.hosts = sorted({h for h, _ in self.origins})
         # sub-columns are followed only below a start URL's directory unless `include` says otherwise
         self.scopes = [_directory(u) for u in self.start_urls]
 
@@ -78,8 +90,7 @@ class Portal:
     def allows(self, url: str) -> bool:
         """May the crawl request `url` for this portal?  Only http(s), and only on the allowed hosts:
         a `file://` URL can carry the portal's own host name (security.md, rule 1)."""
-        parts = urlsplit(url)
-        return parts.scheme in WEB_SCHEMES and (parts.hostname or "") in self.allowed_hosts
+        return urlsplit(url).scheme in WEB_SCHEMES and origin(url) in self.origins
 
     def in_scope(self, url: str) -> bool:
         """May `url` be followed as a sub-column of this portal's 年报 column?"""
@@ -92,6 +103,16 @@ class Portal:
 
     def excluded(self, url: str) -> bool:
         return any(r.search(url) for r in self.exclude_res)
+
+
+def origin(url: str) -> tuple[str, int]:
+    """(host, port) of a URL, the port defaulted by its scheme; ("", 0) when it has none."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: no origin anyone allows
+        return "", 0
+    return (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(parts.scheme, 0)
 
 
 def _directory(url: str) -> str:
@@ -137,7 +158,7 @@ def parse_registry(data: Any, source: str = "registry") -> list[Portal]:
         try:
             portals.append(Portal(name=name, province=region.get("province"), city=region.get("city"),
                                   district=region.get("district"), start_urls=list(urls), platform=platform, **extra))
-        except (TypeError, re.error) as exc:
+        except (TypeError, ValueError, re.error) as exc:
             raise RegistryError(f"{where}: {exc}") from exc
     return portals
 

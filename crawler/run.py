@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -38,7 +37,7 @@ def slots_for(portals: list[Portal]) -> dict[str, dict[str, Any]]:
     """Per-host politeness from the registry (`delay`, `concurrency`) as Scrapy DOWNLOAD_SLOTS."""
     slots: dict[str, dict[str, Any]] = {}
     for p in portals:
-        hosts = set(p.allowed_hosts) | {urlsplit(u).hostname or "" for u in p.start_urls}
+        hosts = set(p.hosts)
         for host in hosts:
             slot: dict[str, Any] = {}
             if p.delay is not None:

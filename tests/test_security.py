@@ -107,7 +107,8 @@ def test_a_host_the_registry_allows_is_followed(faulty, tmp_path: Path) -> None:
     with OffsiteServer() as evil:
         faulty.plan.add(*_offsite_faults(faulty, evil.base_url))
         own = faulty.base_url("gkmlpt").split("://")[1].split(":")[0]
-        registry = gkmlpt_registry(faulty, tmp_path / "portals.yml", allowed_hosts=[own, evil.host])
+        evil_origin = evil.base_url.split("://")[1]  # host:port: a host alone means ports 80 and 443
+        registry = gkmlpt_registry(faulty, tmp_path / "portals.yml", allowed_hosts=[own, evil_origin])
         db = tmp_path / "archive.db"
         crawl(registry, db, expect=EXIT_NOT_ALL_OK)  # the allowed host answers 404: a failed entry, said so
         assert sorted(set(evil.hits) - {"/robots.txt"}) == ["/linked.pdf", "/redirected.pdf", "/refreshed.html"]
@@ -154,6 +155,51 @@ def test_only_http_and_https_are_ever_requested(faulty, tmp_path: Path) -> None:
     refused = dict(con.execute("select url, status from crawl_urls where url like 'file:%'"))
     assert refused == dict.fromkeys(targets.values(), "refused_scheme"), refused
     assert last_run(db)["notes"]["refused_scheme"] == 3
+
+
+def test_the_registry_pins_origins_not_host_names(faulty, tmp_path: Path) -> None:
+    """The portal's own host on another port is another server: links and redirects to it are not
+    followed; robots.txt redirected to a foreign host is not fetched there."""
+    w = faulty.world
+    host = faulty.base_url("gkmlpt").split("://")[1].split(":")[0]
+    docs = w.column_docs("gkmlpt", "721")[:5]
+    html = [d for d in docs if d.form == "html"][0]
+    pdf = [d for d in docs if d.form == "pdf"][0]
+    with OffsiteServer(host=host) as same_host, OffsiteServer() as foreign:
+        faulty.plan.add(
+            Fault("inject_link", site="gkmlpt", path=re.escape(w.detail_path(html)) + "$",
+                  location=f"{same_host.base_url}/other-port.pdf", name="附件：年度报告.pdf"),
+            Fault("redirect", site="gkmlpt", path=re.escape(w.attachment_path(pdf)) + "$",
+                  location=f"{same_host.base_url}/redirected.pdf"),
+            Fault("redirect", site="gkmlpt", path=r"^/robots\.txt$", location=f"{foreign.base_url}/robots.txt"),
+        )
+        registry = gkmlpt_registry(faulty, tmp_path / "portals.yml")
+        db = tmp_path / "archive.db"
+        crawl(registry, db, expect=None)
+        assert faulty.plan.count("redirect") >= 2 and faulty.plan.count("inject_link") >= 1
+        assert same_host.hits == [], "the crawler asked the portal's host on another port"
+        assert foreign.hits == [], "robots.txt was fetched from another host"
+    con = sqlite3.connect(db)
+    recorded = dict(con.execute("select url, status from crawl_urls where status like 'offsite%'"))
+    assert recorded.get(f"{same_host.base_url}/other-port.pdf") == "offsite", recorded
+    assert recorded.get(f"{same_host.base_url}/redirected.pdf") == "offsite", recorded
+
+
+def test_allowed_hosts_entries_are_origins() -> None:
+    from crawler.registry import RegistryError, parse_registry
+
+    entry = {"name": "a", "region": {}, "start_urls": ["https://www.x.gov.cn/nb/"], "platform": "auto",
+             "allowed_hosts": ["cdn.x.cn", "img.x.cn:8080"]}
+    portal = parse_registry({"portals": [entry]})[0]
+    allowed = {u: portal.allows(u) for u in (
+        "https://www.x.gov.cn/a", "http://www.x.gov.cn/a", "http://www.x.gov.cn:8080/a", "http://cdn.x.cn/a.pdf",
+        "https://cdn.x.cn/a.pdf", "http://cdn.x.cn:81/a.pdf", "http://img.x.cn:8080/a", "http://img.x.cn/a",
+        "ftp://www.x.gov.cn/a", "http://www.x.gov.cn:notaport/a")}
+    assert [u for u, ok in allowed.items() if ok] == [
+        "https://www.x.gov.cn/a", "http://www.x.gov.cn/a", "http://cdn.x.cn/a.pdf", "https://cdn.x.cn/a.pdf",
+        "http://img.x.cn:8080/a"]
+    with pytest.raises(RegistryError, match="port must be a number"):
+        parse_registry({"portals": [{**entry, "allowed_hosts": ["cdn.x.cn:eighty"]}]})
 
 
 # --- 2. server-supplied names never become paths -----------------------------------------------------------

@@ -32,7 +32,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.response import get_meta_refresh
 
 from ..health import Refused
-from ..registry import WEB_SCHEMES
+from ..registry import WEB_SCHEMES, origin
 
 
 class OffsitePortalMiddleware:
@@ -53,13 +53,16 @@ class OffsitePortalMiddleware:
         if scheme not in WEB_SCHEMES:
             self._refuse_scheme(request, name or "?", scheme)
         portal = getattr(spider, "portals", {}).get(name) if name else None
-        if portal is None or portal.allows(request.url):
+        if portal is None:
+            self._sameorigin_redirect(request)
+            return None
+        if portal.allows(request.url):
             return None
         self.stats.inc_value("nianbao/offsite")
         self.stats.inc_value(f"nianbao/portal/{name}/offsite")
         origin = (request.meta.get("redirect_urls") or [None])[0]
-        spider.logger.warning("not following %s to %s: host %s is not in allowed_hosts of %s",
-                              origin or "a link", request.url, urlsplit(request.url).hostname, name)
+        spider.logger.warning("not following %s to %s: %s is not an origin %s allows (allowed_hosts)",
+                              origin or "a link", request.url, urlsplit(request.url).netloc, name)
         if self.crawler.settings.get("NIANBAO_DB"):
             from ..state import CrawlState
 
@@ -83,6 +86,15 @@ class OffsitePortalMiddleware:
             self._refuse_scheme(request.replace(url=target, meta={**request.meta, "redirect_urls": [request.url]}),
                                 name, urlsplit(target).scheme)
         return response
+
+    def _sameorigin_redirect(self, request: Request) -> None:
+        """A request no portal made (robots.txt, Scrapy's own) may be redirected only within its
+        origin: robots.txt is read from the portal's own server or not at all."""
+        first = (request.meta.get("redirect_urls") or [None])[0]
+        if first and origin(first) != origin(request.url):
+            self.stats.inc_value("nianbao/offsite")
+            self.crawler.spider.logger.warning("not following %s to another origin: %s", first, request.url)
+            raise Refused("offsite", f"offsite: {first} redirects to another origin ({request.url})")
 
     def _refuse_scheme(self, request: Request, name: str, scheme: str) -> None:
         self.stats.inc_value("nianbao/refused_scheme")
