@@ -10,6 +10,7 @@ import pytest
 
 from archive.captures import Fetch
 from archive.ingest import Hints, ingest_bytes, reextract
+from archive.portals import ensure_portal, finish_crawl_run, start_crawl_run
 from archive.regions import Region, agency_type, locate, place_report
 from archive.schema import open_db
 
@@ -184,3 +185,20 @@ def test_a_report_stored_unread_gets_its_region_from_the_list_title(tmp_path: Pa
     assert db.execute("select count(*) from problems where report_id = ? and kind = 'region_conflict'",
                       [outcome.report_id]).fetchone() == (1,)
 
+
+# --- portals.platform: the family detected, not `auto` ----------------------------------------------
+
+def test_portals_platform_holds_the_detected_family(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "p.db")
+    pid = ensure_portal(db, "演示·江北区（大汉）", base_url="http://127.0.0.2", platform="auto", **NINGBO_JIANGBEI)
+    assert db["portals"].get(pid)["platform"] == "auto"  # nothing detected yet
+    run = start_crawl_run(db)
+    finish_crawl_run(db, run, portal_health={"演示·江北区（大汉）": {"platform": "hanweb", "status": "ok"},
+                                             "not registered": {"platform": "trs"}})
+    assert db["portals"].get(pid)["platform"] == "hanweb"
+    # the next run registers the registry's `auto` again: the detected family stays
+    ensure_portal(db, "演示·江北区（大汉）", base_url="http://127.0.0.2", platform="auto", **NINGBO_JIANGBEI)
+    assert db["portals"].get(pid)["platform"] == "hanweb"
+    # a registry that names the family is written as it says
+    ensure_portal(db, "演示·江北区（大汉）", platform="trs")
+    assert db["portals"].get(pid)["platform"] == "trs"
