@@ -35,7 +35,7 @@ from extract import ExtractError, Report, parse_bytes
 
 from .captures import Fetch, add_capture, latest_capture, now, read_blob
 from .fts import index_report
-from .regions import agency_type, locate
+from .regions import Placement, agency_type, place_report
 from .schema import FIGURES
 
 ROW_TABLES = ("active_disclosure", "requests", "reviews", "checks", "problems")
@@ -64,7 +64,11 @@ def retrying_write(fn: Callable[[], Any]) -> Any:
 
 @dataclass
 class Hints:
-    """What the caller knows that the file may not say: from the crawler's portal or from flags."""
+    """What the caller knows that the file may not say: from the crawler's portal or from flags.
+
+    `province`, `city`, `district` are the portal's region (or the command line's); `source` (the
+    page's ContentSource / 来源 / 发布机构) and `site_name` (its SiteName) are the page's word on who
+    published the report, read for the report's region only (`archive.regions.place_report`)."""
 
     agency: str | None = None
     title: str | None = None
@@ -72,6 +76,8 @@ class Hints:
     province: str | None = None
     city: str | None = None
     district: str | None = None
+    source: str | None = None
+    site_name: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in vars(self).items() if v}
@@ -147,6 +153,7 @@ def extract_capture(data: bytes, url: str, name: str | None, hints: Hints, timeo
         return Extracted(error=str(exc) or "unreadable")
     body = _body(report)
     title = report.title or hints.title
+    report.extras["page"] = page_meta(report)
     report.extras["body"] = body
     report.extras["terms"] = (title, segment(title), segment(body))
     report.extras.pop("document", None)
@@ -275,15 +282,17 @@ def _write_unreadable(db: Database, report_id: int, capture_id: int, version: in
 def _write_placeholder(db: Database, report_id: int, capture_id: int, version: int, hints: Hints, *,
                        status: str, error: str | None = None) -> None:
     """A report with no rows: what the crawl knew of it (title, region), and why there are none."""
-    region = locate(hints.agency, hints.province, hints.city, hints.district)
+    placement = place(hints.agency, hints.title, hints)
+    region = placement.region
     _clear_rows(db, report_id)
+    _insert_rows(db, "problems", report_id, placement.problems)
     db["reports"].update(report_id, {
         "agency": hints.agency, "title": hints.title, "agency_type": agency_type(hints.agency),
         "province": region.province, "city": region.city, "district": region.district,
         "adcode": region.adcode, "capture_id": capture_id, "version": version,
         "extraction_status": status, "extraction_error": error,
         "extractor_version": extractor_version() if status != "pending" else None,
-        "checks_failed": 0, "check_status": "none", "problems": 1 if error else 0,
+        "checks_failed": 0, "check_status": "none", "problems": (1 if error else 0) + len(placement.problems),
     })
 
 
@@ -355,12 +364,37 @@ def _body(report: Report) -> str:
         return doc.text()
 
 
+def place(agency: str | None, title: str | None, hints: Hints, page: dict[str, str] | None = None) -> Placement:
+    """The report's region from its agency's side, the portal's region settling shared names
+    (`archive.regions.place_report`), with the problems that explain it (`region_conflict`,
+    `region_unknown`).  `page` is what the document itself says (`page_meta`)."""
+    page = page or {}
+    return place_report(agency, title, source=hints.source or page.get("source"),
+                        site_name=hints.site_name or page.get("site_name"), province=hints.province,
+                        city=hints.city, district=hints.district)
+
+
+def page_meta(report: Report) -> dict[str, str]:
+    """Who the document says published it (an HTML report's ContentSource meta or 发布机构 cell)
+    and on which site (SiteName): kept by `extract_capture` in `report.extras["page"]`, read here
+    from the document when the report was parsed in this process."""
+    if report.extras.get("page") is not None:
+        return report.extras["page"]
+    doc = report.extras.get("document")
+    meta = getattr(doc, "meta", None) or {}
+    source = meta.get("mt:publisher") or meta.get("meta:contentsource")
+    site = meta.get("meta:sitename")
+    return {k: v for k, v in (("source", source), ("site_name", site)) if v}
+
+
 def write_report(db: Database, report_id: int, report: Report, capture_id: int, version: int,
                  hints: Hints) -> bool:
     """Replace a report's derived rows with `report`'s; returns True when it is a re-posted copy."""
     sha = db.execute("select sha256 from captures where id = ?", [capture_id]).fetchone()[0]
     agency = report.agency or hints.agency
-    region = locate(agency, hints.province, hints.city, hints.district, report.title or hints.title)
+    placement = place(agency, report.title or hints.title, hints, page_meta(report))
+    region = placement.region
+    problems = [*report.problems, *placement.problems]
     body = _body(report)
     values_sha = values_signature(report)
     failed = sum(c.status == "fail" for c in report.checks)
@@ -374,7 +408,7 @@ def write_report(db: Database, report_id: int, report: Report, capture_id: int, 
         "extraction_status": extraction_status(report), "extraction_error": None,
         "extractor_version": extractor_version(), "checks_failed": failed,
         "check_status": _check_status([c.status for c in report.checks]),
-        "problems": len(report.problems), "content_sha256": sha, "values_sha256": values_sha,
+        "problems": len(problems), "content_sha256": sha, "values_sha256": values_sha,
         "duplicate_of": None,
     })
     original = _original_of(db, report_id, sha, values_sha, agency, report.year)
@@ -383,7 +417,7 @@ def write_report(db: Database, report_id: int, report: Report, capture_id: int, 
                    [original, report_id])
         return True
     for table, rows in (("active_disclosure", report.active_disclosure), ("requests", report.requests),
-                        ("reviews", report.reviews), ("checks", report.checks), ("problems", report.problems)):
+                        ("reviews", report.reviews), ("checks", report.checks), ("problems", problems)):
         _insert_rows(db, table, report_id, rows)
     db["report_figures"].insert({"report_id": report_id, **figures(report)})
     title = report.title or hints.title

@@ -174,6 +174,15 @@ def m0002_reports_capture_id(db: Database) -> None:
     db["reports"].create_index(["capture_id"], if_not_exists=True)
 
 
+@MIGRATIONS(name="0003_regions_abolished")
+def m0003_regions_abolished(db: Database) -> None:
+    """`regions.abolished`: the date a division ceased to exist, for the few recently abolished
+    divisions reports still name (archive/regions.py `FORMER_DIVISIONS`: 重庆市江北区 and 渝北区,
+    merged into 两江新区 on 2025-11-06); null for every current division."""
+    if "abolished" not in db["regions"].columns_dict:
+        db["regions"].add_column("abolished", str)
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 
 

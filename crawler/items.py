@@ -41,8 +41,10 @@ class Document:
 
     def hints(self, portal: Any) -> Any:
         """What the crawl knows of this report beyond its bytes (`archive.ingest.Hints`): the list's
-        title and date, and the region of the portal (a `crawler.registry.Portal`) it came from."""
+        title and date, the region of the portal (a `crawler.registry.Portal`) it came from, and
+        who the page says published it (ContentSource / 来源 / 发布机构) on which site (SiteName),
+        which the archive reads for the report's region (the agency's, not the portal's)."""
         from archive.ingest import Hints
 
         return Hints(title=self.title, pub_date=self.pub_date, province=portal.province, city=portal.city,
-                     district=portal.district)
+                     district=portal.district, source=self.agency, site_name=self.metadata.get("SiteName"))

@@ -143,7 +143,9 @@ def test_an_unreadable_file_is_recorded_not_fatal(db_path: Path, tmp_path: Path)
     assert summary.count("error") == 1 and summary.count("new") == 1
     row = next(db.query("select * from reports where url like '%broken.pdf'"))
     assert row["extraction_status"] == "error" and row["extraction_error"]
-    assert db.execute("select kind from problems where report_id = ?", [row["id"]]).fetchall() == [("unreadable",)]
+    # and its region is unknown (某某区 names no division, no portal), which is said too, never a silent NULL
+    assert db.execute("select kind from problems where report_id = ? order by kind", [row["id"]]).fetchall() == [
+        ("region_unknown",), ("unreadable",)]
 
 
 def test_a_reposted_report_is_linked_not_counted_twice(db_path: Path, tmp_path: Path) -> None:
@@ -210,8 +212,10 @@ def test_a_capture_stored_unread_is_read_later_exactly_as_at_ingest(tmp_path: Pa
     assert later.execute("select extraction_status, count(*) from reports group by 1").fetchall() == [("pending", n)]
     assert later.execute("select status, count(*) from captures group by 1").fetchall() == [("pending", n)]
     assert later.execute("select status, count(*) from report_versions group by 1").fetchall() == [("pending", n)]
-    for table in ("requests", "reviews", "problems", "report_figures", "report_terms"):
+    for table in ("requests", "reviews", "report_figures", "report_terms"):
         assert later[table].count == 0, table
+    # unread, a report is only placed, from what the caller knew (nothing here), and says so
+    assert later.execute("select kind, count(*) from problems group by 1").fetchall() == [("region_unknown", n)]
     summary = reextract(later, pending_only=True)
     assert (summary.count("reextracted"), summary.count("duplicate"), summary.count("error")) == (n - 2, 1, 1)
     assert content(later) == content(direct)

@@ -9,6 +9,7 @@ so the tests of this module run in order.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import signal
 import sqlite3
@@ -19,10 +20,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from conftest import DEMO_EXIT, DEMO_STATUSES, last_run
 
+from archive.regions import place_report
 from crawler.demo import DemoServer, DemoWorld
 from crawler.demo.server import HOSTS
+from crawler.demo.world import CROSS_REGION_EXAMPLE
 from crawler.registry import RegistryError, load_registry, parse_registry
 
 pytestmark = pytest.mark.slow
@@ -87,6 +91,43 @@ def test_every_report_found_exactly_once(demo):
     assert shown == ["incomplete", "degraded", "degraded", "ok"], demo["first"]["stdout"]  # non-ok portals first
 
 
+def test_portals_platform_is_the_detected_family(demo):
+    """Every demo portal is registered `auto`; the archive's `portals` row keeps what was detected."""
+    registry = yaml.safe_load(demo["registry"].read_text(encoding="utf-8"))["portals"]
+    assert {p["platform"] for p in registry} == {"auto"}
+    con = sqlite3.connect(demo["db"])
+    got = dict(con.execute("select name, platform from portals"))
+    assert got == {name: h["platform"] for name, h in demo["first"]["portal_health"].items()}
+    assert got["演示·江北区（大汉）"] == "hanweb" and got["演示·朝阳区（GBK 自建）"] == "generic"
+
+
+def test_reports_are_filed_under_their_agency_not_the_portal(demo):
+    """The demo's one deliberate cross-region report (上海市人民政府办公厅's, on 宁波市江北区's portal)
+    is 上海市's, with a `region_conflict` holding both sides; every other report is by an agency of
+    its portal's district and is filed there, without a region problem."""
+    server, w = demo["server"], demo["server"].world
+    cross = next(d for d in w.docs if d.source == ("example", CROSS_REGION_EXAMPLE))
+    con = sqlite3.connect(demo["db"])
+    rid, *row = con.execute("select id, agency, province, city, district, adcode from reports where url = ?",
+                            [server.url(cross.site, w.report_path(cross))]).fetchone()
+    assert row == ["上海市人民政府办公厅", "上海市", "上海市", None, "310000"]
+    [(where, detail)] = con.execute("select \"where\", detail from problems where report_id = ? and kind = "
+                                    "'region_conflict'", [rid]).fetchall()
+    detail = json.loads(detail)
+    assert where == "province" and detail["used"] == "agency"
+    assert (detail["agency"]["province"], detail["agency"]["text"]) == ("上海市", "上海市人民政府办公厅")
+    assert detail["portal"] == {"province": "浙江省", "city": "宁波市", "district": "江北区", "adcode": "330205"}
+    others = con.execute("select r.url, r.agency, r.province, r.city, r.district, p.province, p.city, p.district "
+                         "from reports r join portals p on p.id = r.portal_id where r.id != ?", [rid]).fetchall()
+    assert len(others) == len(w.reachable_docs()) - 1
+    assert [r for r in others if r[2:5] != r[5:8]] == []
+    assert con.execute("select kind, count(*) from problems where kind like 'region%' and report_id != ? "
+                       "group by kind", [rid]).fetchall() == []
+    # 宁波's reports are named by their district alone (江北区民政局) and are 宁波市's
+    assert con.execute("select count(*), group_concat(distinct city) from reports where agency like '江北区%'"
+                       ).fetchone()[1] == "宁波市"
+
+
 def test_every_pagination_walked_to_the_end(demo):
     paths = {(h.site, h.path) for h in demo["hits"]}
     trs = "/zfxxgkzl/zfxxgknb/"
@@ -106,7 +147,8 @@ def test_every_pagination_walked_to_the_end(demo):
 def test_attachments_and_encodings_read(demo):
     con = sqlite3.connect(demo["db"])
     kinds = dict(con.execute("select kind, count(*) from reports group by kind").fetchall())
-    assert kinds.get("pdf", 0) >= 10 and kinds.get("docx", 0) >= 5 and kinds.get("text", 0) == 2
+    # text: dongcheng-2020.txt, the one text example by an agency of a demo district (world.EXAMPLE_PLACES)
+    assert kinds.get("pdf", 0) >= 10 and kinds.get("docx", 0) >= 5 and kinds.get("text", 0) == 1
     # attachments behind Hanweb's downfile.jsp (302) were read and extracted
     rows = con.execute("select count(*) from reports r join requests q on q.report_id = r.id "
                        "where r.url like '%/attach/0/%'").fetchone()[0]
@@ -294,3 +336,37 @@ def test_crawl_without_extraction_stores_everything_for_reextract(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     assert f"reextracted={n}" in res.stdout
     assert archived_by_url(tmp_path / "later.db") == archived_by_url(tmp_path / "extracted.db")
+
+
+def test_the_portal_settles_a_shared_name_and_a_zone_is_flagged(demo):
+    """Two reports published late: a 宁波 body printed by its district alone (江北区…, a name 宁波 and,
+    until 2025, 重庆 share; nothing but the portal tells them apart) and a 高新区 whose name names
+    no division.  Runs last: the module's other tests count what the world held before."""
+    server, w = demo["server"], demo["server"].world
+    short = w.publish("hanweb", "江北区港航管理局", 2025)
+    zone = w.publish("gkmlpt", "坪山高新区管理委员会", 2024)
+    run = crawl(demo["registry"], demo["db"])
+    assert run["new_reports"] == 2
+    con = sqlite3.connect(demo["db"])
+
+    def row(doc):
+        return con.execute("select id, agency, title, province, city, district, adcode from reports where url = ?",
+                           [server.url(doc.site, w.report_path(doc))]).fetchone()
+
+    rid, agency, title, *region = row(short)
+    assert agency == "江北区港航管理局" and "宁波" not in title
+    assert region == ["浙江省", "宁波市", "江北区", "330205"]
+    assert con.execute("select count(*) from problems where report_id = ? and kind like 'region%'",
+                       [rid]).fetchone() == (0,)
+    unsettled = place_report(agency, title)  # without the portal the name is ambiguous
+    assert unsettled.region.adcode is None and json.loads(unsettled.problems[0].detail)["reason"] == "ambiguous"
+
+    rid, agency, _, *region = row(zone)
+    assert agency == "坪山高新区管理委员会"
+    assert region == ["广东省", "深圳市", "坪山区", "440310"]
+    [(where, detail)] = con.execute("select \"where\", detail from problems where report_id = ? and kind = "
+                                    "'region_unknown'", [rid]).fetchall()
+    detail = json.loads(detail)
+    assert (detail["reason"], detail["used"], detail["portal"]["district"]) == ("no_division", "portal", "坪山区")
+    # later runs of an `auto` registry keep the detected families
+    assert {p for (p,) in con.execute("select platform from portals")} == {"trs", "hanweb", "generic", "gkmlpt"}

@@ -1,8 +1,9 @@
 """The demo world's content model: whose reports each portal carries.
 
 Why: a district portal publishes the reports of its own district's agencies, one per agency and
-year; a demo that mixes another province's agency into a Beijing district, or files the same
-agency's year twice, teaches the archive (regions, carry-over, duplicates) the wrong things.
+year; a demo that mixes another province's agency into a Beijing district by accident, or files
+the same agency's year twice, teaches the archive (regions, carry-over, duplicates) the wrong
+things.  One cross-region report is there on purpose (world.CROSS_REGION_EXAMPLE).
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ from collections import Counter
 
 import pytest
 
-from crawler.demo.world import SITE_REGIONS, SITES, DemoWorld, agency_years, district_agencies
+from archive.regions import place_report
+from crawler.demo.world import (
+    CROSS_REGION_EXAMPLE,
+    SITE_REGIONS,
+    SITES,
+    DemoWorld,
+    agency_years,
+    district_agencies,
+)
 
 
 def _generated(world: DemoWorld) -> list:
@@ -27,6 +36,24 @@ def test_generated_reports_are_by_the_portals_own_district(scale: int) -> None:
         assert doc.agency.startswith(prefix), (doc.site, doc.agency)
         assert doc.agency in doc.title  # the title names the same agency the page's 发布机构 shows
         assert str(doc.source[5]) in doc.title
+
+
+def test_every_report_but_one_is_by_an_agency_of_its_portals_district() -> None:
+    """Read as the archive reads them (archive.regions.place_report on the agency and the title,
+    the site's region as the portal's), the demo's reports are their portal's district's, with no
+    region problem — except the one deliberate cross-region example, which is 上海市's."""
+    world = DemoWorld(scale=2)
+    for doc in world.docs:
+        province, city, district = SITE_REGIONS[doc.site]
+        placement = place_report(doc.agency, doc.title, province=province, city=city, district=district)
+        if doc.source == ("example", CROSS_REGION_EXAMPLE):
+            assert placement.region.province == "上海市" != province
+            assert [p.kind for p in placement.problems] == ["region_conflict"]
+            continue
+        region = placement.region
+        assert (region.province, region.city, region.district) == (province, city, district), (doc.site, doc.title)
+        assert placement.problems == [], (doc.site, doc.title)
+    assert sum(d.source == ("example", CROSS_REGION_EXAMPLE) for d in world.docs) == 1
 
 
 @pytest.mark.parametrize("scale", [1, 12])

@@ -109,7 +109,7 @@ def test_facets_and_search_through_the_json_api(server: str) -> None:
 @pytest.mark.parametrize(("query", "params"), [
     ("reports_failing_rule", {"rule": "carry_over"}), ("failures_by_rule", {}),
     ("agencies_most_requests", {}), ("yearly_trends_by_region", {"province": ""}),
-    ("tables_not_found", {}), ("carry_over_mismatches", {}), ("changed_reports", {}),
+    ("tables_not_found", {}), ("carry_over_mismatches", {}), ("changed_reports", {}), ("region_problems", {}),
 ])
 def test_canned_queries_run(server: str, query: str, params: dict) -> None:
     result = get(server, f"/nianbao/{query}.json", _shape="objects", **params).json()

@@ -108,13 +108,17 @@ HANWEB_WEBID = 3305
 GKMLPT_SID = "755041"
 HANWEB_ZWGK = "/col/col1229214300/index.html"  # the Hanweb site's 政务公开 page (links the 年报 columns)
 
-# The real examples and where they are published.
+# The real examples and where they are published.  A district portal carries its own district's
+# reports, so only the examples by an agency of a demo district are published, on its portal
+# (东城区's own report on the TRS 东城区 site) — except one deliberate cross-region case: the
+# 上海市人民政府办公厅 report on the Hanweb site of 浙江省宁波市江北区, which the archive must file
+# under 上海市 with a `region_conflict` problem (tests/test_crawl.py).  hongze-2024.pdf (江苏省淮安市)
+# and tongzhou-2020.txt (北京市通州区) belong to no demo district and are not published.
 EXAMPLE_PLACES = {
-    "hongze-2024.pdf": ("trs", "dcqzfbm2025", "pdf"),
     "dongcheng-2020.txt": ("trs", "dcqzf2024", "txt"),
     "shanghai-office-2019.html": ("hanweb", "col1229214366", "html"),
-    "tongzhou-2020.txt": ("gkmlpt", "721", "txt"),
 }
+CROSS_REGION_EXAMPLE = "shanghai-office-2019.html"
 # Each site is one district's portal; every generated report on it is by an agency of that district
 # (the registry in server.py names the same regions).
 SITE_REGIONS: dict[str, tuple[str, str, str]] = {
@@ -339,6 +343,15 @@ class DemoWorld:
             targets = [c for c in COLUMNS if c.key not in ROBOTS_DISALLOWED and c.site in self.sites]
             added = [self._add_generated(targets[(self._seq + i) % len(targets)]) for i in range(n)]
             return added
+
+    def publish(self, site: str, agency: str, year: int, *, column: str | None = None, form: str = "html") -> Doc:
+        """Publish one generated report by `agency`, printed as given (a 开发区 the district's pool
+        does not have, a body named without its city): tests of what the archive makes of names."""
+        with self.lock:
+            col = self.columns[(site, column)] if column else next(
+                c for c in COLUMNS if c.site == site and c.key not in ROBOTS_DISALLOWED)
+            seed = self._seed + self._seq
+            return self._add(site, col.key, form, ("gen", seed, "2021" if year >= 2021 else "2019", agency, agency, year))
 
     def change_report(self, key: str | None = None) -> Doc:
         """Edit one published report in place (same URL, new content, new ETag/Last-Modified)."""
@@ -857,10 +870,8 @@ def _attachment_bytes(doc: Doc) -> bytes:
 
 def _example_title(name: str) -> tuple[str, str]:
     return {
-        "hongze-2024.pdf": ("洪泽区人民政府2024年政府信息公开工作年度报告", "洪泽区人民政府"),
         "dongcheng-2020.txt": ("北京市东城区2020年政府信息公开工作年度报告", "北京市东城区人民政府"),
         "shanghai-office-2019.html": ("2019年上海市人民政府办公厅政府信息公开工作年度报告", "上海市人民政府办公厅"),
-        "tongzhou-2020.txt": ("北京市通州区人民政府办公室2020年政府信息公开工作年度报告", "北京市通州区人民政府办公室"),
     }[name]
 
 

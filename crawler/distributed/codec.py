@@ -71,7 +71,7 @@ def report_to_wire(report: Report, body: str) -> dict[str, Any]:
     text the archive would derive from it (`extras["body"]`, which `archive.ingest` reads when no
     document is attached), so trafilatura runs on the worker too."""
     out = report.to_dict()
-    out["extras"] = {k: report.extras.get(k) for k in ("kind", "pub_date", "image_only")}
+    out["extras"] = {k: report.extras.get(k) for k in ("kind", "pub_date", "image_only", "page")}
     out["extras"]["body"] = body
     if report.extras.get("terms"):  # segmented on the worker too (archive.ingest.extract_capture)
         out["extras"]["terms"] = tuple(report.extras["terms"])
