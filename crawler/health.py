@@ -35,6 +35,7 @@ COMPLETE_WALK = ("ok", "degraded", "empty")  # statuses after which the next run
 
 # What became of each entry a list showed (counted per portal as `entry/<outcome>`):
 # entries = fetched + skipped + not_modified + duplicate + blocked + forbidden + offsite + refused + failed
+#           + unrequested
 OUTCOMES: dict[str, str] = {
     "fetched": "its page or file was downloaded and stored (its reports are counted as new, changed, "
                "unchanged or duplicate)",
@@ -46,6 +47,7 @@ OUTCOMES: dict[str, str] = {
     "offsite": "on a host the registry entry does not allow",
     "refused": "not an http(s) URL (file:, ftp:, data: …)",
     "failed": "the download failed (HTTP error, timeout, connection, too large)",
+    "unrequested": "not requested: the portal's request budget for the run was used up",
 }
 NOT_ARCHIVED = ("blocked", "forbidden", "failed")  # outcomes that make a portal `degraded`
 
@@ -114,6 +116,17 @@ def classify_status(h: dict[str, Any]) -> tuple[str, list[str]]:
         reasons.append(f"{h['columns_too_deep']} sub-columns below the depth limit not walked")
     if h.get("stopped"):
         reasons.append(f"run stopped before the end ({h['stopped']})")
+    if h["budget_exhausted"]:
+        reasons.append(f"request budget used up: {h['budget_exhausted']} requests not sent")
+    if h["entries_capped"]:
+        reasons.append(f"{h['entries_capped']} entries beyond the per-page cap not requested")
+    if h["attachments_capped"]:
+        reasons.append(f"{h['attachments_capped']} attachment links beyond the per-page cap not followed")
+    if h["columns_capped"]:
+        reasons.append(f"{h['columns_capped']} sub-columns beyond the per-portal cap not walked")
+    if h["list_pages_cut"]:
+        reasons.append(f"{h['list_pages_cut']} list pages over the parse size cap read only in part")
+
     if reasons:
         return "incomplete", reasons
     if h["entries"] == 0:
@@ -125,6 +138,8 @@ def classify_status(h: dict[str, Any]) -> tuple[str, list[str]]:
         lost["unreadable"] = h["extract_errors"]
     if h["columns_forbidden"]:
         lost["sub-columns forbidden by robots.txt"] = h["columns_forbidden"]
+    if h["detail_pages_unparsed"]:
+        lost["detail pages over the parse size cap, links not followed"] = h["detail_pages_unparsed"]
     if lost:
         return "degraded", [", ".join(f"{k} {v}" for k, v in lost.items())]
     return "ok", []

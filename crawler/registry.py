@@ -12,6 +12,7 @@ Fixed keys (every entry): `name`, `region: {province, city, district}`, `start_u
     concurrency: 1                        # requests in flight per host (1–2 is polite)
     max_pages: 300                        # pages walked per list column, a guard against pager loops
     max_depth: 4                          # sub-column levels below a start URL
+    max_requests: 5000                    # requests per run (default: NIANBAO_PORTAL_MAX_REQUESTS)
     verified: 2026-11-22                  # when the entry was last seen answering as expected
     evidence: 'portals.md §5'             # where the entry comes from
     enabled: true
@@ -58,6 +59,7 @@ class Portal:
     concurrency: int | None = None
     max_pages: int = 300
     max_depth: int = 4
+    max_requests: int | None = None  # request budget per run (default NIANBAO_PORTAL_MAX_REQUESTS)
     verified: str | None = None
     evidence: str | None = None
     enabled: bool = True

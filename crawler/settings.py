@@ -62,11 +62,29 @@ NIANBAO_HTTPS_FALLBACK = True
 NIANBAO_LOCK = True
 NIANBAO_OFFSITE = True  # never leave a portal's allowed_hosts (redirects and attachments included)
 
+# --- budgets per portal (docs/security.md): reaching one stops that portal's walk, marks it
+# incomplete with the reason, and never stops the other portals -------------------------------
+NIANBAO_PORTAL_MAX_REQUESTS = 5000  # requests per portal per run (retries included); registry `max_requests`
+NIANBAO_MAX_ENTRIES_PER_PAGE = 500  # report entries read from one list page; the rest are not requested
+NIANBAO_MAX_ATTACHMENTS = 20  # attachment links followed from one detail page
+NIANBAO_MAX_COLUMNS = 300  # sub-columns walked per portal (with `max_depth` levels below a start URL)
+# Pages larger than this are not parsed on the crawl's reactor, where parsing would stall every
+# other portal's requests: a list page is read up to the cap (its column marked incomplete), a
+# detail page is archived as a report without harvesting its links (the extractor reads it in
+# its own process, with its own time limit).
+NIANBAO_MAX_PARSE_BYTES = 1024 * 1024
+# Scrapy stops downloading while the responses whose items are still in the pipeline add up to
+# more than this (default 5 MB): one 8 MB report being read by the extractor paused every portal's
+# downloads for the whole parse.  64 MiB lets a few large reports be read while the others go on,
+# and still bounds what the scraper holds.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 64 * 1024 * 1024
+
 # process_request runs in increasing order, process_response/process_exception in decreasing
 # order.  Built-ins: Robots 100, Retry 550, MetaRefresh 580, HttpCompression 590, Redirect 600,
 # Cookies 700, DownloaderStats 850.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.offsite.OffsitePortalMiddleware": 50,  # before Robots fetches a foreign robots.txt
+    "crawler.middlewares.budget.PortalBudgetMiddleware": 60,  # counts what is really sent, after offsite
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,  # Scrapy 2.19 bug: see robots.py
     "crawler.middlewares.robots.SharedRobotsTxtMiddleware": 100,
     "crawler.middlewares.fallback.HttpsFallbackMiddleware": 530,  # after Retry gave up

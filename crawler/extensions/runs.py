@@ -153,6 +153,10 @@ def portal_health(stats: dict[str, Any], name: str, columns: dict[str, dict[str,
          "list_errors": mine.get("list_errors", 0), "attachments_failed": mine.get("attachments_failed", 0),
          "page_cap_reached": mine.get("page_cap_reached", 0), "columns_too_deep": mine.get("columns_too_deep", 0),
          "columns_forbidden": mine.get("columns_forbidden", 0),
+         **{k: mine.get(k, 0) for k in ("budget_exhausted", "entries_capped", "attachments_capped", "columns_capped",
+                                        "list_pages_cut", "detail_pages_unparsed")},
+         "traps": {k.split("/", 1)[1]: v for k, v in mine.items() if k.startswith("trap/")},
+         "requests": mine.get("requests", 0),
          "outcomes": outcomes, "flag": None,
          "stopped": None if reason in ("finished", None) else reason}
     # every listed entry has one outcome: a gap here is a bug in the accounting, shown, not hidden

@@ -18,6 +18,7 @@ recorder compares the two and decides each portal's health.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -32,6 +33,23 @@ from ..detail import is_attachment_url, read_detail
 from ..health import Refused, column_key, network_cause
 from ..items import Document
 from ..registry import Portal, load_registry
+
+# Column and pager URLs that generate pages without end and hold no report: calendar trees
+# (…/2024/01/, …/2024-01-05/, ?date=, ?month=) and search results (/search, ?keyword=, ?q=).
+# A year alone (`2025nb/`, `/2024/`) is a real 年报 sub-column and is not a trap.
+TRAPS = {
+    "calendar": re.compile(r"/(19|20)\d{2}[-/_]?(0[1-9]|1[0-2])(?:[-/_]?(0[1-9]|[12]\d|3[01]))?/?(?:$|[?#])|"
+                           r"[?&](date|day|month|calendar|riqi)=", re.I),
+    "search": re.compile(r"/search|[?&](keyword|keywords|searchword|q|wd|query|kw)=", re.I),
+}
+
+
+def trap_kind(url: str) -> str | None:
+    """The kind of trap a list or column URL looks like, or None."""
+    for kind, pattern in TRAPS.items():
+        if pattern.search(url):
+            return kind
+    return None
 
 
 class PortalsSpider(scrapy.Spider):
@@ -49,6 +67,7 @@ class PortalsSpider(scrapy.Spider):
         self._page_sigs: dict[str, set[frozenset[str]]] = defaultdict(set)
         self._pages_walked: dict[str, int] = defaultdict(int)
         self._listed: dict[str, set[str]] = defaultdict(set)  # entry URLs listed this run, per portal
+        self._columns: dict[str, int] = defaultdict(int)  # sub-columns requested this run, per portal
         self.check_results: dict[str, dict[str, Any]] = {}
 
     # --- helpers -----------------------------------------------------------------------------
@@ -134,9 +153,19 @@ class PortalsSpider(scrapy.Spider):
 
     # --- lists -------------------------------------------------------------------------------
 
+    def _limit(self, name: str) -> int:
+        return self.crawler.settings.getint(name)
+
     def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
         meta = response.meta
         portal = self.portals[meta["nb_portal"]]
+        cap = self._limit("NIANBAO_MAX_PARSE_BYTES")
+        if cap and len(response.body) > cap:
+            # parsing a page of many megabytes on the reactor stalls every other portal: read the
+            # first `cap` bytes (lxml mends the cut), and say the column was not read whole
+            self._count(portal.name, "list_pages_cut")
+            self.logger.warning("list page %s is %d bytes: read up to %d", response.url, len(response.body), cap)
+            response = response.replace(body=response.body[:cap])
         platform = meta.get("nb_platform") or portal.platform
         adapter = adapter_for(platform, response)
         if platform == "auto":
@@ -157,7 +186,14 @@ class PortalsSpider(scrapy.Spider):
         base = {"nb_portal": portal.name, "nb_platform": adapter.name}
         if self.mode == "check":
             self._note_check(portal, adapter.name, len(listing.entries), response)
-        for entry in listing.entries:
+        entries = listing.entries
+        per_page = self._limit("NIANBAO_MAX_ENTRIES_PER_PAGE")
+        if per_page and len(entries) > per_page:
+            self._count(portal.name, "entries_capped", len(entries) - per_page)
+            self.logger.warning("list page %s lists %d entries: the first %d are requested", response.url,
+                                len(entries), per_page)
+            entries = entries[:per_page]
+        for entry in entries:
             self._count(portal.name, "entries")
             if self.mode == "check":
                 continue
@@ -176,12 +212,24 @@ class PortalsSpider(scrapy.Spider):
             if depth + 1 > (min(2, portal.max_depth) if self.mode == "check" else portal.max_depth):
                 self._count(portal.name, "columns_too_deep")
                 continue
+            trap = trap_kind(url)
+            if trap:
+                self._count(portal.name, f"trap/{trap}")
+                continue
+            if self._columns[portal.name] >= self._limit("NIANBAO_MAX_COLUMNS"):
+                self._count(portal.name, "columns_capped")
+                continue
+            self._columns[portal.name] += 1
             yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, meta={
                 **base, "nb_kind": "column", "nb_column": url, "nb_depth": depth + 1,
                 "nb_start_url": meta.get("nb_start_url")})
         for req in listing.next_requests:
             if self.mode == "check" and req.meta.get("nb_gkmlpt", {}).get("page") != 1:
                 break  # a check reads first pages only
+            trap = trap_kind(req.url)
+            if trap:
+                self._count(portal.name, f"trap/{trap}")
+                continue
             if self._pages_walked[column] >= portal.max_pages:
                 self._count(portal.name, "page_cap_reached")
                 self._column(column, portal.name, "capped")
@@ -222,11 +270,24 @@ class PortalsSpider(scrapy.Spider):
             return
         self._count(portal.name, "detail_pages")
         self._outcome(meta, "fetched")
-        page = read_detail(response.text, response.url)
         entry = meta.get("nb_entry") or {}
+        cap = self._limit("NIANBAO_MAX_PARSE_BYTES")
+        if cap and len(response.body) > cap:
+            # too big to parse on the reactor: the page is the report; the extractor reads it off it
+            self._count(portal.name, "detail_pages_unparsed")
+            yield self._document(response, portal, role="page", is_report=True, title=entry.get("title"),
+                                 pub_date=entry.get("date"), agency=None,
+                                 metadata={"list_title": entry.get("title"), "list_url": meta.get("nb_list_url"),
+                                           "signature": entry.get("signature"), "unparsed_bytes": len(response.body)})
+            return
+        page = read_detail(response.text, response.url)
         title = page.title or entry.get("title")
         pub_date = page.pub_date or entry.get("date")
         attachments = page.attachments  # files may sit on another host (a CDN): no host filter here
+        most = self._limit("NIANBAO_MAX_ATTACHMENTS")
+        if most and len(attachments) > most:
+            self._count(portal.name, "attachments_capped", len(attachments) - most)
+            attachments = attachments[:most]
         yield self._document(response, portal, role="page", is_report=not attachments, title=title,
                              pub_date=pub_date, agency=page.source, image_only=page.image_only and not attachments,
                              metadata={**page.metadata(), "attachments": [a.url for a in attachments],
