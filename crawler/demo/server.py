@@ -4,6 +4,12 @@ Why one host per site: Scrapy keys download slots, robots.txt and politeness by 
 sites on one host would be crawled as one.  127.0.0.1–4 are all loopback on Linux.  Servers bind
 in a few milliseconds and render pages lazily, so start-up stays far under a second.
 
+A site can also be mounted under a path prefix and on other loopback hosts (`DemoServer(world,
+hosts={"hanweb": "127.0.0.22"}, prefixes={"hanweb": "/prefix"})`), as real portals live under a
+site path (`/site/a/…`, a CMS's site directory, a reverse proxy's mount point): every page is
+served below the prefix with its root-relative links, script URLs, proxy addresses and redirects
+pointing below it, anything outside the prefix is a 404, and robots.txt stays at the host root.
+
 The server answers conditional requests (If-None-Match / If-Modified-Since → 304) for the
 validators a page carries, and logs every request so tests can count what was downloaded.
 
@@ -17,6 +23,7 @@ bursts of new connections overflow (each dropped SYN is retried a whole second l
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from .world import SITES, DemoWorld
+from .world import SITES, DemoWorld, Response, _not_found
 
 HOSTS = {"trs": "127.0.0.1", "hanweb": "127.0.0.2", "gbk": "127.0.0.3", "gkmlpt": "127.0.0.4"}
 
@@ -57,7 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, hdrs, body = demo.world.respond(site, method, parts.path, parts.query, form, headers)
+        status, hdrs, body = demo.respond(site, method, parts.path, parts.query, form, headers)
         conditional = "if-none-match" in headers or "if-modified-since" in headers
         if status == 200 and _not_modified(headers, hdrs):
             status, body = 304, b""
@@ -96,6 +103,22 @@ def _not_modified(req: dict[str, str], resp: dict[str, str]) -> bool:
     return False
 
 
+_ROOT_RELATIVE = re.compile(rb"""(["'])/(?![/*])""")
+_TEXTUAL = ("text/html", "text/xml", "application/xml", "application/json", "application/javascript")
+
+
+def mount(prefix: str, status: int, hdrs: dict[str, str], body: bytes) -> Response:
+    """A response of the world as a site mounted at `prefix` serves it: root-relative URLs in quoted
+    attributes and script strings (HTML, XML, JSON), and redirects, point below the prefix.  Byte
+    level, so GBK pages are untouched beyond ASCII (GBK trail bytes are never quotes or slashes)."""
+    hdrs = dict(hdrs)
+    if "Location" in hdrs and hdrs["Location"].startswith("/") and not hdrs["Location"].startswith("//"):
+        hdrs["Location"] = prefix + hdrs["Location"]
+    if hdrs.get("Content-Type", "").split(";")[0].strip() in _TEXTUAL:
+        body = _ROOT_RELATIVE.sub(lambda m: m.group(1) + prefix.encode() + b"/", body)
+    return status, hdrs, body
+
+
 class _Server(ThreadingHTTPServer):
     """One demo site's listener."""
 
@@ -109,9 +132,12 @@ class DemoServer:
 
     handler: type[BaseHTTPRequestHandler] = _Handler
 
-    def __init__(self, world: DemoWorld | None = None, port: int = 0) -> None:
+    def __init__(self, world: DemoWorld | None = None, port: int = 0, *, hosts: dict[str, str] | None = None,
+                 prefixes: dict[str, str] | None = None) -> None:
         self.world = world or DemoWorld()
         self.port = port
+        self.hosts = {**HOSTS, **(hosts or {})}  # site → loopback address it listens on
+        self.prefixes = {site: "/" + p.strip("/") for site, p in (prefixes or {}).items() if p.strip("/")}
         self.hits: list[Hit] = []
         self._lock = threading.Lock()
         self._servers: dict[str, _Server] = {}
@@ -122,11 +148,11 @@ class DemoServer:
 
     def start(self) -> DemoServer:
         for site in SITES:
-            srv = _Server((HOSTS[site], self.port), self.handler)
+            srv = _Server((self.hosts[site], self.port), self.handler)
             srv.demo = self  # type: ignore[attr-defined]
             srv.site = site  # type: ignore[attr-defined]
             self._servers[site] = srv
-            self.world.base_urls[site] = self.base_url(site)
+            self.world.base_urls[site] = self.site_url(site)
             threading.Thread(target=srv.serve_forever, name=f"{type(self).__name__}-{site}", daemon=True).start()
         return self
 
@@ -146,8 +172,27 @@ class DemoServer:
         host, port = self._servers[site].server_address[:2]
         return f"{scheme}://{host}:{port}"
 
+    def site_url(self, site: str, scheme: str = "http") -> str:
+        """Where the site lives: its host and port, and its path prefix if it is mounted under one."""
+        return self.base_url(site, scheme) + self.prefixes.get(site, "")
+
     def url(self, site: str, path: str) -> str:
-        return self.base_url(site) + path
+        return self.site_url(site) + path
+
+    def respond(self, site: str, method: str, path: str, query: str, form: dict[str, list[str]],
+                headers: dict[str, str]) -> Response:
+        """The world's answer, through the site's mount point when it has a prefix."""
+        prefix = self.prefixes.get(site)
+        if not prefix:
+            return self.world.respond(site, method, path, query, form, headers)
+        if path == "/robots.txt":  # robots.txt stays at the host root; its rules name the mounted paths
+            status, hdrs, body = self.world.respond(site, method, path, query, form, headers)
+            return status, hdrs, re.sub(rb"(?m)^(Disallow|Allow):\s*/", lambda m: m.group(1) + b": " + prefix.encode()
+                                        + b"/", body)
+        if path != prefix and not path.startswith(prefix + "/"):
+            return _not_found()
+        inner = path[len(prefix):] or "/"
+        return mount(prefix, *self.world.respond(site, method, inner, query, form, headers))
 
     def reset_log(self) -> None:
         with self._lock:
@@ -155,7 +200,7 @@ class DemoServer:
 
     def registry(self) -> dict:
         """The demo portal registry: one entry per site, in the registry's fixed keys."""
-        b = self.base_url
+        b = self.site_url
         return {"portals": [
             {"name": "演示·东城区（TRS）", "region": {"province": "北京市", "city": "北京市", "district": "东城区"},
              "start_urls": [b("trs") + "/zfxxgkzl/zfxxgknb/"], "platform": "auto", "delay": 0},
@@ -173,4 +218,4 @@ class DemoServer:
 
     def site_of(self, url: str) -> str | None:
         netloc = urlsplit(url).hostname
-        return next((s for s, h in HOSTS.items() if h == netloc), None)
+        return next((s for s, h in self.hosts.items() if h == netloc), None)
