@@ -161,7 +161,7 @@ class CrawlState:
         for url, c in columns.items():
             row = {"url": url, "portal": portal, "crawl_run_id": self.run_id, "last_seen": stamp,
                    **{k: c[k] for k in ("advertised", "advertised_pages", "listed", "pages", "pages_failed")},
-                   "unfollowed": ",".join(c["unfollowed"]) or None, "walked_to_end": int(c["walked_to_end"]),
+                   "unfollowed": "; ".join(c["unfollowed"]) or None, "walked_to_end": int(c["walked_to_end"]),
                    "short": int(c["short"])}
             if c["walked_to_end"]:
                 row["last_walked_to_end"] = stamp

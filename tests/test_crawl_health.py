@@ -179,3 +179,85 @@ def test_portals_check_names_the_cause_in_one_line_per_portal(tmp_path: Path) ->
     assert lines[1].startswith("FAIL 不存在的门户") and "DNS: the host name does not resolve" in lines[1]
     assert "[scrapy" not in res.stderr, res.stderr[-2000:]
     assert "[scrapy.core.engine] INFO" in verbose.stderr
+
+
+class ShortColumns:
+    """A generic site on loopback: /a/ advertises 共30条 over two pages of 10 (the last 10 sit behind a
+    script the page does not name); /b/ is an avalon `ms-repeat` list with no data source in the page."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.hits: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                outer.hits.append(self.path)
+                body = outer.page(self.path)
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/plain; charset=utf-8" if self.path.endswith(".txt")
+                                 else "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+        self.srv = ThreadingHTTPServer(("127.0.0.7", 0), Handler)
+        self.srv.daemon_threads = True
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.7:{self.srv.server_address[1]}"
+
+    def page(self, path: str) -> bytes | None:
+        import generate
+
+        if path == "/robots.txt":
+            return b"User-agent: *\nAllow: /\n"
+        if path.endswith(".txt"):
+            n = int(path.rsplit("/r", 1)[1].split(".")[0])
+            return generate.render_text(generate.make_spec(900 + n, "2021"))
+        if path in ("/a/index.html", "/a/index_1.html"):
+            first = path.endswith("index.html")
+            links = "".join(f'<li><a href="/a/r{i}.txt">2024年第{i}号政府信息公开工作年度报告</a><span>2025-01-20</span></li>'
+                            for i in (range(10) if first else range(10, 20)))
+            pager = '<a href="/a/index_1.html">下一页</a>' if first else ""
+            return f"<html><body><ul>{links}</ul><div class='page'>共30条 {pager}</div></body></html>".encode()
+        if path == "/b/index.html":
+            return (b'<html><body><ul ms-controller="list"><li ms-repeat="records">'
+                    b'<a ms-attr-href="el.url">{{el.title}}</a></li></ul>'
+                    b'<script src="/js/avalon.js"></script></body></html>')
+        return None
+
+
+def test_a_column_that_lists_fewer_than_it_advertises_is_incomplete_and_walked_again(tmp_path: Path) -> None:
+    site = ShortColumns()
+    try:
+        registry = tmp_path / "portals.yml"
+        registry.write_text(
+            "portals:\n  - name: 短缺门户\n    region: {province: 北京市}\n    platform: generic\n    start_urls:\n"
+            f"      - {site.base}/a/index.html\n      - {site.base}/b/index.html\n", encoding="utf-8")
+        db = tmp_path / "archive.db"
+        res = crawl(registry, db, portal=None)
+        assert res.returncode == 4, res.stdout + res.stderr[-3000:]
+        h = last_run(db)["portal_health"]["短缺门户"]
+        assert h["status"] == "incomplete", h
+        accounted(h)
+        assert f"{site.base}/a/index.html: 20 of 30 advertised entries listed" in h["reasons"], h["reasons"]
+        assert [c["url"] for c in h["coverage"]["unfollowed"]] == [f"{site.base}/b/index.html"], h["coverage"]
+        assert any("script-driven list not followed" in r for r in h["reasons"])
+        assert "20 of 30 advertised entries listed" in res.stdout, res.stdout
+        con = sqlite3.connect(db)
+        assert con.execute("select advertised, listed, pages, short from crawl_columns where url = ?",
+                           [f"{site.base}/a/index.html"]).fetchone() == (30, 20, 2, 1)
+        assert con.execute("select last_complete_walk from crawl_portal_state").fetchone()[0] is None
+        # the next night: every entry known, but the walk was never complete, so page 2 is read again
+        site.hits.clear()
+        res = crawl(registry, db, portal=None)
+        assert res.returncode == 4, res.stdout
+        assert "/a/index_1.html" in site.hits, site.hits
+        assert last_run(db)["portal_health"]["短缺门户"]["status"] == "incomplete"
+    finally:
+        site.srv.shutdown()

@@ -122,7 +122,8 @@ def column_coverage(stats: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]
         advertised_pages = int(c["advertised_pages"]) if c.get("advertised_pages") else None
         row = {"url": url, "advertised": advertised, "advertised_pages": advertised_pages,
                "listed": c.get("listed", 0), "pages": c.get("pages", 0), "pages_failed": c.get("pages_failed", 0),
-               "unfollowed": sorted(filter(None, (c.get("unfollowed") or "").split(","))),
+               "unfollowed": sorted(filter(None, (c.get("unfollowed") or "").split("\n"))),
+               "assumed": sorted(filter(None, (c.get("notes") or "").split("\n"))),
                "stopped_at_known": c.get("stopped", 0), "capped": c.get("capped", 0)}
         # the column's end was reached tonight: every page read, no early stop, no cap
         row["walked_to_end"] = not (row["pages_failed"] or row["stopped_at_known"] or row["capped"])
@@ -169,6 +170,8 @@ def portal_health(stats: dict[str, Any], name: str, columns: dict[str, dict[str,
                    "advertised_pages": c["advertised_pages"], "pages": c["pages"]}
                   for u, c in columns.items() if c["short"]],
         "unfollowed": [{"url": u, "markers": c["unfollowed"]} for u, c in columns.items() if c["unfollowed"]],
+        # what an adapter assumed because the page did not say (a pager URL by the family's default)
+        "assumed": [{"url": u, "notes": c["assumed"]} for u, c in columns.items() if c["assumed"]],
     }
     h["status"], h["reasons"] = classify_status(h)
     return h

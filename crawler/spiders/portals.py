@@ -248,10 +248,12 @@ class PortalsSpider(scrapy.Spider):
             if value is not None:  # a string: merged stats keep it instead of adding workers' copies
                 stats.set_value(column_key(field, column), str(max(int(value), int(
                     stats.get_value(column_key(field, column)) or 0))))
-        if listing.unfollowed:
-            key = column_key("unfollowed", column)
-            seen = set(filter(None, (stats.get_value(key) or "").split(",")))
-            stats.set_value(key, ",".join(sorted(seen | set(listing.unfollowed))))
+        for field in ("unfollowed", "notes"):  # lists the column could not be followed by; assumptions made
+            values = getattr(listing, field)
+            if values:
+                key = column_key(field, column)
+                seen = set(filter(None, (stats.get_value(key) or "").split("\n")))
+                stats.set_value(key, "\n".join(sorted(seen | set(values))))
 
     def _note_check(self, portal: Portal, platform: str, entries: int, response: Response) -> None:
         res = self.check_results.setdefault(portal.name, {"platform": platform, "pages": 0, "entries": 0,
