@@ -38,6 +38,10 @@ def print_summary(summary: dict[str, Any], out: Any = None) -> None:
     if summary.get("finish_reason") == "locked":
         echo("crawl not started: another crawl holds the archive's lock")
         return
+    if summary.get("finish_reason") == "archive_error":
+        echo(f"crawl run {summary.get('run_id') or '(not recorded)'} stopped: the archive cannot be written "
+             f"({summary.get('archive_error')})")
+        return
     if summary.get("finish_reason") == "extractor_failed":
         echo(f"crawl run {summary.get('run_id')} failed before fetching any document: the extractor cannot start "
              f"({summary.get('extractor_error')})")

@@ -54,8 +54,8 @@ NOT_ARCHIVED = ("blocked", "forbidden", "failed")  # outcomes that make a portal
 # `nianbao crawl` exit codes, for cron and systemd (docs/scheduling.md).
 EXIT_CODES: dict[int, str] = {
     0: "the run finished and every portal is ok",
-    1: "the run failed: it did not finish (the extractor could not start, the disk is full, a crash) "
-       "or no portal could be read",
+    1: "the run failed: it did not finish (the extractor could not start, the archive cannot be written — "
+       "a full disk —, a crash) or no portal could be read",
     2: "usage error: a bad option or registry file",
     3: "not started: another crawl holds the archive's lock",
     4: "the run finished but at least one portal is not ok (incomplete, degraded, empty, blocked or error)",

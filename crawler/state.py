@@ -26,9 +26,13 @@ from sqlite_utils import Database
 
 from .registry import Portal
 
-# A URL's latest capture, its validators, and whether it is suspect (see CrawlState.known).
-_LATEST = ("c.sha256, c.etag, c.last_modified, (c.status = 'extract_error' or coalesce(r.extraction_status, '') "
-           "= 'tables_not_found') as suspect from captures c left join reports r on r.capture_id = c.id")
+# A URL's latest capture: its validators, whether it is suspect, and whether it is a detail page
+# whose report is in attachments (capture status `page`).  One SELECT for one URL or for all.
+_LATEST = ("select c.url, c.sha256, c.etag, c.last_modified, (c.status = 'extract_error' or "
+           "coalesce(r.extraction_status, '') = 'tables_not_found') as suspect, c.status = 'page' as is_page "
+           "from captures c left join reports r on r.capture_id = c.id "
+           "join (select url, max(id) as id from captures {where} group by url) m on m.id = c.id")
+_MEMORY = "select url, signature, status, children from crawl_urls {where}"
 
 
 def now() -> str:
@@ -47,6 +51,34 @@ class Known:
     status: str | None
     complete: bool  # captured, and so is every attachment the page links (a killed run may not have)
     has_attachments: bool = False  # a detail page whose report is in linked files
+
+
+def _child_ok(cap: tuple | None, status: str | None) -> bool:
+    """An attachment counts as had when its latest capture is sound, or it was recorded captured
+    or offsite (an attachment on a host the registry does not allow is not asked again)."""
+    return (cap is not None and not cap[3]) or status == "captured" or (status or "").startswith("offsite")
+
+
+def decide_known(url: str, cap: tuple | None, mem: tuple | None, child_ok: Any) -> Known | None:
+    """The one rule for "is this URL already known, and completely?" (both crawl modes use it).
+
+    `cap` is the URL's latest capture (sha256, etag, last_modified, suspect, is_page), `mem` its
+    `crawl_urls` row (signature, status, children).  A suspect capture (unreadable, or read without
+    its tables: a download cut short by a lying Content-Length, a garbled file) is not complete: it
+    is asked again, without validators, on the next run; the same bytes again are recorded
+    `unchanged`, which ends the retries.  A detail page is complete only when every attachment it
+    links is had — and a page captured without its attachments recorded (a run killed between the
+    two writes) is not complete either, so the next run fetches it and its files again."""
+    if cap is None and mem is None:
+        return None
+    children = json.loads(mem[2]) if mem and mem[2] else None
+    complete = cap is not None and not cap[3]
+    if complete and cap[4] and children is None:
+        complete = False
+    if complete and children:
+        complete = all(child_ok(child) for child in children)
+    return Known(url, cap[0] if cap else None, cap[1] if cap else None, cap[2] if cap else None,
+                 mem[0] if mem else None, mem[1] if mem else None, complete, bool(children))
 
 
 class CrawlState:
@@ -80,7 +112,9 @@ class CrawlState:
              "first_seen": str, "last_seen": str, "crawl_run_id": int}, pk="url", if_not_exists=True)
         self.db["crawl_portal_state"].create(
             {"portal": str, "last_complete_walk": str, "last_full_walk": str, "last_run_id": int,
-             "last_entries": int}, pk="portal", if_not_exists=True)
+             "last_entries": int, "last_walk_started": str}, pk="portal", if_not_exists=True)
+        if "last_walk_started" not in self.db["crawl_portal_state"].columns_dict:  # archives from before it
+            self.db["crawl_portal_state"].add_column("last_walk_started", str)
         self.db["crawl_columns"].create(
             {"url": str, "portal": str, "crawl_run_id": int, "advertised": int, "advertised_pages": int,
              "listed": int, "pages": int, "pages_failed": int, "unfollowed": str, "walked_to_end": int,
@@ -95,6 +129,12 @@ class CrawlState:
         for p in portals:
             self.portal_ids[p.name] = ensure_portal(self.db, p.name, base_url=p.base_url, platform=p.platform,
                                                     province=p.province, city=p.city, district=p.district)
+        # what the previous runs left, read before this run marks its own walks as started
+        self._before = {p.name: self.portal_state(p.name) for p in portals}
+        stamp = now()
+        rows = [{"portal": p.name, "last_walk_started": stamp} for p in portals]
+        if rows:
+            self._write(lambda: self.db["crawl_portal_state"].upsert_all(rows, pk="portal"))
 
     def start_run(self) -> int:
         from archive.portals import start_crawl_run
@@ -120,9 +160,10 @@ class CrawlState:
         return json.loads(row[0]) if row and row[0] else {}
 
     def portal_state(self, portal: str) -> dict[str, Any]:
-        row = self.db.execute("select last_complete_walk, last_full_walk, last_entries from crawl_portal_state "
-                              "where portal = ?", [portal]).fetchone()
-        return {"last_complete_walk": row[0], "last_full_walk": row[1], "last_entries": row[2]} if row else {}
+        row = self.db.execute("select last_complete_walk, last_full_walk, last_entries, last_walk_started "
+                              "from crawl_portal_state where portal = ?", [portal]).fetchone()
+        return {"last_complete_walk": row[0], "last_full_walk": row[1], "last_entries": row[2],
+                "last_walk_started": row[3]} if row else {}
 
     def is_full_walk(self, portal: str) -> bool:
         """Revalidate every known detail page (conditional requests, content hashes): when forced,
@@ -139,9 +180,17 @@ class CrawlState:
         return self._full[portal]
 
     def may_stop_at_known(self, portal: str) -> bool:
-        """List walks may stop at known items only after a walk that reached the end, and not
-        during a full walk: a run killed half-way leaves later pages unvisited."""
-        return not self.is_full_walk(portal) and bool(self.portal_state(portal).get("last_complete_walk"))
+        """List walks may stop at known items only when the portal's *latest* walk reached the end,
+        and not during a full walk.  A run killed half-way leaves later pages unvisited — even on an
+        incremental night after an earlier complete walk: killed after its first page of 10 new
+        reports, the next night would find page 1 known and stop, and the 80 new reports behind it
+        would wait for the weekly full walk.  So a walk that started after the last complete one
+        and never finished forbids the early stop."""
+        if self.is_full_walk(portal):
+            return False
+        before = getattr(self, "_before", {}).get(portal) or self.portal_state(portal)
+        complete, started = before.get("last_complete_walk"), before.get("last_walk_started")
+        return bool(complete) and (started is None or complete >= started)
 
     def walk_finished(self, portal: str, complete: bool, entries: int) -> None:
         stamp = now()
@@ -182,26 +231,28 @@ class CrawlState:
     # --- URLs ----------------------------------------------------------------------------------
 
     def known(self, url: str) -> Known | None:
-        cap = self.db.execute(f"select {_LATEST} where c.url = ? order by c.id desc limit 1", [url]).fetchone()
-        mem = self.db.execute("select signature, status, children from crawl_urls where url = ?", [url]).fetchone()
-        if cap is None and mem is None:
-            return None
-        # A suspect capture (unreadable, or read without its tables: a download cut short by a lying
-        # Content-Length, a garbled file) is not complete: it is asked again, without validators, on
-        # the next run.  The same bytes again are recorded `unchanged`, which ends the retries of a
-        # file that really is like that: one extra request, not one a night.
-        complete = cap is not None and not cap[3]
-        if complete and mem and mem[2]:
-            for child in json.loads(mem[2]):
-                if not self.db.execute(f"select 1 from (select {_LATEST} where c.url = ? order by c.id desc limit 1) "
-                                       "where not suspect union all select 1 from crawl_urls where url = ? "
-                                       "and (status = 'captured' or status like 'offsite%') limit 1",
-                                       [child, child]).fetchone():
-                    complete = False
-                    break
-        return Known(url, cap[0] if cap else None, cap[1] if cap else None, cap[2] if cap else None,
-                     mem[0] if mem else None, mem[1] if mem else None, complete,
-                     bool(mem and mem[2] and json.loads(mem[2])))
+        """What the archive knows of one URL (the rule is `decide_known`, shared with `known_all`)."""
+        caps = {r[0]: r[1:] for r in self.db.execute(_LATEST.format(where="where url = ?"), [url])}
+        mems = {r[0]: r[1:] for r in self.db.execute(_MEMORY.format(where="where url = ?"), [url])}
+
+        def child_ok(child: str) -> bool:
+            cap = self.db.execute(_LATEST.format(where="where url = ?"), [child]).fetchone()
+            mem = self.db.execute("select status from crawl_urls where url = ?", [child]).fetchone()
+            return _child_ok(cap[1:] if cap else None, mem[0] if mem else None)
+
+        return decide_known(url, caps.get(url), mems.get(url), child_ok)
+
+    def known_all(self) -> dict[str, Known]:
+        """`known(url)` for every URL the archive knows, in bulk: the distributed writer publishes
+        this to its workers, so both modes skip, revalidate and retry exactly the same URLs."""
+        caps = {r[0]: r[1:] for r in self.db.execute(_LATEST.format(where=""))}
+        mems = {r[0]: r[1:] for r in self.db.execute(_MEMORY.format(where=""))}
+
+        def child_ok(child: str) -> bool:
+            mem = mems.get(child)
+            return _child_ok(caps.get(child), mem[1] if mem else None)
+
+        return {url: decide_known(url, caps.get(url), mems.get(url), child_ok) for url in caps.keys() | mems.keys()}
 
     def remember(self, url: str, portal: str, kind: str, status: str, signature: str | None = None,
                  children: list[str] | None = None) -> None:

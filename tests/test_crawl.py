@@ -370,3 +370,22 @@ def test_the_portal_settles_a_shared_name_and_a_zone_is_flagged(demo):
     assert (detail["reason"], detail["used"], detail["portal"]["district"]) == ("no_division", "portal", "坪山区")
     # later runs of an `auto` registry keep the detected families
     assert {p for (p,) in con.execute("select platform from portals")} == {"trs", "hanweb", "generic", "gkmlpt"}
+
+
+def test_one_known_rule_for_one_url_and_for_all(demo):
+    """`CrawlState.known(url)` and the bulk `known_all()` the distributed writer publishes agree on
+    every URL of a crawled archive; and a detail page captured without its attachments recorded (a
+    run killed between the two writes) is not complete, so the next run fetches it and its files."""
+    from crawler.state import CrawlState, decide_known
+
+    state = CrawlState(str(demo["db"]))
+    everything = state.known_all()
+    assert len(everything) > len(demo["server"].world.reachable_docs())
+    assert {url: state.known(url) for url in everything} == everything
+    pages = [k for k in everything.values() if k.has_attachments]
+    assert pages and all(k.complete for k in pages)
+    page = pages[0]
+    cap = (page.sha256, page.etag, page.last_modified, False, True)  # a sound capture of status `page`
+    assert decide_known(page.url, cap, None, lambda _child: True).complete is False
+    assert decide_known(page.url, cap, (None, "captured", '["http://x/a.pdf"]'), lambda _c: True).complete is True
+    assert decide_known(page.url, cap, (None, "captured", '["http://x/a.pdf"]'), lambda _c: False).complete is False

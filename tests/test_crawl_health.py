@@ -261,3 +261,39 @@ def test_a_column_that_lists_fewer_than_it_advertises_is_incomplete_and_walked_a
         assert last_run(db)["portal_health"]["短缺门户"]["status"] == "incomplete"
     finally:
         site.srv.shutdown()
+
+
+def test_an_incremental_walk_killed_after_its_first_page_is_walked_to_the_end_next_night(faulty,
+                                                                                         tmp_path: Path) -> None:
+    """Night 1 walks the column completely.  Fifteen reports are published; night 2 is killed while
+    it waits for the column's second API page, after the first page's new reports were captured.
+    Night 3 must not stop at page 1 (all known now): the walk that started after the last complete
+    one never finished, so it walks to the end and archives every new report."""
+    import signal
+    import time
+
+    server, registry = faulty
+    db = tmp_path / "archive.db"
+    assert crawl(registry, db).returncode == 0
+    base = sqlite3.connect(db).execute("select count(*) from reports").fetchone()[0]
+    added = [server.world.publish("gkmlpt", "深圳市坪山区民政局", 2025, column="721") for _ in range(15)]
+    server.plan.add(Fault("stall", site="gkmlpt", path=r"/gkmlpt/api/all/721\?page=2&", seconds=30, times=1))
+    args = ["crawl", "--portals", str(registry), "--db", str(db), "--local", "--portal", GKMLPT,
+            "-s", "DOWNLOAD_TIMEOUT=60"]
+    proc = subprocess.Popen(nianbao_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not server.plan.count("stall"):
+        time.sleep(0.2)
+    assert server.plan.count("stall"), "the crawl never asked for page 2"
+    time.sleep(3)  # the first page's new reports go into the archive meanwhile
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    got = sqlite3.connect(db).execute("select count(*) from reports").fetchone()[0]
+    assert base < got < base + len(added), (base, got)  # killed half-way through the new reports
+    server.plan.clear()
+    res = crawl(registry, db)
+    assert res.returncode == 0, res.stdout + res.stderr[-3000:]
+    con = sqlite3.connect(db)
+    assert con.execute("select count(*) from reports").fetchone()[0] == base + len(added)
+    urls = {u for (u,) in con.execute("select url from reports")}
+    assert {server.url(d.site, server.world.report_path(d)) for d in added} <= urls

@@ -377,6 +377,32 @@ def test_full_disk_during_ingestion(tiny_disk: tuple[Path, str], tmp_path: Path)
     rows_match_files(db, files)
 
 
+def test_full_disk_during_a_crawl_stops_it_loudly(tiny_disk: tuple[Path, str], faulty, tmp_path: Path) -> None:
+    """The archive's filesystem fills up mid-crawl: the crawl stops (it would only drop what it
+    fetched), says why in one line, exits 1 — never 0 with an empty summary — and leaves whole
+    reports only; with room again, the next crawl completes the job."""
+    mnt, how = tiny_disk
+    server, registry = faulty
+    db = mnt / "archive.db"
+    res = crawl(registry, db, expect=None, portal=None)
+    assert res.returncode == 1, res.stdout + res.stderr[-3000:]
+    said = [line for line in res.stdout.splitlines() if "the archive cannot be written" in line]
+    assert len(said) == 1 and re.search(r"disk is full|SQLITE_FULL|No space left", said[0]), res.stdout
+    assert "crawl run None" not in res.stdout
+    sound(db)
+    first = sqlite3.connect(db).execute("select count(*) from reports").fetchone()[0]
+    if how == "tmpfs":
+        subprocess.run(["mount", "-o", "remount,size=64m", str(mnt)], check=True)
+    else:  # a loop image cannot grow in place: move the archive to roomier space, as an operator would
+        for name in os.listdir(mnt):
+            shutil.copy(mnt / name, tmp_path / name)
+        db = tmp_path / "archive.db"
+    res = crawl(registry, db, expect=EXIT_NOT_ALL_OK, portal=None)  # the demo's deliberate walls: 4
+    sound(db)
+    total = sqlite3.connect(db).execute("select count(*) from reports").fetchone()[0]
+    assert total == len(server.world.reachable_docs()) > first, (first, total)
+
+
 def _hold_lock(db: Path, mode: str, seconds: float, started: threading.Event) -> None:
     con = sqlite3.connect(db, timeout=30, isolation_level=None)
     if mode == "exclusive":

@@ -20,30 +20,9 @@ BATCH = 2000
 
 
 def known_rows(state: CrawlState) -> dict[str, dict[str, Any]]:
-    """`CrawlState.known(url)` for every URL the archive knows, computed in bulk (the same rule:
-    a URL is complete when it was captured and so was every attachment its page links)."""
-    db = state.db
-    caps: dict[str, tuple[str, str | None, str | None]] = {}
-    for url, sha, etag, lm in db.execute(
-            "select c.url, c.sha256, c.etag, c.last_modified from captures c "
-            "join (select url, max(id) as id from captures group by url) m on m.id = c.id"):
-        caps[url] = (sha, etag, lm)
-    captured = set(caps)
-    mem: dict[str, tuple[str | None, str | None, str | None]] = {}
-    for url, sig, status, children in db.execute("select url, signature, status, children from crawl_urls"):
-        mem[url] = (sig, status, children)
-        if status == "captured":
-            captured.add(url)
-    out: dict[str, dict[str, Any]] = {}
-    for url in caps.keys() | mem.keys():
-        cap, m = caps.get(url), mem.get(url)
-        complete = cap is not None
-        if complete and m and m[2]:
-            complete = all(child in captured for child in json.loads(m[2]))
-        out[url] = {"sha256": cap[0] if cap else None, "etag": cap[1] if cap else None,
-                    "last_modified": cap[2] if cap else None, "signature": m[0] if m else None,
-                    "status": m[1] if m else None, "complete": complete}
-    return out
+    """`CrawlState.known(url)` for every URL the archive knows (`CrawlState.known_all`: the same
+    rule, computed in bulk), as the rows the workers' `RedisState.known` reads back."""
+    return {url: {k: v for k, v in vars(known).items() if k != "url"} for url, known in state.known_all().items()}
 
 
 def publish_state(state: CrawlState, r: Any, keys: Keys, portals: list[Portal]) -> int:

@@ -25,6 +25,7 @@ Settings: NIANBAO_DB.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from typing import Any
 
@@ -54,8 +55,14 @@ class RunRecorder:
         if self.crawler.stats.get_value("nianbao/lock") == "busy":
             return
         state = CrawlState.for_crawler(self.crawler)
-        state.register_portals(list(spider.portals.values()))
-        run_id = state.start_run()
+        try:
+            state.register_portals(list(spider.portals.values()))
+            run_id = state.start_run()
+        except sqlite3.OperationalError as exc:  # a full disk, a lock held past every retry
+            from ..pipelines.archive import fatal_archive_error
+
+            fatal_archive_error(self.crawler, exc)
+            return
         self.crawler.stats.set_value("nianbao/run_id", run_id)
         spider.logger.info("crawl run %s started (%d portals)", run_id, len(spider.portals))
 
@@ -63,6 +70,18 @@ class RunRecorder:
         if self.crawler.stats.get_value("nianbao/lock") == "busy":
             return
         state = CrawlState.for_crawler(self.crawler)
+        error = self.crawler.stats.get_value("nianbao/archive_error")
+        if state.run_id is None:  # the run could not even be recorded
+            self.summary = {"run_id": None, "finish_reason": "archive_error", "archive_error": error}
+            return
+        try:
+            self._close(spider, reason, state)
+        except sqlite3.OperationalError as exc:
+            spider.logger.error("the run could not be recorded in the archive: %s", exc)
+            self.summary = {"run_id": state.run_id, "finish_reason": "archive_error",
+                            "archive_error": error or str(exc).splitlines()[0]}
+
+    def _close(self, spider: Spider, reason: str, state: CrawlState) -> None:
         stats = self.crawler.stats.get_stats()
         previous = state.previous_health()
         health: dict[str, Any] = {}
@@ -97,6 +116,8 @@ class RunRecorder:
                  "statuses": dict(Counter(h["status"] for h in health.values()))}
         if stats.get("nianbao/extract/unavailable"):
             notes["extractor_error"] = stats["nianbao/extract/unavailable"]
+        if stats.get("nianbao/archive_error"):
+            notes["archive_error"] = stats["nianbao/archive_error"]
         counts = {"pages": totals["list_pages"] + totals["detail_pages"], "new_reports": totals["new"],
                   "changed_reports": totals["changed"], "unchanged_reports": totals["unchanged"],
                   "errors": errors, "blocked": blocked, "portal_health": health}

@@ -22,14 +22,28 @@ nianbao/pages/<stored|unchanged>, nianbao/image_only (also per portal), nianbao/
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from ..items import Document
 from ..state import CrawlState, now
 from .extraction import Extractor
+
+
+def fatal_archive_error(crawler: Crawler, exc: BaseException) -> None:
+    """Stop the crawl once, with the finish reason `archive_error` and the cause in one line
+    (`crawl_runs.notes.archive_error`, when the run row itself can still be written)."""
+    message = str(exc).splitlines()[0][:300] or type(exc).__name__
+    if crawler.stats.get_value("nianbao/archive_error"):
+        return
+    crawler.stats.set_value("nianbao/archive_error", message)
+    crawler.spider.logger.error("the archive cannot be written (%s): stopping the crawl", message)
+    crawler.spider.portals = {}
+    deferred_from_coro(crawler.engine.close_spider_async(reason="archive_error"))
 
 
 class ArchivePipeline:
@@ -64,6 +78,15 @@ class ArchivePipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Document):
             return item
+        try:
+            return await self._store(item)
+        except sqlite3.OperationalError as exc:
+            # the archive cannot be written (a full disk, a lock held past every retry): nothing more
+            # can be kept tonight, so the crawl stops instead of fetching pages it would only drop
+            fatal_archive_error(self.crawler, exc)
+            raise DropItem(f"archive not writable: {exc}") from exc
+
+    async def _store(self, item: Document) -> Any:
         from archive.captures import Fetch, add_capture
         from archive.ingest import extraction_status, ingest_bytes, retrying_write
 
