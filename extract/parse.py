@@ -66,7 +66,8 @@ def not_a_report(report: Report) -> str | None:
     pictures = bool(doc is not None and (doc.image_only or doc.images))
     tables = report.active_disclosure or report.requests or report.reviews
     titled = bool(report.title and REPORT_TITLE.search(report.title))
-    if titled or report.year or tables or pictures or report.format:
+    unread = bool(doc is not None and doc.problems)  # a reader that could not see it all (truncated …)
+    if titled or report.year or tables or pictures or report.format or unread:
         return None
     return "no report title, year, table or picture in it"
 
