@@ -61,8 +61,10 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
     """Rebuild every derived table from the stored captures, offline (after an extractor upgrade),
     or with --pending read just what a capture-only crawl stored.
 
-    Exit status 1 when there was nothing to read (an empty archive) or every report failed; with
-    --pending, nothing pending is success."""
+    A report whose stored rows are better than what the extractor reads now (more cells, or as many
+    with fewer failed checks) keeps them, and is listed as `kept` with the two counts.  Exit status
+    1 when there was nothing to read (an empty archive) or every report failed; with --pending,
+    nothing pending is success."""
     from .ingest import PENDING_REPORTS, reextract
     from .schema import open_db
 
@@ -74,7 +76,10 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
             statuses[status] += 1
             bar.update(1)
 
-        reextract(db, pending_only=pending_only, on_report=step)
+        summary = reextract(db, pending_only=pending_only, on_report=step)
+    for outcome in summary.outcomes:
+        if outcome.status in ("kept", "error"):
+            click.echo(f"{outcome.status}: report {outcome.report_id} {outcome.url}: {outcome.detail}")
     click.echo(f"{db_path}: " + (", ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
                                  or ("nothing pending" if pending_only else "no reports")))
     if (total == 0 and not pending_only) or (total and statuses["error"] == sum(statuses.values())):

@@ -555,6 +555,10 @@ def _reextract_one(db: Database, report_id: int, url: str, capture: dict[str, An
         retrying_write(keep)
         return Outcome(url, "error", report_id, capture["id"], message)
 
+    worse = _worse_than_stored(db, report_id, report)
+    if worse:  # never trade rows for fewer or worse ones (a host font missing, a reader regression)
+        return Outcome(url, "kept", report_id, capture["id"], worse)
+
     def write() -> bool:
         with db.atomic():
             current = db.execute("select capture_id, version from reports where id = ?", [report_id]).fetchone()
@@ -574,6 +578,23 @@ def _reextract_one(db: Database, report_id: int, url: str, capture: dict[str, An
 
     duplicate = retrying_write(write)
     return Outcome(url, "duplicate" if duplicate else "reextracted", report_id, capture["id"])
+
+
+def _worse_than_stored(db: Database, report_id: int, report: Report) -> str | None:
+    """Why re-extracted rows would be worse than the stored ones (fewer cells, or as many with more
+    failed checks), or None.  Re-extraction then keeps the stored rows and says so."""
+    row = db.execute("select (select count(*) from requests where report_id = :r) + (select count(*) from reviews "
+                     "where report_id = :r) + (select count(*) from active_disclosure where report_id = :r), "
+                     "coalesce((select checks_failed from reports where id = :r), 0)", {"r": report_id}).fetchone()
+    stored, stored_failed = row
+    cells = len(report.requests) + len(report.reviews) + len(report.active_disclosure)
+    failed = sum(c.status == "fail" for c in report.checks)
+    if cells < stored:
+        return f"re-extraction read {cells} cells, fewer than the {stored} stored: the stored rows are kept"
+    if cells == stored and failed > stored_failed:
+        return (f"re-extraction fails {failed} checks, more than the {stored_failed} of the stored rows: "
+                "the stored rows are kept")
+    return None
 
 
 def iter_reports(db: Database) -> Iterator[dict[str, Any]]:

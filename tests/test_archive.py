@@ -177,6 +177,23 @@ def test_reextract_rebuilds_the_same_rows_offline(db_path: Path, examples_dir: P
     assert {t: sorted(v) for t, v in after.items()} == {t: sorted(v) for t, v in before.items()}
 
 
+def test_reextract_never_trades_rows_for_fewer(db_path: Path, examples_dir: Path) -> None:
+    """A re-extraction that reads fewer cells than a report holds (a reader regression, a host
+    without the font a PDF needs) keeps the stored rows and says so; the others are rebuilt."""
+    db = open_db(db_path)
+    ingest_paths(db, [examples_dir])
+    rid = db.execute("select id from reports order by id limit 1").fetchone()[0]
+    row = dict(next(db.query("select * from requests where report_id = ? limit 1", [rid])))
+    row.pop("rowid", None)
+    db["requests"].insert({**row, "row": "9.9", "raw": "7", "value": 7})  # rows a better reader had read
+    stored = db.execute("select count(*) from requests where report_id = ?", [rid]).fetchone()[0]
+    result = reextract(db)
+    kept = [o for o in result.outcomes if o.status == "kept"]
+    assert [o.report_id for o in kept] == [rid] and "fewer than the" in kept[0].detail
+    assert result.count("reextracted") == len(result.outcomes) - 1
+    assert db.execute("select count(*) from requests where report_id = ?", [rid]).fetchone()[0] == stored
+
+
 # Columns that say when, not what: they differ between two archives built from the same bytes.
 WHEN = {"captures": {"fetched_at"}, "reports": {"first_seen", "last_seen"}, "report_versions": {"seen_at"}}
 
