@@ -16,7 +16,7 @@ from archive.schema import SCHEMA_VERSION, open_db, schema_version
 from archive.synthetic import balanced, render_text
 
 DATA_TABLES = ["portals", "captures", "capture_blobs", "reports", "report_versions", "active_disclosure",
-               "requests", "reviews", "checks", "problems", "report_figures", "report_terms", "crawl_runs"]
+               "requests", "reviews", "checks", "problems", "report_figures", "crawl_runs"]
 
 
 @pytest.fixture
@@ -209,7 +209,7 @@ def test_a_capture_stored_unread_is_read_later_exactly_as_at_ingest(tmp_path: Pa
     assert later.execute("select extraction_status, count(*) from reports group by 1").fetchall() == [("pending", n)]
     assert later.execute("select status, count(*) from captures group by 1").fetchall() == [("pending", n)]
     assert later.execute("select status, count(*) from report_versions group by 1").fetchall() == [("pending", n)]
-    for table in ("requests", "reviews", "problems", "report_figures", "report_terms"):
+    for table in ("requests", "reviews", "problems", "report_figures"):
         assert later[table].count == 0, table
     summary = reextract(later, pending_only=True)
     assert (summary.count("reextracted"), summary.count("duplicate"), summary.count("error")) == (n - 2, 1, 1)

@@ -281,11 +281,10 @@ def build_hostile_archive(root: Path) -> tuple[Path, int]:
     with db.atomic():  # what a hostile portal controls (title, agency, body), and the region labels too
         db.execute("update reports set title = ?, agency = ?, province = ?, district = ?, body = body || ? "
                    "where id = ?", [PAYLOAD, PAYLOAD, PAYLOAD, PAYLOAD, PAYLOAD, rid])
-        db.execute("update report_terms set title = ?, body = body || ' 注入 测试 注入测试' where id = ?", [PAYLOAD, rid])
     row = db.execute("select title, agency, body like ?, duplicate_of from reports where id = ?",
                      [f"%{PAYLOAD}%", rid]).fetchone()
     assert row == (PAYLOAD, PAYLOAD, 1, None)
-    assert db.execute("select rowid from report_terms_fts where report_terms_fts match '\"注入测试\"'").fetchall() == [(rid,)]
+    assert db.execute("select rowid from report_search where report_search match '\"注 入 测 试\"'").fetchall() == [(rid,)]
     db.close()
     return db_path, rid
 

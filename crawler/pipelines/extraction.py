@@ -59,16 +59,13 @@ def _exit_with_parent() -> None:
 
 
 def _warm_up() -> None:
-    """Start the parent watch; then import the readers and trafilatura and load jieba's dictionary
-    in a new child before its first document (≈ 1 s), while the crawl is still fetching list pages."""
+    """Start the parent watch; then import the readers and trafilatura in a new child before its
+    first document (≈ 1 s), while the crawl is still fetching list pages."""
     _exit_with_parent()
     import trafilatura  # noqa: F401
 
     import extract.body  # noqa: F401
     import extract.parse  # noqa: F401
-    from archive.fts import segment
-
-    segment("政府信息公开工作年度报告")
 
 
 class Extractor:
