@@ -28,6 +28,8 @@ search the file (Datasette, plain `sqlite3`), but cannot change a report's title
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from sqlite_utils import Database
@@ -99,19 +101,24 @@ SCHEMA_SQL = [
 
 def register(db: Database) -> None:
     """Make `nianbao_chars` available on this connection (the triggers call it)."""
-    db.register_function(chars, name=FUNCTION, deterministic=True, replace=True)
+    db.register_function(chars, name=FUNCTION, deterministic=True)  # once per connection
+
+
+RANK = "bm25(5.0, 1.0)"  # `order by rank`: a match in the title weighs five times one in the body
 
 
 def create(db: Database) -> None:
     """Create the index and its triggers, and index every report (a migration's step)."""
     for sql in SCHEMA_SQL:
         db.execute(sql)
+    db.execute(f"insert into {TABLE}({TABLE}, rank) values ('rank', ?)", [RANK])
     reindex(db)
 
 
 def reindex(db: Database) -> int:
     """Rebuild the whole index from `reports` (a contentless table has no 'rebuild'); returns the
     number of reports indexed.  Needed only if the triggers were bypassed."""
+    register(db)
     db.execute(f"insert into {TABLE}({TABLE}) values ('delete-all')")
     db.execute(f"insert into {TABLE}(rowid, title, body) select id, {FUNCTION}(title), {FUNCTION}(body) from reports")
     db.execute(f"insert into {TABLE}({TABLE}) values ('optimize')")
@@ -121,41 +128,55 @@ def reindex(db: Database) -> int:
 # --- snippets and the Python API ---------------------------------------------------------------
 
 MARK, END = "\x02", "\x03"  # around each match in a snippet; nianbao_search's render_cell makes them <mark>
-_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@lru_cache(maxsize=64)
+def _pattern(query: str) -> re.Pattern[str] | None:
+    """Any word of the query, longest first; ASCII letters in either case (LIKE's rule, the index's)."""
+    words = sorted(set(terms(query)), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)), re.IGNORECASE | re.ASCII) if words else None
 
 
 def snippet(text: str | None, query: str | None, width: int = 80) -> str | None:
     """About `width` characters of `text` around the first match of any word of `query`, every
-    match inside marked MARK…END (ASCII letters matched case-insensitively, like the index).
-    None when no word occurs in the text."""
-    if not text:
+    match inside marked MARK…END.  None when no word occurs in the text."""
+    pattern = _pattern(query or "")
+    if not text or pattern is None:
         return None
-    text = text.replace(MARK, "").replace(END, "")
-    folded = text.translate(_ASCII_FOLD)
-    words = sorted({w.translate(_ASCII_FOLD) for w in terms(query)}, key=len, reverse=True)
-    hits = sorted((m.start(), m.start() + len(w)) for w in words for m in re.finditer(re.escape(w), folded))
-    if not hits:
+    if MARK in text or END in text:
+        text = text.replace(MARK, "").replace(END, "")
+    hits = pattern.finditer(text)
+    first = next(hits, None)
+    if first is None:
         return None
-    start = max(0, hits[0][0] - width // 4)
-    stop = min(len(text), max(start + width, hits[0][1]))
+    start = max(0, first.start() - width // 4)
+    stop = min(len(text), max(start + width, first.end()))
     out, at = [], start
-    for a, b in hits:
-        if a < at or b > stop:
-            continue
-        out += [text[at:a], MARK, text[a:b], END]
-        at = b
+    for hit in chain([first], hits):
+        if hit.end() > stop:
+            break
+        out += [text[at:hit.start()], MARK, hit.group(), END]
+        at = hit.end()
     out.append(text[at:stop])
     line = "".join(out).replace("\n", " ")
     return ("…" if start else "") + line + ("…" if stop < len(text) else "")
 
 
+RANKED_SQL = f"""
+with hits as (
+  select s.rowid as id, s.rank from {TABLE} s join reports r on r.id = s.rowid
+  where {TABLE} match :match and r.duplicate_of is null
+  order by s.rank, s.rowid limit :limit)
+select r.id, r.title, r.agency, r.year, r.body from hits join reports r on r.id = hits.id
+order by hits.rank, hits.id
+"""
+
+
 def search(db: Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Canonical reports (re-posted copies left out) containing every word of `query`, best
-    first (bm25, a match in the title counting five times one in the body), with a snippet."""
+    first (`rank`: bm25, a match in the title weighing five times one in the body), with a
+    snippet.  The ranking picks the `limit` reports before any body is read."""
     return [
         {**row, "snippet": snippet(row.pop("body"), query) or snippet(row["title"], query)}
-        for row in db.query(
-            f"select r.id, r.title, r.agency, r.year, r.body from {TABLE} s join reports r on r.id = s.rowid "
-            f"where {TABLE} match ? and r.duplicate_of is null order by bm25({TABLE}, 5.0, 1.0), r.id limit ?",
-            [match_expression(query), limit])
+        for row in db.query(RANKED_SQL, {"match": match_expression(query), "limit": limit})
     ]
