@@ -1,6 +1,7 @@
 """Search index candidates on a generated archive with real-length bodies (issue 13).
 
     .venv/bin/python bench/search.py --reports 3000 --db /tmp/nb-search/bench.db
+    .venv/bin/python bench/search.py --reuse --db /tmp/nb-search/bench.db     # measure again, no rebuild
 
 1. **Archive.** N generated reports (`nianbao.synthetic.make_spec`, both templates, text copies)
    parsed by the extractor (`archive.ingest.extract_capture`) and written by `ingest_bytes`, so
@@ -66,7 +67,7 @@ def example_paragraphs() -> list[str]:
     return [line for body in bodies for line in body.split("\n") if len(line) >= 30]
 
 
-def build(db_path: Path, n: int) -> dict[str, float]:
+def build(db_path: Path, n: int) -> dict[str, float | bool]:
     paragraphs = example_paragraphs() if EXAMPLES.is_dir() else []
     db = open_db(db_path)
     t0 = time.perf_counter()
@@ -88,11 +89,9 @@ def build(db_path: Path, n: int) -> dict[str, float]:
             ingest_bytes(db, data, Fetch(url=url), Hints(), report=report, error=extracted.error)
     refresh_cross_checks(db)
     took = time.perf_counter() - t0
-    stats = db.execute("select count(*), avg(length(body)), sum(length(title) + length(body)) from reports").fetchone()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    return {"reports": stats[0], "avg_body": stats[1], "chars": stats[2], "ingest_s": took,
-            "lengthened": bool(paragraphs)}
+    return {"ingest_s": took, "lengthened": bool(paragraphs)}
 
 
 def size(con: sqlite3.Connection, table: str) -> int:
@@ -190,16 +189,21 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("/tmp/nianbao-bench-search/nianbao.db"))
     parser.add_argument("--repeat", type=int, default=7, help="timed Datasette requests per page")
     parser.add_argument("--no-serve", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="measure the archive already at --db")
     args = parser.parse_args()
-    args.db.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(args.db) + suffix).unlink(missing_ok=True)
     print(f"load before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
-    b = build(args.db, args.reports)
-    print(f"archive: {b['reports']:,} reports, body {b['avg_body']:,.0f} characters on average "
-          f"({b['chars'] / 1e6:.1f} M characters of title and body; lengthened from the examples: {b['lengthened']}); "
-          f"ingest {b['ingest_s']:.0f} s")
+    if not (args.reuse and args.db.exists()):
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(args.db) + suffix).unlink(missing_ok=True)
+        b = build(args.db, args.reports)
+        print(f"archive: {b['reports']:,} reports, built in {b['ingest_s']:.0f} s; "
+              f"lengthened from the examples: {b['lengthened']}")
     con = sqlite3.connect(args.db)
+    b = dict(zip(("reports", "avg_body", "chars"), con.execute(
+        "select count(*), avg(length(body)), sum(length(title) + length(body)) from reports").fetchone(), strict=True))
+    print(f"archive: {b['reports']:,} reports, body {b['avg_body']:,.0f} characters on average, "
+          f"{b['chars'] / 1e6:.1f} M characters of title and body")
     reports_bytes = con.execute("select sum(pgsize) from dbstat where name = 'reports'").fetchone()[0]
     cands = build_candidates(con)
     from test_search import draw_terms
@@ -243,7 +247,8 @@ def main() -> None:
     assert spec is not None and spec.loader is not None
     bench_archive = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench_archive)
-    pages = {f"reports?_search={t}": f"/nianbao/reports?_search={quote(t)}" for t in
+    pages = {"reports, no search (the page's own cost)": "/nianbao/reports"}
+    pages |= {f"reports?_search={t}": f"/nianbao/reports?_search={quote(t)}" for t in
              ["复议", "依申请", "政府办", "公", "海淀 复议", "依申请公开"]}
     pages |= {f"search?q={t} (ranked)": f"/nianbao/search?q={quote(t)}" for t in ["依申请", "海淀"]}
     results, startup = bench_archive.time_datasette(args.db, args.repeat, paths=pages)

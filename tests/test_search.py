@@ -31,27 +31,18 @@ N_TERMS = 72  # random substrings, besides the fixed ones
 FIXED = ["依申请", "政府办", "复议", "诉讼", "依申请公开", "行政复议", "公", "年", "2021", "（一）", "3.1",
          "地震", "政府办公"]
 
-# docs/schema.md, "Search in plain SQLite": one term, bound to :q, written out by SQL itself.
-PLAIN_SQL = """
-with recursive enc(i, phrase) as (
-  select 0, ''
-  union all
-  select i + 1, phrase || case when i > 0 then ' ' else '' end || (
-    case when substr(:q, i + 1, 1) glob '[0-9A-Za-z]'
-           or unicode(substr(:q, i + 1, 1)) between 13312 and 19903
-           or unicode(substr(:q, i + 1, 1)) between 19968 and 40959
-         then substr(:q, i + 1, 1)
-         else printf('x%x', unicode(substr(:q, i + 1, 1))) end)
-  from enc where i < length(:q)
-)
-select id from reports
-where id in (select rowid from report_search
-             where report_search match (select '"' || phrase || '"' from enc where i = length(:q)))
-"""
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def plain_sql() -> str:
+    """The one-term query docs/schema.md gives for plain SQLite (the block after its marker)."""
+    doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    after = doc.split("<!-- plain-sqlite-search", 1)[1]
+    return after.split("```sql\n", 1)[1].split("```", 1)[0]
 
 
 def build_archive(root: Path, examples: Path | None, n: int = 120) -> Path:
-    """Generated reports in two renderings, a few of them edited so titles and bodies vary more."""
+    """Generated reports, as text copies and as HTML pages of three layouts."""
     files = root / "reports"
     files.mkdir(parents=True, exist_ok=True)
     for seed in range(n):
@@ -161,10 +152,25 @@ def test_several_terms_are_all_required(site: tuple[str, Path], plain: sqlite3.C
 
 
 def test_plain_sqlite3_finds_exactly_what_like_finds(plain: sqlite3.Connection, terms: list[str]) -> None:
+    sql = plain_sql()
+    assert "report_search" in sql and "nianbao" not in sql
     wrong = {}
     for term in terms:
         want = like_ids(plain, term)
-        got = {r[0] for r in plain.execute(PLAIN_SQL, {"q": term})}
+        got = {r[0] for r in plain.execute(sql, {"q": term})}
         if want != got:
             wrong[term] = (len(want), len(got))
     assert not wrong, wrong
+
+
+def test_the_hand_written_phrases_of_the_docs(plain: sqlite3.Connection) -> None:
+    def match(expr: str) -> set[int]:
+        return {r[0] for r in plain.execute("select id from reports where id in "
+                                            "(select rowid from report_search where report_search match ?)", [expr])}
+
+    assert match('"依 申 请"') == like_ids(plain, "依申请")
+    assert match('"政 府 办" "3 x2e 1"') == like_ids(plain, "政府办") & like_ids(plain, "3.1")
+    ranked = plain.execute("select r.id from report_search s join reports r on r.id = s.rowid "
+                           "where report_search match '\"依 申 请\"' and r.duplicate_of is null "
+                           "order by s.rank limit 20").fetchall()
+    assert len(ranked) == 20
