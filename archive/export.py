@@ -33,8 +33,9 @@ def file_sha256(path: Path) -> str:
 
 
 def export_tables(db: Database) -> list[str]:
-    """The tables a release exports as CSV: every table but FTS internals and migration bookkeeping."""
-    fts = {t for t in db.table_names() if t.startswith("report_terms_fts")}
+    """The tables a release exports as CSV: every table but the search index (contentless: it has
+    no text to export, and the SQLite file carries it) and migration bookkeeping."""
+    fts = {t for t in db.table_names() if t.startswith("report_search")}
     return [t for t in db.table_names() if t not in fts and not t.startswith("_")] + ["report_summary"]
 
 

@@ -1,115 +1,182 @@
-"""Chinese full-text search over report titles and bodies, usable through Datasette's `?_search=`.
+"""Search of report titles and bodies: any substring, of any length, in any script.
 
-SQLite's tokenizers do not segment Chinese: `unicode61` makes a whole run of Han characters one
-token, and `trigram` cannot match a query shorter than three characters (复议, 诉讼 are two).
-Datasette's `?_search=` quotes each whitespace-separated query word as an FTS5 phrase, which the
-table's own tokenizer then splits — so whatever we index must contain the query word as a token.
+The index is `report_search`, an FTS5 table with the built-in `unicode61` tokenizer that holds
+**one token per character** of `reports.title` and `reports.body`: a Chinese character, Latin
+letter or digit is its own token, any other character (punctuation, whitespace, symbols,
+full-width forms, rarer CJK blocks) the token `x` + its code point in hex (`，` → `xff0c`).  A
+substring of the text is then exactly a phrase of consecutive tokens, so
 
-Measured on the shared examples (docs/schema.md has the table): all CJK bigrams alone find every
-two-character query and nothing longer; jieba's search-mode segmentation alone finds dictionary
-words of any length but misses some two-character substrings; trigram misses every two-character
-query.  We index, with the built-in `unicode61` tokenizer, **jieba search-mode words (plus the
-domain vocabulary below) followed by every CJK bigram**: every two-character query and every word
-a researcher is likely to type (行政复议, 政府信息公开, 依申请公开 …) is found, the downloaded file
-needs no custom tokenizer or extension, and queries stay index lookups (≈1 ms).  A three-or-more-character
-string that is not a word (依申请) is found in Datasette with `?_searchmode=raw` as a phrase of
-its bigrams (`"依申 申请"`): the bigrams sit side by side in the indexed text wherever the
-substring occurs.  `search()` below builds that phrase itself, so the Python API finds every
-substring of two or more characters.
+    依申请  →  report_search MATCH '"依 申 请"'        3.1  →  '"3 x2e 1"'        复  →  '"复"'
 
-jieba (0.42.1, MIT) is the standard Chinese segmenter, pure Python, ships its dictionary; it costs
-about 5 ms for a 2,500-character body.
+finds every report containing it and no other — one character or fifty, Chinese, digits or
+Latin (case-insensitive for ASCII letters, as SQLite's LIKE is; every other character as is).
+Several space-separated words must all occur (AND); a "quoted phrase" keeps its spaces.
+
+Why this and not FTS5's `trigram` tokenizer (docs/schema.md has the measurements): trigram
+cannot match a term shorter than three characters, and 复议, 诉讼, 海淀 are two; a second index
+or a LIKE scan would be needed for those, and the trigram index alone is 2.2 times the size of
+this one.  The old jieba-segmented copy (`report_terms`) found 0 reports for 依申请 and missed
+most other substrings that are not dictionary words.
+
+The table is *contentless* (`content=''`): the tokens are not stored as text, only the index —
+no second copy of the bodies.  SQLite triggers on `reports` keep it in step with every insert,
+update of `title`/`body` and delete, whoever writes (ingest, reextract, a crawl); they call the
+SQL function `nianbao_chars`, which `open_db` registers.  A connection without it can read and
+search the file (Datasette, plain `sqlite3`), but cannot change a report's title or body.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
+from itertools import chain
+from typing import Any
 
 from sqlite_utils import Database
 
-# Terms of the reports' own vocabulary kept whole by the segmenter (search mode adds their parts).
-VOCABULARY = [
-    "政府信息公开", "信息公开", "政务公开", "主动公开", "依申请公开", "年度报告", "工作年度报告",
-    "行政复议", "行政诉讼", "复议后起诉", "未经复议直接起诉", "予以公开", "部分公开", "不予公开",
-    "无法提供", "不予处理", "其他处理", "国家秘密", "过程性信息", "内部事务信息", "行政执法案卷",
-    "行政查询事项", "信息处理费", "政府集中采购", "行政许可", "行政处罚", "行政强制",
-    "行政事业性收费", "规范性文件", "行政规范性文件", "上年结转", "结转下年度", "三安全一稳定",
-    "第三方合法权益", "信访举报投诉", "公开出版物", "政策解读", "政府网站", "政务新媒体",
+TABLE = "report_search"
+FUNCTION = "nianbao_chars"
+TOKENIZE = "unicode61 remove_diacritics 0"
+
+# Characters that are their own token.  Everything else is spelled as x + hex, so the index never
+# depends on the Unicode tables of the SQLite that built it, and no character is ever dropped.
+_OWN = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+class _Tokens(dict):
+    """str.translate table: code point → its token and a space (filled in on first use)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        token = f"{char} " if _OWN.fullmatch(char) else f"x{code:x} "
+        self[code] = token
+        return token
+
+
+_TOKENS = _Tokens()
+
+
+def chars(text: str | None) -> str | None:
+    """The indexed form of a text: its characters' tokens, space-separated."""
+    if text is None:
+        return None
+    return text.translate(_TOKENS).rstrip(" ")
+
+
+_WORD = re.compile(r'"([^"]*)"|([^\s"]+)')
+
+
+def terms(query: str | None) -> list[str]:
+    """The words of a query: whitespace separates them, double quotes keep a phrase together
+    (an unbalanced quote is closed at the end, as Datasette's own escape_fts does)."""
+    query = query or ""
+    if query.count('"') % 2:
+        query += '"'
+    return [quoted or bare for quoted, bare in _WORD.findall(query) if (quoted or bare).strip()]
+
+
+def match_expression(query: str | None) -> str:
+    """The FTS5 expression for a query: one phrase of character tokens per word, all required.
+    Never a syntax error: tokens are letters and digits only; an empty query matches nothing."""
+    phrases = [f'"{chars(word)}"' for word in terms(query)]
+    return " AND ".join(phrases) if phrases else '""'
+
+
+# --- keeping the index in step with `reports` ------------------------------------------------
+
+_INSERT = f"insert into {TABLE}(rowid, title, body) values (new.id, {FUNCTION}(new.title), {FUNCTION}(new.body));"
+_DELETE = (f"insert into {TABLE}({TABLE}, rowid, title, body) "
+           f"values ('delete', old.id, {FUNCTION}(old.title), {FUNCTION}(old.body));")
+
+SCHEMA_SQL = [
+    # columnsize stays on: bm25() ranks by it
+    f"create virtual table {TABLE} using fts5(title, body, content='', tokenize='{TOKENIZE}')",
+    f"create trigger {TABLE}_ai after insert on reports begin {_INSERT} end",
+    f"create trigger {TABLE}_ad after delete on reports begin {_DELETE} end",
+    f"create trigger {TABLE}_au after update of id, title, body on reports "
+    f"when old.id is not new.id or old.title is not new.title or old.body is not new.body "
+    f"begin {_DELETE} {_INSERT} end",
 ]
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+def register(db: Database) -> None:
+    """Make `nianbao_chars` available on this connection (the triggers call it)."""
+    db.register_function(chars, name=FUNCTION, deterministic=True)  # once per connection
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    for word in VOCABULARY:
-        jieba.add_word(word, freq=20000)
-    jieba.initialize()
-    return jieba
+RANK = "bm25(5.0, 1.0)"  # `order by rank`: a match in the title weighs five times one in the body
 
 
-def bigrams(text: str) -> list[str]:
-    out: list[str] = []
-    for run in _CJK_RUN.findall(text):
-        out.extend(run[i:i + 2] for i in range(max(1, len(run) - 1)))
-    return out
+def create(db: Database) -> None:
+    """Create the index and its triggers, and index every report (a migration's step)."""
+    for sql in SCHEMA_SQL:
+        db.execute(sql)
+    db.execute(f"insert into {TABLE}({TABLE}, rank) values ('rank', ?)", [RANK])
+    reindex(db)
 
 
-def segment(text: str | None) -> str:
-    """The indexed form of a text: jieba search-mode words, then every CJK bigram, space-separated."""
-    if not text:
-        return ""
-    jb = _jieba()
-    words = [w for w in jb.cut_for_search(text) if w.strip()]
-    return " ".join(words + _long_subwords(jb, words) + bigrams(text))
+def reindex(db: Database) -> int:
+    """Rebuild the whole index from `reports` (a contentless table has no 'rebuild'); returns the
+    number of reports indexed.  Needed only if the triggers were bypassed."""
+    register(db)
+    db.execute(f"insert into {TABLE}({TABLE}) values ('delete-all')")
+    db.execute(f"insert into {TABLE}(rowid, title, body) select id, {FUNCTION}(title), {FUNCTION}(body) from reports")
+    db.execute(f"insert into {TABLE}({TABLE}) values ('optimize')")
+    return db.execute(f"select count(*) from {TABLE}_docsize").fetchone()[0]
 
 
-def _long_subwords(jb, words: list[str]) -> list[str]:
-    """Dictionary words of four or more characters inside longer words (年度报告 in
-    工作年度报告): jieba's search mode only adds the two- and three-character ones."""
-    freq = jb.dt.FREQ
-    out: list[str] = []
-    for word in words:
-        for n in range(4, len(word)):
-            out.extend(sub for i in range(len(word) - n + 1) if freq.get(sub := word[i:i + n]))
-    return out
+# --- snippets and the Python API ---------------------------------------------------------------
+
+MARK, END = "\x02", "\x03"  # around each match in a snippet; nianbao_search's render_cell makes them <mark>
 
 
-def index_report(db: Database, report_id: int, title: str | None, body: str | None,
-                 segmented: tuple[str, str] | None = None) -> None:
-    """(Re)index one report; the FTS table follows `report_terms` through sqlite-utils' triggers.
-    `segmented` is `(segment(title), segment(body))` when the caller did it already (the crawler
-    segments in its extractor process: jieba is pure Python, ~5 ms a body)."""
-    seg_title, seg_body = segmented if segmented is not None else (segment(title), segment(body))
-    db["report_terms"].upsert({"id": report_id, "title": seg_title, "body": seg_body}, pk="id")
+@lru_cache(maxsize=64)
+def _pattern(query: str) -> re.Pattern[str] | None:
+    """Any word of the query, longest first; ASCII letters in either case (LIKE's rule, the index's)."""
+    words = sorted(set(terms(query)), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)), re.IGNORECASE | re.ASCII) if words else None
 
 
-def match_expression(query: str) -> str:
-    """An FTS5 expression finding each query word as a substring: the word itself as a token,
-    or — for three or more Han characters — its overlapping bigrams as a phrase, which are adjacent
-    in the indexed text exactly where the word occurs (依申请 → "依申 申请")."""
-    parts: list[str] = []
-    for word in query.split():
-        word = word.replace('"', "")
-        if not word:
-            continue
-        grams = bigrams(word)
-        if len(word) >= 3 and _CJK_RUN.fullmatch(word):
-            parts.append(f'("{word}" OR "{" ".join(grams)}")')
-        else:
-            parts.append(f'"{word}"')
-    return " AND ".join(parts) or '""'
+def snippet(text: str | None, query: str | None, width: int = 80) -> str | None:
+    """About `width` characters of `text` around the first match of any word of `query`, every
+    match inside marked MARK…END.  None when no word occurs in the text."""
+    pattern = _pattern(query or "")
+    if not text or pattern is None:
+        return None
+    if MARK in text or END in text:
+        text = text.replace(MARK, "").replace(END, "")
+    hits = pattern.finditer(text)
+    first = next(hits, None)
+    if first is None:
+        return None
+    start = max(0, first.start() - width // 4)
+    stop = min(len(text), max(start + width, first.end()))
+    out, at = [], start
+    for hit in chain([first], hits):
+        if hit.end() > stop:
+            break
+        out += [text[at:hit.start()], MARK, hit.group(), END]
+        at = hit.end()
+    out.append(text[at:stop])
+    line = "".join(out).replace("\n", " ")
+    return ("…" if start else "") + line + ("…" if stop < len(text) else "")
 
 
-def search(db: Database, query: str, limit: int = 20) -> list[dict]:
-    """Reports whose title or body contains every word of `query` (canonical reports only)."""
-    return list(db.query(
-        "select reports.id, reports.title, reports.agency, reports.year from reports "
-        "where reports.id in (select rowid from report_terms_fts where report_terms_fts match ?) "
-        "and reports.duplicate_of is null order by reports.year desc, reports.id limit ?",
-        [match_expression(query), limit]))
+RANKED_SQL = f"""
+with hits as (
+  select s.rowid as id, s.rank from {TABLE} s join reports r on r.id = s.rowid
+  where {TABLE} match :match and r.duplicate_of is null
+  order by s.rank, s.rowid limit :limit)
+select r.id, r.title, r.agency, r.year, r.body from hits join reports r on r.id = hits.id
+order by hits.rank, hits.id
+"""
+
+
+def search(db: Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Canonical reports (re-posted copies left out) containing every word of `query`, best
+    first (`rank`: bm25, a match in the title weighing five times one in the body), with a
+    snippet.  The ranking picks the `limit` reports before any body is read."""
+    return [
+        {**row, "snippet": snippet(row.pop("body"), query) or snippet(row["title"], query)}
+        for row in db.query(RANKED_SQL, {"match": match_expression(query), "limit": limit})
+    ]

@@ -34,7 +34,6 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from extract import ExtractError, Report, parse_bytes
 
 from .captures import Fetch, add_capture, latest_capture, now, read_blob
-from .fts import index_report
 from .regions import Placement, agency_type, place_report
 from .schema import FIGURES
 
@@ -140,22 +139,16 @@ class Extracted:
 
 def extract_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout: float = 120.0) -> Extracted:
     """Everything CPU-heavy about one capture, done before the write transaction: the parse
-    (`parse_capture`, with its time limit), the body text (trafilatura for HTML) and its
-    segmentation for full-text search (jieba), kept in `report.extras` ("body", and "terms": the
-    title they were made for and both segmented texts), which `write_report` uses instead of
-    deriving them again.  Module-level and picklable: the crawler runs it in a child process, off
+    (`parse_capture`, with its time limit) and the body text (trafilatura for HTML), kept in
+    `report.extras["body"]`, which `write_report` uses instead of deriving it again.  Module-level and picklable: the crawler runs it in a child process, off
     the reactor's GIL (`crawler.pipelines.extraction`)."""
-    from .fts import segment
-
     try:
         report = parse_capture(data, url, name, hints, timeout)
     except ExtractError as exc:
         return Extracted(error=str(exc) or "unreadable")
     body = _body(report)
-    title = report.title or hints.title
     report.extras["page"] = page_meta(report)
     report.extras["body"] = body
-    report.extras["terms"] = (title, segment(title), segment(body))
     report.extras.pop("document", None)
     return Extracted(report=report)
 
@@ -166,8 +159,8 @@ def ingest_bytes(db: Database, data: bytes, fetch: Fetch, hints: Hints | None = 
     """Add one capture to the archive.
 
     The bytes are parsed here unless the caller did it already: `report` is its result
-    (`extract_capture`'s report carries its body text, so nothing CPU-heavy is left for here but
-    the FTS segmentation), `error` the extractor's message when that parse failed (recorded as
+    (`extract_capture`'s report carries its body text, so nothing CPU-heavy is left for here; the
+    search index follows `reports` through its triggers), `error` the extractor's message when that parse failed (recorded as
     is, not parsed again).  `pending=True` stores the capture without reading it: the report is
     recorded as waiting for extraction (`captures.status` and its version's status `pending`;
     `reports.extraction_status` `pending` unless it keeps rows of an earlier version), and
@@ -299,7 +292,6 @@ def _write_placeholder(db: Database, report_id: int, capture_id: int, version: i
 def _clear_rows(db: Database, report_id: int) -> None:
     for table in (*ROW_TABLES, "report_figures"):
         db.execute(f'delete from "{table}" where report_id = ?', [report_id])
-    db.execute("delete from report_terms where id = ?", [report_id])
 
 
 def rows_as_json(db: Database, report_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -420,9 +412,6 @@ def write_report(db: Database, report_id: int, report: Report, capture_id: int, 
                         ("reviews", report.reviews), ("checks", report.checks), ("problems", problems)):
         _insert_rows(db, table, report_id, rows)
     db["report_figures"].insert({"report_id": report_id, **figures(report)})
-    title = report.title or hints.title
-    terms = report.extras.get("terms")  # segmented by extract_capture, for this title and body
-    index_report(db, report_id, title, body, (terms[1], terms[2]) if terms and terms[0] == title else None)
     return False
 
 

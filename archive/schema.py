@@ -10,8 +10,8 @@ Table names are fixed (tools and users rely on them): `portals`, `captures`, `re
 `report_summary`.  Supporting tables: `capture_blobs` (the raw bytes, content-addressed),
 `report_versions` (every distinct content a report document has had), `report_figures` (headline
 figures per report, kept as a table so the summary view is a cheap join), `regions`
-(administrative divisions with coordinates) and `report_terms` (segmented title and body for the
-Chinese full-text index `report_terms_fts`).
+(administrative divisions with coordinates) and `report_search` (the full-text index of report
+titles and bodies, archive/fts.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from . import fts
 
 MIGRATIONS = Migrations("nianbao")
 # The archive every command opens unless told otherwise (crawl, demo, ingest, reextract, serve,
@@ -123,9 +125,9 @@ def _core(db: Database) -> None:
     db["report_figures"].create(
         {"report_id": int, **{name: float for name in FIGURES}}, pk="report_id", foreign_keys=row_fk,
     )
+    # The first search index: a jieba-segmented copy of title and body.  Superseded by 0003.
     db["report_terms"].create({"id": int, "title": str, "body": str}, pk="id",
                               foreign_keys=[("id", "reports", "id")])
-    # unicode61 over pre-segmented text: see archive/fts.py and docs/schema.md for the measurements.
     db["report_terms"].enable_fts(["title", "body"], tokenize="unicode61", create_triggers=True)
 
     for table, columns in [
@@ -183,6 +185,18 @@ def m0003_regions_abolished(db: Database) -> None:
         db["regions"].add_column("abolished", str)
 
 
+@MIGRATIONS(name="0004_report_search")
+def m0004_report_search(db: Database) -> None:
+    """Search any substring: `report_search`, one FTS5 token per character of `reports.title` and
+    `reports.body`, kept in step by triggers on `reports` (archive/fts.py).  It replaces the
+    jieba-segmented copy `report_terms` and its index, which found 0 reports for 依申请 and a
+    fraction of the right ones for most strings that are not dictionary words; every existing
+    report is indexed here."""
+    db.execute("drop table if exists report_terms_fts")  # its shadow tables go with it
+    db.execute("drop table if exists report_terms")  # and its triggers with it
+    fts.create(db)
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 
 
@@ -197,6 +211,10 @@ def open_db(path: str | Path) -> Database:
         db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; one fsync per checkpoint, not per report
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 5000")
+    # The search index's triggers call nianbao_chars on every write of a report's title or body;
+    # recursive triggers make an INSERT OR REPLACE of a report fire the delete trigger too.
+    fts.register(db)
+    db.execute("PRAGMA recursive_triggers = ON")
     MIGRATIONS.apply(db)
     from .regions import ensure_regions
 

@@ -6,7 +6,8 @@ working archive keeps being written by ingests.  So `snapshot()` copies the arch
 `VACUUM INTO` (a consistent, compact copy taken in one read transaction, safe while an ingest
 writes), `inspect()` precomputes table counts with `datasette inspect`, and `serve()` starts
 Datasette on the copy — read-only by construction, with a SQL time limit.  Interface and charts
-are configuration (`datasette/metadata.yml`, datasette-dashboards), not code.
+are configuration (`datasette/metadata.yml`, datasette-dashboards), not code; the one plugin of
+our own, `datasette/plugins/nianbao_search.py`, makes `?_search=` find any substring.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 DB_NAME = "nianbao"  # the database's name in Datasette URLs and in metadata.yml
 METADATA = Path(__file__).resolve().parent.parent / "datasette" / "metadata.yml"
 STATIC = METADATA.parent / "static"  # served at /nianbao-static/ (metadata.yml's extra_css_urls)
+PLUGINS = METADATA.parent / "plugins"  # nianbao_search.py: the search (archive/fts.py)
 
 # Datasette settings (0.65): limits keep one slow query from starving the others on a 2-core host.
 SETTINGS = {
@@ -76,7 +78,7 @@ def datasette_command(snapshot_path: Path, inspect_file: Path, *, host: str = "1
                       metadata: Path = METADATA) -> list[str]:
     cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(snapshot_path), "--inspect-file",
            str(inspect_file), "--metadata", str(metadata), "--host", host, "--port", str(port),
-           "--static", f"nianbao-static:{STATIC}"]
+           "--static", f"nianbao-static:{STATIC}", "--plugins-dir", str(PLUGINS)]
     for key, value in SETTINGS.items():
         cmd += ["--setting", key, str(value)]
     return cmd

@@ -133,10 +133,12 @@ def requests_to_time(sample_agency: str) -> dict[str, str]:
     }
 
 
-def time_datasette(db_path: Path, repeat: int, sample: str = "海淀") -> tuple[dict[str, tuple[float, float, int]], float]:
+def time_datasette(db_path: Path, repeat: int, sample: str = "海淀",
+                   paths: dict[str, str] | None = None) -> tuple[dict[str, tuple[float, float, int]], float]:
     """Start `nianbao serve` on `db_path`; median and p95 ms of each page of requests_to_time(sample)
-    over `repeat` sequential requests (after one warm-up), and the startup time.  bench/scale.py
-    reuses this on its crawled archive, with a district name of its own as the search."""
+    (or of `paths`) over `repeat` sequential requests (after one warm-up), and the startup time.
+    bench/scale.py reuses this on its crawled archive, with a district name of its own as the
+    search; bench/search.py with its own search pages."""
     port = free_port()
     t0 = time.perf_counter()
     proc = subprocess.Popen([str(Path(sys.executable).with_name("nianbao")), "serve", "--db", str(db_path),
@@ -154,7 +156,7 @@ def time_datasette(db_path: Path, repeat: int, sample: str = "海淀") -> tuple[
                 raise RuntimeError("nianbao serve exited")
         startup = time.perf_counter() - t0
         with httpx.Client(base_url=base, timeout=60) as client:
-            for name, path in requests_to_time(sample).items():
+            for name, path in (paths or requests_to_time(sample)).items():
                 times = []
                 status = 0
                 for i in range(repeat + 1):

@@ -30,8 +30,9 @@ from .registry import Portal
 # whose report is in attachments (capture status `page`).  One SELECT for one URL or for all.
 _LATEST = ("select c.url, c.sha256, c.etag, c.last_modified, (c.status = 'extract_error' or "
            "coalesce(r.extraction_status, '') = 'tables_not_found') as suspect, c.status = 'page' as is_page "
-           "from captures c left join reports r on r.capture_id = c.id "
-           "join (select url, max(id) as id from captures {where} group by url) m on m.id = c.id")
+           "from captures c left join reports r on r.capture_id = c.id {latest}")
+_ONE = "where c.id = (select max(id) from captures where url = ?)"  # by index, for one URL
+_ALL = "join (select url, max(id) as id from captures group by url) m on m.id = c.id"
 _MEMORY = "select url, signature, status, children from crawl_urls {where}"
 
 
@@ -232,11 +233,11 @@ class CrawlState:
 
     def known(self, url: str) -> Known | None:
         """What the archive knows of one URL (the rule is `decide_known`, shared with `known_all`)."""
-        caps = {r[0]: r[1:] for r in self.db.execute(_LATEST.format(where="where url = ?"), [url])}
+        caps = {r[0]: r[1:] for r in self.db.execute(_LATEST.format(latest=_ONE), [url])}
         mems = {r[0]: r[1:] for r in self.db.execute(_MEMORY.format(where="where url = ?"), [url])}
 
         def child_ok(child: str) -> bool:
-            cap = self.db.execute(_LATEST.format(where="where url = ?"), [child]).fetchone()
+            cap = self.db.execute(_LATEST.format(latest=_ONE), [child]).fetchone()
             mem = self.db.execute("select status from crawl_urls where url = ?", [child]).fetchone()
             return _child_ok(cap[1:] if cap else None, mem[0] if mem else None)
 
@@ -245,7 +246,7 @@ class CrawlState:
     def known_all(self) -> dict[str, Known]:
         """`known(url)` for every URL the archive knows, in bulk: the distributed writer publishes
         this to its workers, so both modes skip, revalidate and retry exactly the same URLs."""
-        caps = {r[0]: r[1:] for r in self.db.execute(_LATEST.format(where=""))}
+        caps = {r[0]: r[1:] for r in self.db.execute(_LATEST.format(latest=_ALL))}
         mems = {r[0]: r[1:] for r in self.db.execute(_MEMORY.format(where=""))}
 
         def child_ok(child: str) -> bool:

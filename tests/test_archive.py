@@ -17,7 +17,7 @@ from archive.synthetic import balanced, render_text
 from extract.files import report_files
 
 DATA_TABLES = ["portals", "captures", "capture_blobs", "reports", "report_versions", "active_disclosure",
-               "requests", "reviews", "checks", "problems", "report_figures", "report_terms", "crawl_runs"]
+               "requests", "reviews", "checks", "problems", "report_figures", "crawl_runs"]
 
 
 @pytest.fixture
@@ -59,11 +59,10 @@ def test_schema_is_created_with_a_version(db_path: Path) -> None:
 def test_the_crawlers_url_lookup_uses_indexes_only(db_path: Path) -> None:
     """crawler/state.py asks the archive about every URL a crawl meets; a lookup that scans a table
     makes a crawl quadratic in the archive (bench/scale.py found `reports` scanned per URL)."""
-    from crawler.state import _LATEST
+    from crawler.state import _LATEST, _ONE
 
     db = open_db(db_path)
-    plan = db.execute(f"explain query plan select {_LATEST} where c.url = ? order by c.id desc limit 1",
-                      ["http://x/"]).fetchall()
+    plan = db.execute(f"explain query plan {_LATEST.format(latest=_ONE)}", ["http://x/"]).fetchall()
     steps = [row[-1] for row in plan]
     assert any("idx_reports_capture_id" in s for s in steps), steps
     assert not any(s.startswith("SCAN") for s in steps), steps
@@ -229,7 +228,7 @@ def test_a_capture_stored_unread_is_read_later_exactly_as_at_ingest(tmp_path: Pa
     assert later.execute("select extraction_status, count(*) from reports group by 1").fetchall() == [("pending", n)]
     assert later.execute("select status, count(*) from captures group by 1").fetchall() == [("pending", n)]
     assert later.execute("select status, count(*) from report_versions group by 1").fetchall() == [("pending", n)]
-    for table in ("requests", "reviews", "report_figures", "report_terms"):
+    for table in ("requests", "reviews", "report_figures"):
         assert later[table].count == 0, table
     # unread, a report is only placed, from what the caller knew (nothing here), and says so
     assert later.execute("select kind, count(*) from problems group by 1").fetchall() == [("region_unknown", n)]

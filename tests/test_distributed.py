@@ -242,13 +242,13 @@ def test_codec_round_trips_requests_without_pickle():
 
 
 def test_writer_stores_what_workers_read_failed_or_left_pending(tmp_path):
-    """The writer's side of RedisItemPipeline, without Redis: a report read on the worker (body and
-    FTS terms included), the worker's extraction error (recorded as said, not parsed again), and a
+    """The writer's side of RedisItemPipeline, without Redis: a report read on the worker (body
+    text included), the worker's extraction error (recorded as said, not parsed again), and a
     document from a worker with NIANBAO_EXTRACT=False (stored unread, pending)."""
     import json as _json
     from types import SimpleNamespace
 
-    from archive.fts import segment
+    from archive.fts import match_expression
     from archive.ingest import Hints, extract_capture
     from archive.synthetic import balanced, render_text
     from crawler.distributed.codec import document_message
@@ -276,8 +276,9 @@ def test_writer_stores_what_workers_read_failed_or_left_pending(tmp_path):
     error = con.execute("select extraction_error from reports where url like '%bad.pdf'").fetchone()[0]
     assert error == extract_capture(docs["bad.pdf"], "http://127.0.0.1/bad.pdf", "bad.pdf", Hints()).error
     title, body = con.execute("select title, body from reports where url like '%good.txt'").fetchone()
-    terms = con.execute("select title, body from report_terms").fetchall()
-    assert terms == [(segment(title), segment(body))] and len(body) > 100
+    found = con.execute("select rowid from report_search where report_search match ?",
+                        [match_expression(body[40:60])]).fetchall()
+    assert found == con.execute("select id from reports where url like '%good.txt'").fetchall() and len(body) > 100
     assert [stats.get_value(f"nianbao/reports/{k}") for k in ("new", "error", "pending")] == [2, 1, 1]
     assert _json.loads(con.execute("select hints from captures where url like '%later.txt'").fetchone()[0]) == {
         "city": "北京市", "province": "北京市"}

@@ -97,7 +97,7 @@ def partial_reports(db: Path) -> list[str]:
         if dup is None and n_failed != failed:
             bad.append(f"report {rid}: {n_failed} failed checks, reports.checks_failed says {failed}")
         if status != "error" and dup is None:
-            for table, key in (("report_figures", "report_id"), ("report_terms", "id")):
+            for table, key in (("report_figures", "report_id"), ("report_search_docsize", "id")):
                 if not con.execute(f"select 1 from {table} where {key} = ?", [rid]).fetchone():
                     bad.append(f"report {rid}: no {table} row")
         if status == "ok" and dup is None and not con.execute("select 1 from requests where report_id = ?", [rid]).fetchone():

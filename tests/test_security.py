@@ -328,11 +328,10 @@ def build_hostile_archive(root: Path) -> tuple[Path, int]:
     with db.atomic():  # what a hostile portal controls (title, agency, body), and the region labels too
         db.execute("update reports set title = ?, agency = ?, province = ?, district = ?, body = body || ? "
                    "where id = ?", [PAYLOAD, PAYLOAD, PAYLOAD, PAYLOAD, PAYLOAD, rid])
-        db.execute("update report_terms set title = ?, body = body || ' 注入 测试 注入测试' where id = ?", [PAYLOAD, rid])
     row = db.execute("select title, agency, body like ?, duplicate_of from reports where id = ?",
                      [f"%{PAYLOAD}%", rid]).fetchone()
     assert row == (PAYLOAD, PAYLOAD, 1, None)
-    assert db.execute("select rowid from report_terms_fts where report_terms_fts match '\"注入测试\"'").fetchall() == [(rid,)]
+    assert db.execute("select rowid from report_search where report_search match '\"注 入 测 试\"'").fetchall() == [(rid,)]
     db.close()
     return db_path, rid
 
@@ -383,7 +382,9 @@ def test_datasette_refuses_every_write(site: tuple[str, int]) -> None:
     plugins = {p["name"] for p in httpx.get(f"{base}/-/plugins.json", timeout=30).json()}
     writers = {p for p in plugins if re.search(r"write|insert|upload|import|edit|delete|mutable|csvs|sql-", p)}
     assert writers == set(), writers
-    assert plugins <= {"datasette-dashboards", "datasette-leaflet", "datasette-render-markdown"}, plugins
+    # nianbao_search.py: our own, from datasette/plugins (SQL functions, snippet cells, a link)
+    assert plugins <= {"datasette-dashboards", "datasette-leaflet", "datasette-render-markdown",
+                       "nianbao_search.py"}, plugins
 
 
 def test_datasette_cuts_off_a_slow_query(site: tuple[str, int]) -> None:
@@ -411,6 +412,7 @@ def test_markup_in_reports_is_shown_never_run(site: tuple[str, int]) -> None:
     pages = [
         "/", "/nianbao", "/nianbao/reports", f"/nianbao/reports/{rid}", "/nianbao/report_summary",
         f"/nianbao/reports?_search={quote('注入测试')}", f"/nianbao/report_summary?_search={quote('注入测试')}",
+        f"/nianbao/search?q={quote('注入测试')}", f"/nianbao/search?q={quote('<script>')}",
         "/nianbao/reports?_facet=agency&_facet=province&_facet=district",
         f"/nianbao?sql={quote('select id, title, agency, body from reports order by id desc limit 5')}",
         f"/nianbao/problems?report_id={rid}", "/nianbao/tables_not_found", "/nianbao/agencies_most_requests",
@@ -418,7 +420,8 @@ def test_markup_in_reports_is_shown_never_run(site: tuple[str, int]) -> None:
         f"/-/dashboards/overview/report-map?province={quote(PAYLOAD)}",
         "/-/dashboards/overview?province=');window.__pwned=3;//",
     ]
-    shown_as_text = {"/nianbao/reports", f"/nianbao/reports/{rid}", f"/nianbao/reports?_search={quote('注入测试')}"}
+    shown_as_text = {"/nianbao/reports", f"/nianbao/reports/{rid}", f"/nianbao/reports?_search={quote('注入测试')}",
+                     f"/nianbao/search?q={quote('<script>')}"}  # the snippet, its match marked
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -104,6 +104,22 @@ def test_facets_and_search_through_the_json_api(server: str) -> None:
     assert found["filtered_table_rows_count"] >= 24
     none = get(server, "/nianbao/reports.json", _search="地震", _shape="objects").json()
     assert none["filtered_table_rows_count"] == 0
+    # any substring, of any length (tests/test_search.py checks recall over a generated archive)
+    everywhere = get(server, "/nianbao/reports.json", _search="依申请", _shape="objects").json()
+    assert everywhere["filtered_table_rows_count"] >= 24
+    one_char = get(server, "/nianbao/report_summary.json", _search="淀", _shape="objects").json()
+    assert one_char["rows"] and all("海淀" in r["agency"] for r in one_char["rows"])
+    assert get(server, "/nianbao/reports.json", _search="").json()["filtered_table_rows_count"] == 0  # not an error
+
+
+def test_ranked_search_with_marked_snippets(server: str) -> None:
+    found = get(server, "/nianbao/search.json", q="海淀 复议", _shape="objects").json()["rows"]
+    assert found and all("海淀" in r["title"] for r in found)
+    assert all("\x02复议\x03" in r["snippet"] or "\x02海淀\x03" in r["snippet"] for r in found)
+    html = get(server, "/nianbao/search", q="依申请").text
+    assert "<mark>依申请</mark>" in html
+    page = get(server, "/nianbao/reports", _search="依申请").text
+    assert "search matches" in page and "/nianbao/search?q=%E4%BE%9D%E7%94%B3%E8%AF%B7" in page  # the ranked view
 
 
 @pytest.mark.parametrize(("query", "params"), [

@@ -73,8 +73,6 @@ def report_to_wire(report: Report, body: str) -> dict[str, Any]:
     out = report.to_dict()
     out["extras"] = {k: report.extras.get(k) for k in ("kind", "pub_date", "image_only", "page")}
     out["extras"]["body"] = body
-    if report.extras.get("terms"):  # segmented on the worker too (archive.ingest.extract_capture)
-        out["extras"]["terms"] = tuple(report.extras["terms"])
     return out
 
 

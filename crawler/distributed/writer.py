@@ -17,7 +17,6 @@ import json
 import logging
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -154,12 +153,6 @@ def _run_over(r: Any, keys: Keys, dead_after: float) -> tuple[bool, list[str]]:
     return not running and r.llen(keys.items) == 0, lost
 
 
-def _warm_up() -> None:
-    from archive.fts import segment
-
-    segment("政府信息公开工作年度报告")
-
-
 def run_writer(registry: str | Path | None, db: str | Path, redis_url: str, *, workers: int = 2,
                prefix: str = "nianbao", portals: list[str] | None = None, full: bool = False,
                overrides: dict[str, Any] | None = None, dead_after: float = DEAD_AFTER,
@@ -183,8 +176,6 @@ def run_writer(registry: str | Path | None, db: str | Path, redis_url: str, *, w
     if not lock.acquire():
         return {"finish_reason": "locked"}
     started = time.monotonic()
-    # jieba loads its dictionary on the first FTS segmentation (≈ 0.5 s): do it while workers start
-    threading.Thread(target=_warm_up, name="nianbao-warm-up", daemon=True).start()
     procs: list[subprocess.Popen[bytes]] = []
     out = None
     closed = False

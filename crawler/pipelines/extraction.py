@@ -60,14 +60,11 @@ def _exit_with_parent() -> None:
 
 
 def _load_readers() -> None:
-    """Import the readers and trafilatura and load jieba's dictionary (≈ 1 s in a new process)."""
+    """Import the readers and trafilatura (≈ 1 s in a new process)."""
     import trafilatura  # noqa: F401
 
     import extract.body  # noqa: F401
     import extract.parse  # noqa: F401
-    from archive.fts import segment
-
-    segment("政府信息公开工作年度报告")
 
 
 def _warm_up() -> None:
