@@ -37,6 +37,12 @@ TELNETCONSOLE_ENABLED = False
 # Scrapy ≥ 2.19's remote control runs Python sent to a localhost HTTP port and writes a job file
 # to the user's profile: like the telnet console, nothing an unattended archive crawl needs open.
 REMOTE_CONTROL_ENABLED = False
+# --- distributed crawling (docs/scale.md) -----------------------------------------------------
+NIANBAO_REDIS_PREFIX = "nianbao"  # the Redis keys' prefix (`--redis-prefix`)
+NIANBAO_REDIS_MAX_WAITING = 4  # a worker takes new work only while fewer downloads than this wait
+NIANBAO_REDIS_DEAD_AFTER = 30.0  # seconds without a heartbeat after which a worker is presumed dead
+NIANBAO_REDIS_MAX_ITEMS = 200  # items a worker may have waiting for the writer before it pauses
+
 # Only the web is crawled: Scrapy's file, data, ftp and s3 handlers are removed, so no link,
 # redirect or meta refresh can read a local file or another service (security.md, rule 1).
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
@@ -55,9 +61,12 @@ NIANBAO_INCREMENTAL = True
 NIANBAO_FULL_WALK = False
 NIANBAO_FULL_WALK_DAYS = 7.0
 NIANBAO_CONDITIONAL = True
-NIANBAO_EXTRACT = True
+NIANBAO_EXTRACT = True  # False: store captures unread, pending (`nianbao reextract --pending` reads them)
+NIANBAO_EXTRACT_PROCESSES = 1  # extractor child processes; 0 runs it in a thread of the crawl, unbounded in time
+NIANBAO_EXTRACT_TIMEOUT = 120.0  # seconds the extractor may spend on one document
 NIANBAO_ENCODING_REPAIR = True
 NIANBAO_HOSTILE = True
+NIANBAO_HOSTILE_MAX_STUB = 2048  # bytes: a page this small with a challenge marker is a wall, not a report
 NIANBAO_HTTPS_FALLBACK = True
 NIANBAO_LOCK = True
 NIANBAO_OFFSITE = True  # never leave a portal's allowed_hosts (redirects and attachments included)

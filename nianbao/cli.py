@@ -2,17 +2,19 @@
 
 `extract.commands`, `archive.commands` and `crawler.commands` each expose a list `COMMANDS` of
 click commands; this module only gathers them, so a stage's CLI lives beside its Python API.
+Imported explicitly: a stage that fails to import is an error to see, never a command that
+silently goes missing.
 """
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
-from . import __version__
+from archive.commands import COMMANDS as ARCHIVE_COMMANDS
+from crawler.commands import COMMANDS as CRAWLER_COMMANDS
+from extract.commands import COMMANDS as EXTRACT_COMMANDS
 
-_STAGES = ("extract.commands", "archive.commands", "crawler.commands")
+from . import __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,12 +23,5 @@ def main() -> None:
     """nianbao: the archive of China's government information-disclosure annual reports (年报)."""
 
 
-for _module in _STAGES:
-    try:
-        _mod = importlib.import_module(_module)
-    except ModuleNotFoundError as exc:  # a stage not built yet
-        if exc.name != _module:
-            raise
-        continue
-    for _command in getattr(_mod, "COMMANDS", []):
-        main.add_command(_command)
+for _command in (*EXTRACT_COMMANDS, *ARCHIVE_COMMANDS, *CRAWLER_COMMANDS):
+    main.add_command(_command)

@@ -100,8 +100,7 @@ class Extractor:
 
     @classmethod
     def from_settings(cls, settings: Any, stats: Any = None) -> Extractor:
-        return cls(settings.getint("NIANBAO_EXTRACT_PROCESSES", 1),
-                   settings.getfloat("NIANBAO_EXTRACT_TIMEOUT", 120.0), stats)
+        return cls(settings.getint("NIANBAO_EXTRACT_PROCESSES"), settings.getfloat("NIANBAO_EXTRACT_TIMEOUT"), stats)
 
     def _new_pool(self, workers: int) -> Executor:
         if self.processes == 0:

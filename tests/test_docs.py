@@ -1,0 +1,54 @@
+"""The docs say what the code does: every setting is declared once and documented, every command is
+documented (as sqlite-utils' and Datasette's own test_docs do)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = [p for d in ("crawler", "archive", "extract", "nianbao", "datasette") for p in (ROOT / d).rglob("*.py")]
+DOCS = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+SETTINGS = (ROOT / "crawler" / "settings.py").read_text(encoding="utf-8")
+TEST_ONLY = {"NIANBAO_EXAMPLES", "NIANBAO_CHROMIUM"}  # the tests' own environment, not the product's
+
+
+def used_settings() -> set[str]:
+    names: set[str] = set()
+    for path in CODE:
+        names |= set(re.findall(r"\bNIANBAO_[A-Z_]+[A-Z]\b", path.read_text(encoding="utf-8")))
+    return names - TEST_ONLY
+
+
+def test_every_setting_the_code_reads_is_declared_in_settings_py() -> None:
+    declared = set(re.findall(r"^(NIANBAO_[A-Z_]+)\s*=", SETTINGS, re.M)) | set(
+        re.findall(r"environ\.get\(\"(NIANBAO_[A-Z_]+)\"", SETTINGS))
+    assert sorted(used_settings() - declared - {"NIANBAO_DB"}) == []  # NIANBAO_DB: archive/schema.py DEFAULT_DB
+    assert "NIANBAO_DB = DEFAULT_DB" in SETTINGS
+
+
+@pytest.mark.parametrize("name", sorted(used_settings()))
+def test_every_setting_is_documented(name: str) -> None:
+    assert name in DOCS, f"{name} is read by the code but no doc names it"
+
+
+def commands() -> list[str]:
+    from nianbao.cli import main as cli
+
+    out = []
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        cmd = cli.get_command(ctx, name)
+        if isinstance(cmd, click.Group):
+            out += [f"{name} {sub}" for sub in cmd.list_commands(ctx)]
+        else:
+            out.append(name)
+    return out
+
+
+@pytest.mark.parametrize("command", commands())
+def test_every_command_is_documented(command: str) -> None:
+    assert f"nianbao {command}" in DOCS, f"`nianbao {command}` is in the CLI but in no doc"
