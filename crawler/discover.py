@@ -31,7 +31,6 @@ import datetime as dt
 import gzip
 import heapq
 import http.client
-import json
 import re
 import socket
 import ssl
@@ -50,6 +49,7 @@ from w3lib.url import safe_url_string
 from extract.encoding import decode
 
 from .adapters import detect
+from .adapters.gkmlpt import category_tree
 from .middlewares.hostile import classify
 from .settings import USER_AGENT
 
@@ -83,8 +83,6 @@ HUB_RANKS = (
 HUB_EXCLUDE = re.compile(r"指南|制度|规定|条例|申请|意见|征集|要点|会议|推进|通知|公告|培训|检查|考核|评估|解读|年报|年度报告")
 MAX_HUB_LABEL = 14
 GKMLPT_INDEX = re.compile(r"/gkmlpt/index\b")
-GKMLPT_CONFIG = re.compile(r"window\._CONFIG\s*=\s*(\{.*?\})\s*;\s*(?:</script>|\n)", re.S)
-GKMLPT_NODE = re.compile(r"""["']?id["']?\s*:\s*(\d+)\s*,\s*["']?name["']?\s*:\s*["']([^"']+)["']""")
 REPORT_TITLE = re.compile(r"(?:19|20)\d{2}\s*年[^<>\"'\n]{0,40}?(?:年度报告|年报)")
 ONCLICK_URL = re.compile(r"""['"]((?:https?://|/|\.{1,2}/)[^'"\s]+)['"]""")
 FILE_URL = re.compile(r"\.(pdf|docx?|wps|xlsx?|rtf|zip|rar|ofd|txt|jpe?g|png|gif)$", re.I)
@@ -461,20 +459,8 @@ def hub_rank(text: str, url: str) -> int | None:
 
 
 def gkmlpt_categories(text: str) -> list[tuple[str, str]]:
-    """(id, name) of the category tree in a gkmlpt page's `window._CONFIG`."""
-    m = GKMLPT_CONFIG.search(text)
-    if m:
-        try:
-            stack = list(json.loads(m.group(1)).get("TREE") or [])
-            out = []
-            while stack:
-                node = stack.pop(0)
-                out.append((str(node.get("id")), str(node.get("name", ""))))
-                stack.extend(node.get("children") or [])
-            return out
-        except (ValueError, AttributeError):
-            pass
-    return GKMLPT_NODE.findall(text) if "window._CONFIG" in text else []
+    """(id, name) of the category tree in a gkmlpt page's `window._CONFIG` (the adapter's reader)."""
+    return category_tree(text) if "window._CONFIG" in text else []
 
 
 def page_is_column(page: Page) -> tuple[str, str] | None:

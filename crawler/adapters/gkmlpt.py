@@ -91,28 +91,10 @@ class GkmlptAdapter(Adapter):
         return urljoin(response.url, DEFAULT_API)
 
     def _config(self, text: str) -> dict | None:
-        m = CONFIG.search(text)
-        if not m:
-            return None
-        try:
-            config = json.loads(m.group(1))
-        except ValueError:
-            return None
-        return config if isinstance(config, dict) else None
+        return config_of(text)
 
     def _tree(self, config: dict | None, text: str) -> list[tuple[str, str]]:
-        if config is not None:
-            try:
-                out: list[tuple[str, str]] = []
-                stack = list(config.get("TREE") or [])
-                while stack:
-                    node = stack.pop(0)
-                    out.append((str(node.get("id")), str(node.get("name", ""))))
-                    stack.extend(node.get("children") or [])
-                return out
-            except (ValueError, AttributeError):
-                pass
-        return TREE_NODE.findall(text)
+        return category_tree(text, config)
 
     def _api(self, response: Response, portal: Portal) -> Listing:
         state = response.meta.get("nb_gkmlpt") or {}
@@ -156,3 +138,33 @@ def _strings(d: dict, prefix: str = "") -> list[tuple[str, str]]:
         elif isinstance(v, dict):
             out.extend(_strings(v, f"{prefix}{k}."))
     return out
+
+
+def config_of(text: str) -> dict | None:
+    """A gkmlpt page's `window._CONFIG`, parsed, or None."""
+    m = CONFIG.search(text)
+    if not m:
+        return None
+    try:
+        config = json.loads(m.group(1))
+    except ValueError:
+        return None
+    return config if isinstance(config, dict) else None
+
+
+def category_tree(text: str, config: dict | None = None) -> list[tuple[str, str]]:
+    """(id, name) of every category in the page's tree, breadth first: from `_CONFIG` when it
+    parses, else from the id/name pairs written in the page (also what `portals discover` reads)."""
+    config = config if config is not None else config_of(text)
+    if config is not None:
+        try:
+            out: list[tuple[str, str]] = []
+            stack = list(config.get("TREE") or [])
+            while stack:
+                node = stack.pop(0)
+                out.append((str(node.get("id")), str(node.get("name", ""))))
+                stack.extend(node.get("children") or [])
+            return out
+        except (ValueError, AttributeError):
+            pass
+    return TREE_NODE.findall(text)
