@@ -61,7 +61,10 @@ def print_summary(summary: dict[str, Any], out: Any = None) -> None:
         flag = f" [{h['flag']}]" if h.get("flag") else ""
         fallback = f", https→http fallback: {h['https_fallback']}" if h.get("https_fallback") else ""
         cov = h.get("coverage") or {}
-        advertised = f" of {cov['advertised']} advertised" if cov.get("advertised") else ""
+        advertised = ""
+        if cov.get("columns_advertising"):
+            advertised = (f" of {cov['advertised']} advertised" if cov["columns_advertising"] == cov["columns"] else
+                          f", {cov['advertised']} advertised by {cov['columns_advertising']} of {cov['columns']} columns")
         outcomes = ", ".join(f"{k} {v}" for k, v in (h.get("outcomes") or {}).items() if v)
         echo(f"  {h['status']:<10} {name} ({h.get('platform') or '?'}): {h['list_pages']} list pages, "
              f"{h['entries']} entries{advertised} ({outcomes or 'none'}); {h['new']} new, {h['changed']} changed, "

@@ -222,7 +222,8 @@ def test_published_state_is_crawlstate_known(runs):
         k = state.known(url)
         assert k is not None
         assert row == {"sha256": k.sha256, "etag": k.etag, "last_modified": k.last_modified,
-                       "signature": k.signature, "status": k.status, "complete": k.complete}, url
+                       "signature": k.signature, "status": k.status, "complete": k.complete,
+                       "has_attachments": k.has_attachments}, url  # the conditional middleware reads it
 
 
 def test_codec_round_trips_requests_without_pickle():

@@ -148,9 +148,11 @@ def column_coverage(stats: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]
                "stopped_at_known": c.get("stopped", 0), "capped": c.get("capped", 0)}
         # the column's end was reached tonight: every page read, no early stop, no cap
         row["walked_to_end"] = not (row["pages_failed"] or row["stopped_at_known"] or row["capped"])
+        # entries when the column states them; its pages only when it states nothing else (a Hanweb
+        # jpage request brings three pages at once, so responses and pages differ there)
         row["short"] = row["walked_to_end"] and (
-            (advertised is not None and row["listed"] < advertised)
-            or (advertised_pages is not None and row["pages"] < advertised_pages))
+            row["listed"] < advertised if advertised is not None
+            else advertised_pages is not None and row["pages"] < advertised_pages)
         out.setdefault(str(c.get("portal", "?")), {})[url] = row
     return out
 
@@ -186,6 +188,7 @@ def portal_health(stats: dict[str, Any], name: str, columns: dict[str, dict[str,
     h["coverage"] = {
         "columns": len(columns),
         "advertised": sum(c["advertised"] or 0 for c in columns.values()),
+        "columns_advertising": sum(c["advertised"] is not None for c in columns.values()),
         "listed": sum(c["listed"] for c in columns.values()),
         "short": [{"url": u, "advertised": c["advertised"], "listed": c["listed"],
                    "advertised_pages": c["advertised_pages"], "pages": c["pages"]}
