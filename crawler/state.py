@@ -28,7 +28,7 @@ from .registry import Portal
 
 # A URL's latest capture, its validators, and whether it is suspect (see CrawlState.known).
 _LATEST = ("c.sha256, c.etag, c.last_modified, (c.status = 'extract_error' or coalesce(r.extraction_status, '') "
-           "= 'tables_not_found') as suspect from captures c left join reports r on r.capture_id = c.id")
+           "= 'tables_not_found') as suspect, c.status from captures c left join reports r on r.capture_id = c.id")
 
 
 def now() -> str:
@@ -199,9 +199,20 @@ class CrawlState:
                                        [child, child]).fetchone():
                     complete = False
                     break
-        return Known(url, cap[0] if cap else None, cap[1] if cap else None, cap[2] if cap else None,
+        etag, last_modified = (cap[1], cap[2]) if cap else (None, None)
+        if cap is not None and cap[4] == "unchanged" and self._repeats_suspect(url):
+            # the same cut or garbled bytes twice: no more nightly retries, but no validators either,
+            # or the full walk would be told 304 about a file the archive never had whole
+            etag = last_modified = None
+        return Known(url, cap[0] if cap else None, etag, last_modified,
                      mem[0] if mem else None, mem[1] if mem else None, complete,
                      bool(mem and mem[2] and json.loads(mem[2])))
+
+    def _repeats_suspect(self, url: str) -> bool:
+        """Whether the latest capture of `url` that was not `unchanged` is suspect."""
+        row = self.db.execute(f"select {_LATEST} where c.url = ? and c.status != 'unchanged' order by c.id desc limit 1",
+                              [url]).fetchone()
+        return bool(row and row[3])
 
     def remember(self, url: str, portal: str, kind: str, status: str, signature: str | None = None,
                  children: list[str] | None = None) -> None:

@@ -224,7 +224,12 @@ def classify(response: Response, max_stub: int = 2048, request: Request | None =
     if response.status == 200 and is_image(response.body) and promised_report(request, response.url):
         return "image_for_report", None
     head = response.body[:65536]
-    text = response.text[:65536] if isinstance(response, TextResponse) else head.decode("utf-8", "replace")
+    if isinstance(response, TextResponse):
+        text = response.text[:65536]
+    else:  # an HTML page under a PDF or DOCX content type (a WAF answering for the file)
+        from extract.encoding import decode
+
+        text = decode(head)[0] if head.lstrip()[:1] == b"<" else head.decode("utf-8", "replace")
     for name, statuses, pattern in FINGERPRINTS:
         if response.status in statuses and pattern.search(text):
             return name, None
@@ -232,9 +237,9 @@ def classify(response: Response, max_stub: int = 2048, request: Request | None =
         return ("ruishu_412" if response.status == 412 else "jsl_521"), None
     if response.status != 200 and not WAF.search(_VISIBLE.sub(" ", text[:16384]).lower()):
         return None, None
-    if not isinstance(response, TextResponse) or not _looks_html(text):
+    if not _looks_html(text):
         return None, None
-    if response.status == 200 and len(head) <= max_stub:
+    if response.status == 200 and len(head) <= max_stub and isinstance(response, TextResponse):
         links = len(re.findall(r"<a\s", text, re.I))
         m = JS_REDIRECT.search(text)
         if m and links <= 1:
