@@ -3,7 +3,10 @@
 The rules an archive that researchers trust has to keep:
 
 - **Idempotent.** A capture whose bytes equal the latest capture of the same URL changes nothing
-  (a crawler that passes `fetched_at` only moves the report's `last_seen`).
+  (a crawler that passes `fetched_at` only moves the report's `last_seen`).  Nor does an HTML page
+  whose bytes differ only in volatile furniture — a visit counter, a clock, a rotating token
+  (`same_content`: equal `captures.content_fingerprint`): its exact bytes are kept as an
+  `unchanged` capture (`hints.same_content_as` names the capture it repeats), never a new version.
 - **Versions kept.** New bytes at a known URL are a new version in `report_versions`; the rows
   they replace are kept there as the JSON of `parse-output.md` (`superseded`), queryable with
   SQLite's JSON functions, and the capture itself stays in `captures`.
@@ -33,7 +36,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from extract import ExtractError, Report, parse_bytes
 
-from .captures import Fetch, add_capture, latest_capture, now, read_blob
+from .captures import Fetch, add_capture, content_fingerprint, latest_capture, now, read_blob
 from .fts import index_report
 from .regions import Placement, agency_type, place_report
 from .schema import FIGURES
@@ -177,6 +180,8 @@ def ingest_bytes(db: Database, data: bytes, fetch: Fetch, hints: Hints | None = 
     last = latest_capture(db, fetch.url)
     if last is not None and last["sha256"] == digest:
         return retrying_write(lambda: _unchanged(db, data, fetch, last))
+    if last is not None and same_content(db, last, data, fetch):
+        return retrying_write(lambda: _unchanged(db, data, fetch, last, same_as=last["id"]))
     if pending:
         return retrying_write(lambda: _write_pending(db, data, fetch, hints, name))
     if report is None and error is None:
@@ -189,17 +194,43 @@ def ingest_bytes(db: Database, data: bytes, fetch: Fetch, hints: Hints | None = 
     return retrying_write(lambda: _write_capture(db, data, fetch, hints, name, report, error))
 
 
-def _unchanged(db: Database, data: bytes, fetch: Fetch, last: dict[str, Any]) -> Outcome:
+def same_content(db: Database, last: dict[str, Any], data: bytes, fetch: Fetch) -> bool:
+    """Whether new bytes of an HTML page show what its latest capture shows, once volatile furniture
+    (visit counters, clocks, rotating tokens, scripts) is set aside (`captures.content_fingerprint`).
+    Only between two HTML captures of the same URL with enough text to judge; anything else — a PDF,
+    a page with next to no text — is judged by its bytes."""
+    if not _html_type(fetch.content_type) or not _html_type(last["content_type"]):
+        return False
+    new = content_fingerprint(data, fetch.encoding)
+    if new is None:
+        return False
+    try:
+        old = content_fingerprint(read_blob(db, last["sha256"]), last["encoding"])
+    except KeyError:
+        return False
+    return old == new
+
+
+def _html_type(content_type: str | None) -> bool:
+    """A content type an HTML page may come with (none at all: a local file or a bare server)."""
+    return content_type is None or "html" in content_type.lower()
+
+
+def _unchanged(db: Database, data: bytes, fetch: Fetch, last: dict[str, Any], same_as: int | None = None) -> Outcome:
+    """The same bytes again, or (`same_as`: the capture whose content they repeat) other bytes showing
+    the same page: kept as a capture (every fetch's exact bytes), never as a new version."""
     report_id = last["report_id"]
-    if fetch.fetched_at is None:  # a local file seen again: nothing to record
+    if fetch.fetched_at is None and same_as is None:  # a local file seen again: nothing to record
         return Outcome(fetch.url, "unchanged", report_id, last["id"])
     with db.atomic():
-        capture_id = add_capture(db, data, fetch, status="unchanged")
+        capture_id = add_capture(db, data, fetch, status="unchanged",
+                                 hints={"same_content_as": same_as} if same_as is not None else None)
         db.execute("update captures set report_id = ? where id = ?", [report_id, capture_id])
         if report_id is not None:
             db.execute("update reports set last_seen = max(coalesce(last_seen, ''), ?) where id = ?",
                        [fetch.fetched_at, report_id])
-    return Outcome(fetch.url, "unchanged", report_id, capture_id)
+    return Outcome(fetch.url, "unchanged", report_id, capture_id,
+                   f"same content as capture {same_as}, volatile furniture aside" if same_as is not None else None)
 
 
 def _new_version(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: str | None, capture_status: str,
@@ -515,7 +546,12 @@ def _capture_to_read(db: Database, report_id: int, url: str) -> dict[str, Any] |
                          "on c.id = v.capture_id where v.report_id = ? order by v.version desc limit 1", [report_id]))
     if rows and rows[0].pop("version_status") == "pending":
         return rows[0]
-    return latest_capture(db, url)
+    latest = latest_capture(db, url)
+    if rows and latest is not None and latest["status"] == "unchanged":
+        # a fetch that repeated the version (the same bytes, or the same content around a new visit
+        # count): the version's own capture is what it holds
+        return rows[0]
+    return latest
 
 
 def _capture_version(db: Database, report_id: int, capture: dict[str, Any]) -> int | None:

@@ -246,3 +246,59 @@ def test_a_pdf_received_truncated_twice_is_archived_on_the_full_walk(faulty, tmp
     sound(db)
     complete(db, server)
     assert not any(h.conditional for h in server.hits if h.path == w.attachment_path(pdf))
+
+
+# --- versions from noise (item 6): a visit counter, a clock or a token is not a new version --------------
+
+def furniture() -> Callable[[bytes], bytes]:
+    """What changes on every request of a real portal page and is not the report: a visit counter,
+    a clock and today's date, a CSRF meta, a hidden token, a cache-busting script and counter image,
+    a render-time comment — each different in every response."""
+    calls = iter(range(1000, 100000))
+
+    def mutate(body: bytes) -> bytes:
+        i = next(calls)
+        text = body.decode("utf-8")
+        text = text.replace("</title>", f'</title><meta name="csrf-token" content="c{i * 7919}">', 1)
+        text = text.replace('<div class="header">', f'<div class="header"><span id="clock">今天是2026年1月{i % 28 + 1}日 '
+                            f'星期{"一二三四五六日"[i % 7]} {i % 24:02d}:{i % 60:02d}:{i * 7 % 60:02d}</span>'
+                            f'<input type="hidden" name="__RequestVerificationToken" value="t{i * 104729}">', 1)
+        text = text.replace("</h1>", f'</h1><div class="read">浏览次数：{i} 阅读量：[{i * 3}]'
+                            f'<img src="/count.gif?id=1&t={i}"></div>', 1)
+        return text.replace("</body>", f'<script src="/js/app.js?v={i}"></script><!-- {i / 997:.4f}s --></body>').encode()
+    return mutate
+
+
+def test_visit_counters_clocks_and_tokens_make_no_new_version(faulty, tmp_path: Path) -> None:
+    """Every gkmlpt page carries a counter, a clock and tokens that change on every request.  A full
+    walk of an unchanged portal stores each page's new bytes but creates no version; a real edit of
+    one report, under the same noise, is one new version."""
+    server, registry = faulty
+    w = server.world
+    server.plan.add(Fault("mutate", site="gkmlpt", path=r"/gkmlpt/content/.*\.html$", mutate=furniture()))
+    db = tmp_path / "archive.db"
+    crawl(registry, db)
+    assert last_run(db)["new_reports"] == 12
+    html = [server.url("gkmlpt", w.detail_path(d)) for d in docs(server)["html"]]
+    server.plan.epoch += 1  # the pages' Last-Modified moves on, as a server that dates its output would
+    crawl(registry, db, "--full")
+    sound(db)
+    run = last_run(db)
+    assert (run["new_reports"], run["changed_reports"]) == (0, 0), run
+    con = sqlite3.connect(db)
+    for url in html:
+        caps = con.execute("select sha256, status, hints from captures where url = ? order by id", [url]).fetchall()
+        assert len(caps) == 2 and caps[0][0] != caps[1][0], caps  # both exact copies kept
+        assert caps[1][1] == "unchanged" and '"same_content_as"' in caps[1][2]
+        assert con.execute("select count(*) from report_versions v join reports r on r.id = v.report_id "
+                           "where r.url = ?", [url]).fetchone()[0] == 1
+    edited = w.change_report(docs(server)["html"][0].key)
+    server.plan.epoch += 1
+    crawl(registry, db, "--full")
+    sound(db)
+    run = last_run(db)
+    assert (run["new_reports"], run["changed_reports"]) == (0, 1), run
+    url = server.url("gkmlpt", w.detail_path(edited))
+    assert con.execute("select max(v.version) from report_versions v join reports r on r.id = v.report_id "
+                       "where r.url = ?", [url]).fetchone()[0] == 2
+    assert set(archived(db).values()) == {"ok"}
