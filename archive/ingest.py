@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from sqlite_utils import Database
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from extract import ExtractError, Report, parse_bytes
+from extract.encoding import canonical
+from extract.model import Problem
 
 from .captures import Fetch, add_capture, content_fingerprint, latest_capture, now, read_blob
 from .fts import index_report
@@ -244,6 +247,9 @@ def _new_version(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: st
     kept = hints.as_dict()
     if name and name != Path(fetch.url).name:
         kept["file_name"] = name
+    declared = declared_charset(data, fetch.content_type)
+    if declared and fetch.encoding and _charset(declared) != _charset(fetch.encoding):
+        kept["charset_declared"] = declared  # the page's word, which the crawler did not believe
     capture_id = add_capture(db, data, fetch, status=capture_status, hints=kept)
     if error:
         db.execute("update captures set error = ? where id = ?", [error, capture_id])
@@ -270,6 +276,34 @@ def _new_version(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: st
     db.execute("update reports set last_seen = ?, portal_id = coalesce(portal_id, ?) where id = ?",
                [seen, fetch.portal_id, report_id])
     return capture_id, report_id, version, status, existing
+
+
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
+
+
+def declared_charset(data: bytes, content_type: str | None) -> str | None:
+    """The charset a capture declares: its Content-Type header's, else its `<meta>`'s (as written,
+    lower case), when Python knows it."""
+    m = _HEADER_CHARSET.search(content_type or "")
+    if m and canonical(m.group(1)):
+        return m.group(1).lower()
+    from extract.encoding import meta_charset
+
+    return meta_charset(data) if content_type is None or "html" in content_type.lower() else None
+
+
+def _charset(name: str) -> str | None:
+    name = canonical(name)
+    return "utf-8" if name == "utf-8-sig" else name
+
+
+def charset_problems(db: Database, capture_id: int) -> list[Problem]:
+    """`charset_overridden` when the capture was read in another charset than it declared."""
+    row = db.execute("select encoding, hints from captures where id = ?", [capture_id]).fetchone()
+    declared = json.loads(row[1] or "{}").get("charset_declared") if row else None
+    if not declared or not row[0]:
+        return []
+    return [Problem("charset_overridden", "document", f"declared {declared}, used {row[0]}")]
 
 
 def _has_rows(extraction_status: str | None) -> bool:
@@ -425,7 +459,7 @@ def write_report(db: Database, report_id: int, report: Report, capture_id: int, 
     agency = report.agency or hints.agency
     placement = place(agency, report.title or hints.title, hints, page_meta(report))
     region = placement.region
-    problems = [*report.problems, *placement.problems]
+    problems = [*report.problems, *placement.problems, *charset_problems(db, capture_id)]
     body = _body(report)
     values_sha = values_signature(report)
     failed = sum(c.status == "fail" for c in report.checks)

@@ -302,3 +302,44 @@ def test_visit_counters_clocks_and_tokens_make_no_new_version(faulty, tmp_path: 
     assert con.execute("select max(v.version) from report_versions v join reports r on r.id = v.report_id "
                        "where r.url = ?", [url]).fetchone()[0] == 2
     assert set(archived(db).values()) == {"ok"}
+
+
+# --- charsets that lie (item 7) ---------------------------------------------------------------------------
+
+MISLABELS = [("cp1251", "gbk"), ("koi8-r", "utf-8"), ("gb2312", "utf-8"), ("iso-8859-5", "gb18030")]
+
+
+def test_charsets_that_lie_and_still_decode(faulty, tmp_path: Path) -> None:
+    """Detail pages re-encoded and mislabelled in header and <meta>: GBK declared cp1251, UTF-8 declared
+    KOI8-R and GB2312, GB18030 declared ISO-8859-5 — every one decodes without an error in the charset
+    it declares, as mojibake.  Each must read in the charset it is really in: titles, agencies and
+    bodies right, the capture's `encoding` the one used, a `charset_overridden` problem naming both."""
+    server, registry = faulty
+    w = server.world
+    pages = list(server.world.column_docs("gkmlpt", "721"))
+    lies: dict[str, tuple[str, str]] = {}
+    for i, doc in enumerate(pages):
+        charset, encoding = MISLABELS[i % len(MISLABELS)]
+        server.plan.add(Fault("mislabel_charset", site="gkmlpt", path=at(w.detail_path(doc)), charset=charset,
+                              encoding=encoding))
+        lies[server.url("gkmlpt", w.detail_path(doc))] = (charset, encoding)
+    db = tmp_path / "archive.db"
+    crawl(registry, db)
+    assert server.plan.count("mislabel_charset") == len(pages)
+    sound(db)
+    complete(db, server)  # every capture is the mislabelled bytes that were served
+    con = sqlite3.connect(db)
+    used = {"gbk": "gb18030", "gb18030": "gb18030", "utf-8": "utf-8"}
+    for doc in pages:
+        page = server.url("gkmlpt", w.detail_path(doc))
+        charset, encoding = lies[page]
+        assert con.execute("select encoding from captures where url = ?", [page]).fetchone()[0] == used[encoding], page
+        report = server.url("gkmlpt", w.report_path(doc))
+        title, agency, body = con.execute("select title, agency, coalesce(body, '') from reports where url = ?",
+                                          [report]).fetchone()
+        assert title == doc.title, (charset, encoding, title)
+        assert "\ufffd" not in title + (agency or "") + body
+        if report == page:  # the page is the report: the problem is on it
+            problems = con.execute("select detail from problems p join reports r on r.id = p.report_id "
+                                   "where r.url = ? and p.kind = 'charset_overridden'", [page]).fetchall()
+            assert problems == [(f"declared {charset}, used {used[encoding]}",)], (page, problems)
