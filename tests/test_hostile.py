@@ -155,3 +155,12 @@ def test_pictures_promised_as_pictures_and_list_pages_are_not_hostile() -> None:
     assert classify(resp(pdf, url="http://a.gov.cn/P1.pdf", kind="attachment", ctype="application/pdf")) == (None, None)
     text = "2025年年度报告\n申请人可登录平台并输入验证码。页面不存在的链接已修复。\n" * 3
     assert classify(resp(text, url="http://a.gov.cn/nb.txt", kind="attachment", ctype="text/plain; charset=utf-8")) == (None, None)
+
+
+def test_every_kind_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "crawling.md").read_text(encoding="utf-8")
+    table = doc.split("### Hostile pages: the classifier's kinds", 1)[1]
+    for kind in KINDS:
+        assert f"| `{kind}` |" in table, kind
