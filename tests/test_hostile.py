@@ -164,3 +164,9 @@ def test_every_kind_is_documented() -> None:
     table = doc.split("### Hostile pages: the classifier's kinds", 1)[1]
     for kind in KINDS:
         assert f"| `{kind}` |" in table, kind
+
+
+def test_a_meta_refresh_stub_is_left_to_the_redirect_rules() -> None:
+    """MetaRefreshMiddleware follows it, or the offsite rules refuse its target (a `file:` URL): not a wall."""
+    stub = '<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=file:///etc/passwd"></head><body></body></html>'
+    assert classify(resp(stub)) == (None, None)

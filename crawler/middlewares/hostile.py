@@ -43,7 +43,8 @@ from parsel import Selector
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.utils.response import get_meta_refresh
 
 from ..health import Refused
 
@@ -244,6 +245,8 @@ def classify(response: Response, max_stub: int = 2048, request: Request | None =
         m = JS_REDIRECT.search(text)
         if m and links <= 1:
             return "js_redirect", m.group(1) or m.group(2)
+    if isinstance(response, HtmlResponse) and b"refresh" in head[:8192].lower() and get_meta_refresh(response)[1]:
+        return None, None  # a meta-refresh stub: MetaRefreshMiddleware follows it, or the offsite rules refuse it
     markers, visible = _markers(text)
     if not markers and (kind != "detail" or text.count("<td") >= 6 or _FILE_LINK.search(text)
                         or len(_SPACES.sub("", visible)) > 10 * CONTENT_MIN):
