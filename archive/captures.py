@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -88,3 +89,83 @@ def add_capture(db: Database, data: bytes, fetch: Fetch, status: str = "stored",
         "last_modified": fetch.last_modified, "sha256": digest, "size": len(data), "status": status,
         "hints": json.dumps(hints, ensure_ascii=False, sort_keys=True) if hints else None,
     }).last_pk
+
+
+# --- what an HTML page says, without its volatile furniture ----------------------------------------
+# A report page carries things that change on every request and are not the report: a visit counter
+# (浏览次数：1234), a clock or today's date (今天是2026年1月5日 星期一), rotating tokens (CSRF metas,
+# hidden inputs, `?t=…` on scripts and images, inline scripts), comments with render times.  The
+# archive stores the exact bytes of every capture, but decides "changed" on this fingerprint, so a
+# page whose report did not change never becomes a new version (archive.ingest.ingest_bytes).
+
+_VOLATILE_ATTR = re.compile(r"clock|time-?now|now-?time|today|cur-?time|current-?time|date-?now|counter|visit|hits|"
+                            r"pageview|\bpv\b|views?-?count|click|read-?count|readnum|browse|liulan|fangwen|djl|"
+                            r"weather|tianqi", re.I)
+_VOLATILE_TEXT = [
+    # counters: 浏览次数：123 / 阅读量(123) / 点击数：[123] / 访问量 123 次 / 123次浏览 / 您是第123位访问者
+    # (a label and its colon or bracket: a report's own prose or table cell "网站访问量 123万次" is kept)
+    re.compile(r"(?:浏览|阅读|点击|访问|查看|访客)(?:次数|总数|人次|量|数)?\s*(?:[:：]\s*[\[【（(]?|[\[【（(])\s*\d[\d,]*\s*"
+               r"[\]】）)]?\s*(?:次|人次)?"),
+    re.compile(r"\d[\d,]*\s*(?:次|人次|人)(?:浏览|阅读|点击|访问)"),
+    re.compile(r"第\s*\d[\d,]*\s*位(?:访问者|访客|浏览者)"),
+    # clocks and today's date: a date with its weekday, 今天是…, a time with seconds, 当前时间…
+    re.compile(r"(?:今天是|当前时间|现在时间|北京时间)\s*[:：]?\s*[\d年月日/\-:：\s]*(?:(?:星期|周|礼拜)[一二三四五六日天])?"),
+    re.compile(r"\d{4}\s*[-/年.]\s*\d{1,2}\s*[-/月.]\s*\d{1,2}\s*日?\s*(?:(?:星期|周|礼拜)[一二三四五六日天])"),
+    re.compile(r"(?:星期|礼拜)[一二三四五六日天]"),
+    re.compile(r"(?<!\d)\d{1,2}:\d{2}:\d{2}(?!\d)"),
+]
+_TOKEN_NAME = re.compile(r"csrf|token|nonce|verif|timestamp|^_$|^t$|^ts$|^v$|^ver$|^rnd$|^rand(?:om)?$|^r$|"
+                         r"^sid$|session|jsessionid|^_t$|^time$", re.I)
+_SPACE = re.compile(r"[\s\u3000\xa0]+")
+
+
+def _stable_url(url: str) -> str:
+    """A link or image address without its rotating query parameters (t=, token=, _=, jsessionid …)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    url = re.sub(r";jsessionid=[^?#]*", "", url.strip(), flags=re.I)
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TOKEN_NAME.search(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def content_fingerprint(data: bytes, encoding: str | None = None) -> str | None:
+    """A sha256 of what an HTML page shows a reader — title, named metas, visible text, the addresses of
+    its links, images and frames — with volatile furniture removed: scripts, styles, comments, form
+    fields, elements whose class or id says clock/counter/visit/today, counter numbers, today's date
+    and weekday, times with seconds, rotating query parameters and token metas.  None for a document
+    that is not HTML, or an HTML page with too little text to judge (compare its bytes instead)."""
+    from extract.encoding import decode
+    from extract.sniff import sniff
+
+    if sniff(data) != "html":
+        return None
+    try:
+        import lxml.html
+
+        text, _ = decode(data, encoding)
+        text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+        root = lxml.html.fromstring(text)
+    except Exception:  # an unparseable page: bytes decide
+        return None
+    for el in root.xpath("//script | //style | //noscript | //template | //comment() | //input | //select | "
+                         "//textarea | //button"):
+        if el.getparent() is not None:
+            el.drop_tree()
+    for el in root.xpath("//*[@class or @id]"):
+        if el.getparent() is not None and _VOLATILE_ATTR.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            el.drop_tree()
+    parts: list[str] = [_SPACE.sub(" ", " ".join(root.xpath("//title//text()"))).strip()]
+    for meta in root.xpath("//meta[@name and @content]"):
+        if not _TOKEN_NAME.search(meta.get("name") or ""):
+            parts.append(f"meta {meta.get('name')}={meta.get('content')}")
+    body = root.find("body")
+    shown = _SPACE.sub(" ", (body if body is not None else root).text_content())
+    for pattern in _VOLATILE_TEXT:
+        shown = pattern.sub("#", shown)
+    if len(_SPACE.sub("", shown)) < 50:
+        return None
+    parts.append(shown.strip())
+    for el in root.xpath("//a[@href] | //img[@src] | //iframe[@src] | //embed[@src] | //object[@data]"):
+        parts.append(f"{el.tag} {_stable_url(el.get('href') or el.get('src') or el.get('data') or '')}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()

@@ -3,7 +3,10 @@
 The rules an archive that researchers trust has to keep:
 
 - **Idempotent.** A capture whose bytes equal the latest capture of the same URL changes nothing
-  (a crawler that passes `fetched_at` only moves the report's `last_seen`).
+  (a crawler that passes `fetched_at` only moves the report's `last_seen`).  Nor does an HTML page
+  whose bytes differ only in volatile furniture — a visit counter, a clock, a rotating token
+  (`same_content`: equal `captures.content_fingerprint`): its exact bytes are kept as an
+  `unchanged` capture (`hints.same_content_as` names the capture it repeats), never a new version.
 - **Versions kept.** New bytes at a known URL are a new version in `report_versions`; the rows
   they replace are kept there as the JSON of `parse-output.md` (`superseded`), queryable with
   SQLite's JSON functions, and the capture itself stays in `captures`.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,8 +36,10 @@ from sqlite_utils import Database
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from extract import ExtractError, Report, parse_bytes
+from extract.encoding import canonical
+from extract.model import Problem
 
-from .captures import Fetch, add_capture, latest_capture, now, read_blob
+from .captures import Fetch, add_capture, content_fingerprint, latest_capture, now, read_blob
 from .regions import Placement, agency_type, place_report
 from .schema import FIGURES
 
@@ -170,6 +176,8 @@ def ingest_bytes(db: Database, data: bytes, fetch: Fetch, hints: Hints | None = 
     last = latest_capture(db, fetch.url)
     if last is not None and last["sha256"] == digest:
         return retrying_write(lambda: _unchanged(db, data, fetch, last))
+    if last is not None and same_content(db, last, data, fetch):
+        return retrying_write(lambda: _unchanged(db, data, fetch, last, same_as=last["id"]))
     if pending:
         return retrying_write(lambda: _write_pending(db, data, fetch, hints, name))
     if report is None and error is None:
@@ -182,17 +190,43 @@ def ingest_bytes(db: Database, data: bytes, fetch: Fetch, hints: Hints | None = 
     return retrying_write(lambda: _write_capture(db, data, fetch, hints, name, report, error))
 
 
-def _unchanged(db: Database, data: bytes, fetch: Fetch, last: dict[str, Any]) -> Outcome:
+def same_content(db: Database, last: dict[str, Any], data: bytes, fetch: Fetch) -> bool:
+    """Whether new bytes of an HTML page show what its latest capture shows, once volatile furniture
+    (visit counters, clocks, rotating tokens, scripts) is set aside (`captures.content_fingerprint`).
+    Only between two HTML captures of the same URL with enough text to judge; anything else — a PDF,
+    a page with next to no text — is judged by its bytes."""
+    if not _html_type(fetch.content_type) or not _html_type(last["content_type"]):
+        return False
+    new = content_fingerprint(data, fetch.encoding)
+    if new is None:
+        return False
+    try:
+        old = content_fingerprint(read_blob(db, last["sha256"]), last["encoding"])
+    except KeyError:
+        return False
+    return old == new
+
+
+def _html_type(content_type: str | None) -> bool:
+    """A content type an HTML page may come with (none at all: a local file or a bare server)."""
+    return content_type is None or "html" in content_type.lower()
+
+
+def _unchanged(db: Database, data: bytes, fetch: Fetch, last: dict[str, Any], same_as: int | None = None) -> Outcome:
+    """The same bytes again, or (`same_as`: the capture whose content they repeat) other bytes showing
+    the same page: kept as a capture (every fetch's exact bytes), never as a new version."""
     report_id = last["report_id"]
-    if fetch.fetched_at is None:  # a local file seen again: nothing to record
+    if fetch.fetched_at is None and same_as is None:  # a local file seen again: nothing to record
         return Outcome(fetch.url, "unchanged", report_id, last["id"])
     with db.atomic():
-        capture_id = add_capture(db, data, fetch, status="unchanged")
+        capture_id = add_capture(db, data, fetch, status="unchanged",
+                                 hints={"same_content_as": same_as} if same_as is not None else None)
         db.execute("update captures set report_id = ? where id = ?", [report_id, capture_id])
         if report_id is not None:
             db.execute("update reports set last_seen = max(coalesce(last_seen, ''), ?) where id = ?",
                        [fetch.fetched_at, report_id])
-    return Outcome(fetch.url, "unchanged", report_id, capture_id)
+    return Outcome(fetch.url, "unchanged", report_id, capture_id,
+                   f"same content as capture {same_as}, volatile furniture aside" if same_as is not None else None)
 
 
 def _new_version(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: str | None, capture_status: str,
@@ -206,6 +240,9 @@ def _new_version(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: st
     kept = hints.as_dict()
     if name and name != Path(fetch.url).name:
         kept["file_name"] = name
+    declared = declared_charset(data, fetch.content_type)
+    if declared and fetch.encoding and _charset(declared) != _charset(fetch.encoding):
+        kept["charset_declared"] = declared  # the page's word, which the crawler did not believe
     capture_id = add_capture(db, data, fetch, status=capture_status, hints=kept)
     if error:
         db.execute("update captures set error = ? where id = ?", [error, capture_id])
@@ -232,6 +269,34 @@ def _new_version(db: Database, data: bytes, fetch: Fetch, hints: Hints, name: st
     db.execute("update reports set last_seen = ?, portal_id = coalesce(portal_id, ?) where id = ?",
                [seen, fetch.portal_id, report_id])
     return capture_id, report_id, version, status, existing
+
+
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
+
+
+def declared_charset(data: bytes, content_type: str | None) -> str | None:
+    """The charset a capture declares: its Content-Type header's, else its `<meta>`'s (as written,
+    lower case), when Python knows it."""
+    m = _HEADER_CHARSET.search(content_type or "")
+    if m and canonical(m.group(1)):
+        return m.group(1).lower()
+    from extract.encoding import meta_charset
+
+    return meta_charset(data) if content_type is None or "html" in content_type.lower() else None
+
+
+def _charset(name: str) -> str | None:
+    name = canonical(name)
+    return "utf-8" if name == "utf-8-sig" else name
+
+
+def charset_problems(db: Database, capture_id: int) -> list[Problem]:
+    """`charset_overridden` when the capture was read in another charset than it declared."""
+    row = db.execute("select encoding, hints from captures where id = ?", [capture_id]).fetchone()
+    declared = json.loads(row[1] or "{}").get("charset_declared") if row else None
+    if not declared or not row[0]:
+        return []
+    return [Problem("charset_overridden", "document", f"declared {declared}, used {row[0]}")]
 
 
 def _has_rows(extraction_status: str | None) -> bool:
@@ -386,7 +451,7 @@ def write_report(db: Database, report_id: int, report: Report, capture_id: int, 
     agency = report.agency or hints.agency
     placement = place(agency, report.title or hints.title, hints, page_meta(report))
     region = placement.region
-    problems = [*report.problems, *placement.problems]
+    problems = [*report.problems, *placement.problems, *charset_problems(db, capture_id)]
     body = _body(report)
     values_sha = values_signature(report)
     failed = sum(c.status == "fail" for c in report.checks)
@@ -504,7 +569,12 @@ def _capture_to_read(db: Database, report_id: int, url: str) -> dict[str, Any] |
                          "on c.id = v.capture_id where v.report_id = ? order by v.version desc limit 1", [report_id]))
     if rows and rows[0].pop("version_status") == "pending":
         return rows[0]
-    return latest_capture(db, url)
+    latest = latest_capture(db, url)
+    if rows and latest is not None and latest["status"] == "unchanged":
+        # a fetch that repeated the version (the same bytes, or the same content around a new visit
+        # count): the version's own capture is what it holds
+        return rows[0]
+    return latest
 
 
 def _capture_version(db: Database, report_id: int, capture: dict[str, Any]) -> int | None:

@@ -29,7 +29,11 @@ from .registry import Portal
 # A URL's latest capture: its validators, whether it is suspect, and whether it is a detail page
 # whose report is in attachments (capture status `page`).  One SELECT for one URL or for all.
 _LATEST = ("select c.url, c.sha256, c.etag, c.last_modified, (c.status = 'extract_error' or "
-           "coalesce(r.extraction_status, '') = 'tables_not_found') as suspect, c.status = 'page' as is_page "
+           "coalesce(r.extraction_status, '') = 'tables_not_found') as suspect, c.status = 'page' as is_page, "
+           # the same cut or garbled bytes again (an `unchanged` capture after a suspect one)
+           "(c.status = 'unchanged' and exists (select 1 from captures p left join reports pr on pr.capture_id = p.id "
+           "where p.id = (select max(id) from captures where url = c.url and status != 'unchanged') and "
+           "(p.status = 'extract_error' or coalesce(pr.extraction_status, '') = 'tables_not_found'))) as repeats_suspect "
            "from captures c left join reports r on r.capture_id = c.id {latest}")
 _ONE = "where c.id = (select max(id) from captures where url = ?)"  # by index, for one URL
 _ALL = "join (select url, max(id) as id from captures group by url) m on m.id = c.id"
@@ -63,7 +67,7 @@ def _child_ok(cap: tuple | None, status: str | None) -> bool:
 def decide_known(url: str, cap: tuple | None, mem: tuple | None, child_ok: Any) -> Known | None:
     """The one rule for "is this URL already known, and completely?" (both crawl modes use it).
 
-    `cap` is the URL's latest capture (sha256, etag, last_modified, suspect, is_page), `mem` its
+    `cap` is the URL's latest capture (sha256, etag, last_modified, suspect, is_page, repeats_suspect), `mem` its
     `crawl_urls` row (signature, status, children).  A suspect capture (unreadable, or read without
     its tables: a download cut short by a lying Content-Length, a garbled file) is not complete: it
     is asked again, without validators, on the next run; the same bytes again are recorded
@@ -78,7 +82,12 @@ def decide_known(url: str, cap: tuple | None, mem: tuple | None, child_ok: Any) 
         complete = False
     if complete and children:
         complete = all(child_ok(child) for child in children)
-    return Known(url, cap[0] if cap else None, cap[1] if cap else None, cap[2] if cap else None,
+    etag, last_modified = (cap[1], cap[2]) if cap else (None, None)
+    if cap is not None and cap[5]:
+        # the same cut or garbled bytes twice: no more nightly retries, but no validators either,
+        # or the full walk would be told 304 about a file the archive never had whole
+        etag = last_modified = None
+    return Known(url, cap[0] if cap else None, etag, last_modified,
                  mem[0] if mem else None, mem[1] if mem else None, complete, bool(children))
 
 

@@ -385,7 +385,7 @@ def test_one_known_rule_for_one_url_and_for_all(demo):
     pages = [k for k in everything.values() if k.has_attachments]
     assert pages and all(k.complete for k in pages)
     page = pages[0]
-    cap = (page.sha256, page.etag, page.last_modified, False, True)  # a sound capture of status `page`
+    cap = (page.sha256, page.etag, page.last_modified, False, True, False)  # a sound capture of status `page`
     assert decide_known(page.url, cap, None, lambda _child: True).complete is False
     assert decide_known(page.url, cap, (None, "captured", '["http://x/a.pdf"]'), lambda _c: True).complete is True
     assert decide_known(page.url, cap, (None, "captured", '["http://x/a.pdf"]'), lambda _c: False).complete is False

@@ -30,7 +30,11 @@ Kinds (what the client sees):
 - `meta_refresh`: an HTML stub whose `<meta http-equiv=refresh>` points at `location`;
 - `inject_link`: an `<a href=location>name</a>` added to an HTML page (an attachment elsewhere);
 - `disposition`: `Content-Disposition: attachment; filename="name"` on the response;
-- `mutate`: the body replaced by `mutate(body)` (fuzzing); validators move so no 304 hides it.
+- `mutate`: the body replaced by `mutate(body)` (fuzzing); validators move so no 304 hides it;
+- `mislabel_charset`: a UTF-8 page's text re-encoded as `encoding` (gbk, utf-8 …) while the header
+  and the page's `<meta>` declare `charset` (cp1251, koi8-r …): a charset that lies and still decodes;
+- `not_modified`: `304 Not Modified` with no body, whatever the request's validators (a broken
+  cache in front of the portal answering requests that carried none).
 
 Body-changing kinds (`CONTENT_KINDS`) are what the server *says*, so `expected_body()` applies
 them too: a test compares every stored capture with the bytes the server meant to send.
@@ -55,10 +59,12 @@ from .server import DemoServer, Hit, _Handler, _not_modified
 from .world import SITES, DemoWorld, Response
 
 KINDS = ("drop", "stall", "status", "truncate", "length_over", "length_under", "lying_charset", "gzip_bomb",
-         "oversize", "redirect", "meta_refresh", "inject_link", "disposition", "mutate")
+         "oversize", "redirect", "meta_refresh", "inject_link", "disposition", "mutate", "mislabel_charset",
+         "not_modified")
 # Faults that change what the server says (the bytes a correct client must store), as opposed to
 # transport faults (a correct client must retry them away and store the true bytes).
-CONTENT_KINDS = ("lying_charset", "inject_link", "disposition", "mutate", "meta_refresh", "redirect", "status")
+CONTENT_KINDS = ("lying_charset", "inject_link", "disposition", "mutate", "meta_refresh", "redirect", "status",
+                 "mislabel_charset", "not_modified")
 NETWORK_KINDS = ("drop", "stall", "truncate", "length_over", "length_under")
 
 
@@ -77,6 +83,8 @@ class Fault:
     name: str = ""
     size: int = 0
     mutate: Callable[[bytes], bytes] | None = None
+    charset: str = ""  # mislabel_charset: what the header and <meta> declare
+    encoding: str = ""  # mislabel_charset: what the bytes really are
     hits: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -163,6 +171,19 @@ def lie_about_charset(body: bytes) -> bytes:
         return body
 
 
+_META_CHARSET = re.compile(rb"""(<meta[^>]+charset\s*=\s*["']?)([A-Za-z0-9_\-]+)""", re.I)
+
+
+def mislabel_charset(body: bytes, encoding: str, charset: str) -> bytes:
+    """A UTF-8 page's text re-encoded as `encoding`, its `<meta>` charset rewritten to `charset`."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+    data = text.encode(encoding, errors="xmlcharrefreplace")
+    return _META_CHARSET.sub(lambda m: m.group(1) + charset.encode("ascii"), data)
+
+
 @lru_cache(maxsize=4)
 def gzip_bomb(size: int) -> bytes:
     """`size` zero bytes, gzip-compressed (≈ 1000:1), built in chunks so making it costs little memory."""
@@ -205,6 +226,12 @@ def transform(fault: Fault, status: int, hdrs: dict[str, str], body: bytes, epoc
     if kind == "lying_charset":
         hdrs["Content-Type"] = "text/html; charset=utf-8"
         return status, _revalidate(hdrs, body := lie_about_charset(body), epoch), body
+    if kind == "mislabel_charset" and "html" in hdrs.get("Content-Type", "") and status == 200:
+        hdrs["Content-Type"] = f"text/html; charset={fault.charset}"
+        body = mislabel_charset(body, fault.encoding, fault.charset)
+        return status, _revalidate(hdrs, body, epoch), body
+    if kind == "not_modified":
+        return 304, {k: v for k, v in hdrs.items() if k in ("ETag", "Last-Modified")}, b""
     if kind == "inject_link" and "html" in hdrs.get("Content-Type", ""):
         body = inject_link(body, fault.location, fault.name or "附件.pdf")
         return status, _revalidate(hdrs, body, epoch), body
@@ -378,4 +405,5 @@ def gunzip_size(data: bytes) -> int:
 
 
 __all__ = ["CONTENT_KINDS", "KINDS", "NETWORK_KINDS", "Applied", "Fault", "FaultPlan", "FaultyDemoServer",
-           "OffsiteServer", "gunzip_size", "gzip_bomb", "inject_link", "lie_about_charset", "transform"]
+           "OffsiteServer", "gunzip_size", "gzip_bomb", "inject_link", "lie_about_charset", "mislabel_charset",
+           "transform"]

@@ -3,12 +3,13 @@
 Scrapy resolves a page's encoding BOM → HTTP header → `<meta>` → sniffing, and trusts the header:
 a GBK page served with `charset=utf-8` becomes U+FFFD mojibake (libraries.md §1.1, measured).
 This middleware re-decides with `extract.encoding.decode` — the extractor's own rule (a declared
-charset is used only if the bytes decode with it; gb2312/gbk read as gb18030) — and, when the
-answer differs, replaces the response with one carrying the right encoding.  One rule for the
+charset is used only if the bytes decode with it *and read*: a GBK page declared cp1251, or UTF-8
+declared KOI8-R or GB2312, reads as what it is; gb2312/gbk read as gb18030) — and, when the answer
+differs, replaces the response with one carrying the right encoding.  One rule for the
 crawler and the extractor, so a page reads the same in both.
 
 Settings: NIANBAO_ENCODING_REPAIR (default True).
-Stats: nianbao/encoding/repaired, nianbao/encoding/undeclared (no header, BOM or `<meta>`: our rule
+Stats: nianbao/encoding/repaired, nianbao/encoding/overridden (the declared charset was not used), nianbao/encoding/undeclared (no header, BOM or `<meta>`: our rule
 decides and Scrapy's sniffing is skipped), nianbao/encoding/<codec>.
 """
 
@@ -22,7 +23,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-from extract.encoding import canonical, decode
+from extract.encoding import canonical, decode, meta_charset
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -63,6 +64,11 @@ class EncodingRepairMiddleware:
             # single cost of such pages); our rule has decided already, so it is given outright.
             self.stats.inc_value("nianbao/encoding/undeclared")
             return _with_encoding(response, used)
+        said = canonical(declared) or meta_charset(response.body)
+        if said and not _same(said, used):
+            # a charset that lies: the archive records both (`charset_overridden`, archive/ingest.py)
+            self.stats.inc_value("nianbao/encoding/overridden")
+            self.crawler.spider.logger.info("charset_overridden: declared %s, used %s: %s", said, used, response.url)
         if _same(used, response.encoding):
             return response
         self.stats.inc_value("nianbao/encoding/repaired")
