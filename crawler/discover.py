@@ -42,6 +42,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import yaml
 from protego import Protego
+from scrapy import Request
 from scrapy.http import HtmlResponse
 from w3lib.html import get_meta_refresh
 from w3lib.url import safe_url_string
@@ -345,7 +346,8 @@ class Fetcher:
                     declared = re.search(r"charset=([\w\-]+)", ctype)
                     text = decode(body, declared.group(1) if declared else None)[0]
                     response = HtmlResponse(url=url, status=status, body=text.encode("utf-8"), encoding="utf-8")
-                    kind, stub_target = classify(response)
+                    # a home or hub page holds links, not a report: judged as a column page is
+                    kind, stub_target = classify(response, request=Request(url, meta={"nb_kind": "column"}))
                     if kind == "js_redirect" and stubs < 1:
                         target, stubs = urljoin(url, stub_target or ""), stubs + 1
                         notes.append(f"{url} is a JS redirect stub to {target}")
