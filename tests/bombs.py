@@ -31,21 +31,25 @@ def deflated_spaces(size: int) -> bytes:
     return b"".join(out)
 
 
-def write_pdf(objects: list[bytes], *, stream_keyword: bytes = b"\nstream\n") -> bytes:
+def write_pdf(objects: list[bytes], *, stream_keyword: bytes = b"\nstream\n", trailer: bytes = b"",
+              encrypt: Callable[[int, bytes], bytes] | None = None) -> bytes:
     """A PDF of the given object bodies (object 1 first) with a correct xref table.  A body
-    `<<…>>\\x00STREAM\\x00data` becomes a stream object, written with `stream_keyword`."""
+    `<<…>>\\x00STREAM\\x00data` becomes a stream object, written with `stream_keyword`, its data
+    passed through `encrypt(object number, data)` when given."""
     out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))
         if b"\x00STREAM\x00" in body:
             head, data = body.split(b"\x00STREAM\x00", 1)
+            if encrypt is not None:
+                data = encrypt(number, data)
             body = head + stream_keyword + data + b"\nendstream"
         out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
     return bytes(out)
 
 
@@ -169,6 +173,64 @@ def pdf_variant(name: str, size: int) -> bytes:
         z = deflated_spaces(size)
         return one_page(b"<< /Length %d /Filter /FlateDecode >>" % len(z), z, stream_keyword=b"\nstream\r")
     raise ValueError(name)
+
+
+# --- encrypted PDFs: the standard security handler, empty user password (what PDFium opens) ----------
+
+_PAD = bytes.fromhex("28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a")
+_FILE_ID = bytes(range(16))
+
+
+def _rc4(key: bytes, data: bytes) -> bytes:
+    from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
+    from cryptography.hazmat.primitives.ciphers import Cipher
+
+    return Cipher(ARC4(key), mode=None).encryptor().update(data)
+
+
+def encrypted_pdf(method: str, size: int) -> bytes:
+    """The one-page Flate bomb (content decoding to `size` bytes) encrypted with RC4-128 (V2 R3)
+    or AES-128 (V4 R4, AESV2), owner password "owner", empty user password."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    owner = hashlib.md5((b"owner" + _PAD)[:32]).digest()
+    for _ in range(50):
+        owner = hashlib.md5(owner).digest()
+    o = _rc4(owner, _PAD)
+    for i in range(1, 20):
+        o = _rc4(bytes(b ^ i for b in owner), o)
+    p = -3904  # printing allowed, copying forbidden: what portals set
+    key = hashlib.md5(_PAD + o + (p & 0xFFFFFFFF).to_bytes(4, "little") + _FILE_ID).digest()
+    for _ in range(50):
+        key = hashlib.md5(key).digest()
+    u = _rc4(key, hashlib.md5(_PAD + _FILE_ID).digest())
+    for i in range(1, 20):
+        u = _rc4(bytes(b ^ i for b in key), u)
+    u += bytes(16)
+
+    def encrypt(num: int, data: bytes) -> bytes:
+        salt = b"sAlT" if method == "aes" else b""
+        obj_key = hashlib.md5(key + num.to_bytes(3, "little") + b"\0\0" + salt).digest()
+        if method == "rc4":
+            return _rc4(obj_key, data)
+        iv = bytes(range(16, 32))
+        padder = padding.PKCS7(128).padder()
+        enc = Cipher(algorithms.AES(obj_key), modes.CBC(iv)).encryptor()
+        return iv + enc.update(padder.update(data) + padder.finalize()) + enc.finalize()
+
+    crypt = (b"/V 2 /R 3 /Length 128" if method == "rc4" else
+             b"/V 4 /R 4 /Length 128 /CF << /StdCF << /CFM /AESV2 /AuthEvent /DocOpen /Length 16 >> >> "
+             b"/StmF /StdCF /StrF /StdCF")
+    z = deflated_spaces(size)
+    stored = len(encrypt(3, z))
+    info = b"<< /Filter /Standard %s /O <%s> /U <%s> /P %d >>" % (crypt, o.hex().encode(), u.hex().encode(), p)
+    return write_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+                      b"<< /Length %d /Filter /FlateDecode >>\x00STREAM\x00" % stored + z, PAGE, info],
+                     trailer=b"/Encrypt 5 0 R /ID [<%s> <%s>] " % (_FILE_ID.hex().encode(), _FILE_ID.hex().encode()),
+                     encrypt=encrypt)
 
 
 PDF_VARIANTS = ("nested_dictionary", "long_dictionary", "escaped_name", "filter_array", "double_flate",

@@ -50,6 +50,9 @@ _TOKEN = re.compile(rb"""(?:[\x00\t\n\x0c\r ]++|%[^\r\n]*+)*+(?:
     | (?P<word>[^\x00\t\n\x0c\r ()<>\[\]{}/%]+) | (?P<other>.) )""", re.X | re.S)
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _STRING_STOP = re.compile(rb"[()\\]")
+_ESCAPED = re.compile(rb"[0-7]{1,3}|\r\n|[\s\S]")
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 _NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
 _ENDSTREAM = re.compile(rb"endstream")
 _EOL = re.compile(rb"\r\n|\n|\r")
@@ -100,28 +103,46 @@ def _token(data: bytes, pos: int) -> tuple[object, int]:
             return (float(word) if b"." in word else int(word)), end
         return Keyword(word.decode("latin-1")), end
     if kind == "string":
-        return b"", _skip_string(data, end)
+        return _literal(data, end)
     if kind == "hex":
-        return b"", end
+        digits = bytes(c for c in m.group("hex")[1:] if c in _HEX_DIGITS)
+        return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii")), end
     return _PUNCTUATION[kind], end
 
 
-def _skip_string(data: bytes, pos: int) -> int:
-    """The position after a literal string whose `(` ends at `pos` (balanced parentheses, escapes)."""
+def _literal(data: bytes, pos: int) -> tuple[bytes, int]:
+    """The bytes of a literal string whose `(` ends at `pos`, and the position after it
+    (balanced parentheses, backslash escapes, octal codes, line continuations)."""
+    out = bytearray()
     depth = 1
-    while depth:
+    while True:
         m = _STRING_STOP.search(data, pos)
         if m is None:
-            return len(data)
+            out += data[pos:]
+            return bytes(out), len(data)
+        out += data[pos:m.start()]
         pos = m.end()
         char = m.group()
-        if char == b"\\":
-            pos += 1
-        elif char == b"(":
+        if char == b"(":
             depth += 1
-        else:
+        elif char == b")":
             depth -= 1
-    return pos
+            if not depth:
+                return bytes(out), pos
+        else:
+            esc = _ESCAPED.match(data, pos)
+            if esc is None:
+                continue
+            pos = esc.end()
+            code = esc.group()
+            if code[:1].isdigit():
+                out.append(int(code, 8) & 0xFF)
+                continue
+            if code in (b"\r\n", b"\n", b"\r"):
+                continue
+            out += _ESCAPES.get(code, code)
+            continue
+        out += char
 
 
 def parse_value(data: bytes, pos: int, depth: int = 0) -> tuple[object, int]:
@@ -591,16 +612,17 @@ def _measure(objects: _Objects, stream: _Stream) -> None:
 
 
 def _decode(objects: _Objects, stream: _Stream, decrypt, keep: int = 0) -> int:
-    """The largest size a stream reaches in any of its chains; an object stream's objects are indexed."""
-    raw = decrypt(stream, objects.data[stream.start:stream.end])
+    """The largest size a stream reaches in any of its chains, as written or decrypted; an object
+    stream's objects are indexed on the way."""
     largest = 0
-    for chain in stream.chains:
-        try:
-            size, kept = decoded_size(raw, chain, MAX_STREAM, keep)
-        except _TooLarge:
-            raise ExtractError(f"PDF refused: stream {stream.num} {stream.gen} decodes past {MAX_STREAM} bytes "
-                               f"({'/'.join(chain) or 'no filter'}: a decompression bomb?)") from None
-        largest = max(largest, size)
-        if keep:
-            objects.read_object_stream(stream, kept)
+    for raw in decrypt(stream, objects.data[stream.start:stream.end]):
+        for chain in stream.chains:
+            try:
+                size, kept = decoded_size(raw, chain, MAX_STREAM, keep)
+            except _TooLarge:
+                raise ExtractError(f"PDF refused: stream {stream.num} {stream.gen} decodes past {MAX_STREAM} "
+                                   f"bytes ({'/'.join(chain) or 'no filter'}: a decompression bomb?)") from None
+            largest = max(largest, size)
+            if keep:
+                objects.read_object_stream(stream, kept)
     return largest
