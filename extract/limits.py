@@ -25,7 +25,8 @@ MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes of XML a DOCX may inflate to
 MAX_RATIO = 200  # uncompressed/compressed beyond this is a zip bomb, not a report
 
 # --- HTML (extract/readers/html.py) ---------------------------------------------------------------------
-MAX_HTML_BYTES = 16 * 1024 * 1024  # an HTML page larger than this is refused (real report pages: < 2 MB)
+MAX_HTML_BYTES = 8 * 1024 * 1024  # an HTML page larger than this is refused (report pages run to a few hundred KB)
+MAX_HTML_TAGS = 500_000  # start tags (`<` not followed by `/`) a page may hold (a portal page: < 30,000)
 MAX_SPAN = 200  # a rowspan or colspan above this is read as this
 MAX_TABLE_CELLS = 20_000  # cells of one table's grid (spanned copies counted) beyond which it is not read
 MAX_HTML_CELLS = 100_000  # cells of all grids of one page; later tables are not read (a report: < 3,000)

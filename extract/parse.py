@@ -9,13 +9,13 @@ from pathlib import Path
 from . import templates as T
 from .checks import check_report
 from .errors import ExtractError
+from .limits import MAX_INPUT_BYTES
 from .metadata import read_metadata
 from .model import Document, Problem, Report
 from .readers import read_document
 from .tables import Tables, read_tables
 
 REPORT_TITLE = re.compile(r"年度报告|年报|工作报告")  # what a report's own title says it is
-MAX_INPUT_BYTES = 200 * 1024 * 1024  # larger inputs are refused rather than read into memory
 
 
 def parse_file(path: str | os.PathLike[str], hints: dict[str, str] | None = None) -> Report:

@@ -135,7 +135,7 @@ def _literal(data: bytes, pos: int) -> tuple[bytes, int]:
                 continue
             pos = esc.end()
             code = esc.group()
-            if code[:1].isdigit():
+            if code[:1] in b"01234567":
                 out.append(int(code, 8) & 0xFF)
                 continue
             if code in (b"\r\n", b"\n", b"\r"):
