@@ -256,13 +256,19 @@ def nested_tables_html(size: int) -> str:
     return "".join(parts)
 
 
-def spanning_tables_html(size: int) -> str:
-    """Many small tables whose every row opens a 200 × 200 span."""
+def spanning_tables_html(size: int, rows: int = 200) -> str:
+    """Tables of `rows` rows, every row opening a 200 × 200 span, to about `size` bytes."""
     parts = [HTML_HEAD, "<p>2024年政府信息公开工作年度报告</p>"]
     total = 0
-    block = "<table>" + "<tr><td rowspan=200 colspan=200>x</td><td>1</td></tr>" * 200 + "</table>"
+    block = "<table>" + "<tr><td rowspan=200 colspan=200>x</td><td>1</td></tr>" * rows + "</table>"
     while total < size:
         parts.append(block)
         total += len(block)
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def wide_tables_html(size: int) -> str:
+    """Tables of one row of 1,000 one-digit cells (ten bytes a tag), to about `size` bytes."""
+    block = "<table><tr>" + "<td>1</td>" * 1000 + "</tr></table>"
+    return HTML_HEAD + "<p>2024年政府信息公开工作年度报告</p>" + block * (size // len(block)) + "</body></html>"
