@@ -257,3 +257,45 @@ def test_converter_timeout_kills_the_whole_group(tmp_path: Path, monkeypatch: py
         parse_bytes(_slow_rtf(20_000), "slow.rtf", name="slow.rtf")
     assert time.monotonic() - started < 60
     assert _processes_mentioning(str(tmp_path)) == []
+
+
+# --- 6. file names that are not UTF-8 ---------------------------------------------------------------
+
+GBK_NAME = "洪泽区2024年政府信息公开工作年度报告.pdf"
+
+
+@pytest.mark.skipif(not EXAMPLES.is_dir(), reason=f"examples not found at {EXAMPLES}")
+def test_ingest_directory_with_gbk_file_names(tmp_path: Path) -> None:
+    """A directory from a Windows zip: the real report under its GBK-encoded name, a broken file
+    under another, a UTF-8 name beside them.  `nianbao ingest DIR` reads all three (the broken one
+    as unreadable), keeps each URL as the name's real bytes and the name as text, and
+    `nianbao parse DIR --json` prints valid UTF-8 JSON lines."""
+    import json
+    from urllib.parse import unquote_to_bytes
+
+    folder = tmp_path / "zip"
+    folder.mkdir()
+    good, broken = GBK_NAME.encode("gbk"), "损坏的附件.pdf".encode("gbk")
+    with pytest.raises(UnicodeDecodeError):
+        good.decode("utf-8")  # the name really is not UTF-8
+    shutil.copy(EXAMPLES / "hongze-2024.pdf", os.path.join(os.fsencode(folder), good))
+    Path(os.fsdecode(os.path.join(os.fsencode(folder), broken))).write_bytes(b"%PDF-1.4 truncated")
+    shutil.copy(EXAMPLES / "shanghai-office-2019.html", folder / "上海.html")
+
+    db = tmp_path / "archive.db"
+    run = nianbao(tmp_path, "ingest", folder, "--db", db)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert "new=2" in run.stdout and "error=1" in run.stdout, run.stdout
+    con = sqlite3.connect(db)
+    rows = {unquote_to_bytes(url).rsplit(b"/", 1)[1]: (status, json.loads(hints or "{}").get("file_name"))
+            for url, status, hints in con.execute(
+                "select r.url, r.extraction_status, c.hints from reports r join captures c on c.id = r.capture_id")}
+    assert rows[good] == ("ok", GBK_NAME)
+    assert rows[broken] == ("error", "损坏的附件.pdf")
+    assert rows["上海.html".encode()][0] == "ok"
+
+    parsed = nianbao(tmp_path, "parse", folder, "--json")
+    assert parsed.returncode == 0, parsed.stderr[-2000:]
+    sources = [Path(json.loads(line)["source"]).name for line in parsed.stdout.encode("utf-8").splitlines()]
+    assert sorted(sources) == sorted([GBK_NAME, "上海.html"])
+    assert "损坏的附件.pdf: unreadable PDF" in parsed.stderr
