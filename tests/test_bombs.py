@@ -299,3 +299,95 @@ def test_ingest_directory_with_gbk_file_names(tmp_path: Path) -> None:
     sources = [Path(json.loads(line)["source"]).name for line in parsed.stdout.encode("utf-8").splitlines()]
     assert sorted(sources) == sorted([GBK_NAME, "上海.html"])
     assert "损坏的附件.pdf: unreadable PDF" in parsed.stderr
+
+
+# --- 5. PDF text does not depend on the host's fonts ------------------------------------------------------
+
+READ_PDF = """
+import json, sys
+from extract.parse import build_report
+from extract.readers.pdf import read_pdf
+doc = read_pdf(open(sys.argv[1], "rb").read())
+report = build_report(doc, "cjk.pdf").to_dict()
+print(json.dumps({"text": doc.text(), "report": report}, ensure_ascii=False))
+"""
+PDFIUM_TEXT = """
+import sys
+import pypdfium2 as pdfium
+pdf = pdfium.PdfDocument(sys.argv[1])
+print("".join(c for i in range(len(pdf)) for c in pdf[i].get_textpage().get_text_range() if not c.isspace()))
+"""
+SYSTEM_FONTS = Path("/usr/share/fonts")
+
+
+def _hidden_host_fonts(tmp: Path) -> list[str] | None:
+    """A command prefix that runs a program with the host's font directories empty (a private mount
+    namespace: nothing outside it changes), or None where that cannot be done (not root)."""
+    empty = tmp / "no-fonts"
+    empty.mkdir(exist_ok=True)
+    probe = subprocess.run(["unshare", "--mount", "sh", "-c", f"mount --bind {empty} {SYSTEM_FONTS}"],
+                           capture_output=True, check=False) if shutil.which("unshare") else None
+    if probe is None or probe.returncode != 0:
+        return None
+    return ["unshare", "--mount", "sh", "-c", f'mount --bind {empty} {SYSTEM_FONTS} && exec "$@"', "sh"]
+
+
+def _run_python(prefix: list[str], code: str, *args: str, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run([*prefix, sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, timeout=RUN_TIMEOUT, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def cjk_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated report set in STSong-Light, a CID font PDFs name without embedding it (no
+    ToUnicode either), ruled, with vertical and wrapped labels."""
+    import generate
+
+    data = generate.render_pdf(generate.make_spec(7, "2021"))
+    assert b"/STSong-Light" in data and b"/FontFile" not in data and b"/ToUnicode" not in data
+    path = tmp_path_factory.mktemp("fonts") / "cjk.pdf"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.skipif(not any(SYSTEM_FONTS.rglob("*.tt[cf]")), reason="no host fonts to hide")
+def test_pdf_text_does_not_depend_on_host_fonts(cjk_pdf: Path, tmp_path: Path) -> None:
+    from extract.readers.pdffonts import FONT_DIR
+
+    hidden = _hidden_host_fonts(tmp_path)
+    if hidden is None:
+        pytest.skip("cannot hide the host's fonts here (unshare --mount needs root)")
+    fonts = sorted(p for p in Path(FONT_DIR).iterdir() if p.suffix in (".ttc", ".ttf"))
+    assert fonts, f"{FONT_DIR} holds no font: scripts/install-system.sh installs fonts-wqy-zenhei"
+    # the dependence is real: PDFium on its own, on a host without CJK fonts, loses characters
+    seen = _run_python([], PDFIUM_TEXT, str(cjk_pdf))
+    unseen = _run_python(hidden, PDFIUM_TEXT, str(cjk_pdf))
+    assert len(unseen) < len(seen), (len(unseen), len(seen))
+
+    # the extractor reads the same, host fonts visible or hidden, from a font directory of its own
+    own = tmp_path / "fonts"
+    own.mkdir()
+    shutil.copy(fonts[0], own / fonts[0].name)
+    here = _run_python([], READ_PDF, str(cjk_pdf))
+    assert _run_python([], READ_PDF, str(cjk_pdf), env={"NIANBAO_PDF_FONTS": str(own)}) == here
+    assert _run_python(hidden, READ_PDF, str(cjk_pdf), env={"NIANBAO_PDF_FONTS": str(own)}) == here
+    import json
+    from collections import Counter
+
+    read = json.loads(here)
+    lost = Counter(seen) - Counter(unseen)  # 三、本年度办理结果 and wrapped header lines, measured
+    assert not lost - Counter(read["text"]), "the extractor lost what PDFium loses without CJK fonts"
+    assert not [p for p in read["report"]["problems"] if p["kind"] == "fonts_missing"]
+
+
+def test_missing_pdf_fonts_are_reported(cjk_pdf: Path, tmp_path: Path) -> None:
+    """With no font where PDFium is told to look, a PDF relying on unembedded fonts says so."""
+    import json
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    read = json.loads(_run_python([], READ_PDF, str(cjk_pdf), env={"NIANBAO_PDF_FONTS": str(empty)}))
+    missing = [p for p in read["report"]["problems"] if p["kind"] == "fonts_missing"]
+    assert missing and str(empty) in missing[0]["detail"], read["report"]["problems"]

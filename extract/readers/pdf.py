@@ -24,9 +24,12 @@ from ..errors import ExtractError
 from ..limits import MAX_LATTICE, MAX_PAGES, MAX_SEGMENTS
 from ..model import Cell, Document, Grid, Paragraph, Problem
 from ..values import looks_like_value
+from .pdffonts import FONT_DIR, fonts_available, pin_fonts, uses_unembedded_font
 from .pdfstreams import check_streams
 
 SNAP = 2.5  # points: segments this close are the same line
+_FONTS_MISSING = (f"text in fonts the PDF does not embed, and no substitute font in {FONT_DIR} "
+                  "(NIANBAO_PDF_FONTS): characters may be missing or misplaced")
 _PAGE_NUMBER = re.compile(r"^[-－—–\s]*\d{1,3}[-－—–\s]*$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$")
 
 
@@ -51,6 +54,7 @@ def read_pdf(data: bytes) -> Document:
     import pypdfium2 as pdfium
 
     check_streams(data)
+    fonts_ok = pin_fonts() and fonts_available()
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -69,6 +73,9 @@ def read_pdf(data: bytes) -> Document:
             except pdfium.PdfiumError as exc:
                 doc.problems.append(Problem("unreadable_page", f"page {index + 1}", str(exc)))
                 continue
+            if not fonts_ok and uses_unembedded_font(page):
+                doc.problems.append(Problem("fonts_missing", f"page {index + 1}", _FONTS_MISSING))
+                fonts_ok = True  # said once
             chars = _chars(page)
             total_chars += len(chars)
             images += _count_images(page)
