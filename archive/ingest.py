@@ -520,11 +520,12 @@ def ingest_paths(db: Database, paths: Iterable[Path], hints: Hints | None = None
     from .crossref import refresh_cross_checks
 
     summary = IngestSummary()
-    from extract.files import report_files
+    from extract.files import path_text, report_files
 
     for path in report_files(paths):
+        # the URL percent-encodes the name's real bytes (GBK ones too); the name is kept as text
         fetch = Fetch(url=path.resolve().as_uri())
-        outcome = ingest_bytes(db, path.read_bytes(), fetch, hints, name=path.name)
+        outcome = ingest_bytes(db, path.read_bytes(), fetch, hints, name=path_text(path.name))
         summary.outcomes.append(outcome)
         if on_file:
             on_file(path, outcome)

@@ -11,7 +11,7 @@ import click
 
 from .bounded import parse_one
 from .errors import ExtractError
-from .files import report_files
+from .files import path_text, report_files
 from .model import Report
 from .parse import not_a_report
 
@@ -42,11 +42,11 @@ def parse_command(path: Path, as_json: bool, timeout: float) -> None:
     try:
         report = parse_one(path, timeout)
     except ExtractError as exc:
-        click.echo(f"nianbao parse: {path}: {exc}", err=True)
+        click.echo(f"nianbao parse: {path_text(path)}: {exc}", err=True)
         sys.exit(2)
     reason = not_a_report(report)
     if reason:
-        click.echo(f"nianbao parse: {path}: not a report ({reason})", err=True)
+        click.echo(f"nianbao parse: {path_text(path)}: not a report ({reason})", err=True)
         sys.exit(2)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
@@ -67,16 +67,16 @@ def _parse_dir(root: Path, as_json: bool, timeout: float) -> None:
     not_reports: list[str] = []
     formats: Counter[str] = Counter()
     with click.progressbar(files, label=f"parsing {len(files)} files", file=sys.stderr,
-                           item_show_func=lambda p: p.name if p else "") as bar:
+                           item_show_func=lambda p: path_text(p.name) if p else "") as bar:
         for path in bar:
             try:
                 report = parse_one(path, timeout)
             except ExtractError as exc:
-                errors.append(f"{path}: {exc}")
+                errors.append(f"{path_text(path)}: {exc}")
                 continue
             reason = not_a_report(report)
             if reason:
-                not_reports.append(f"{path}: {reason}")
+                not_reports.append(f"{path_text(path)}: {reason}")
                 continue
             reports += 1
             cells += len(report.active_disclosure) + len(report.requests) + len(report.reviews)

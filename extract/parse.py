@@ -9,13 +9,14 @@ from pathlib import Path
 from . import templates as T
 from .checks import check_report
 from .errors import ExtractError
+from .files import path_text
+from .limits import MAX_INPUT_BYTES
 from .metadata import read_metadata
 from .model import Document, Problem, Report
 from .readers import read_document
 from .tables import Tables, read_tables
 
 REPORT_TITLE = re.compile(r"年度报告|年报|工作报告")  # what a report's own title says it is
-MAX_INPUT_BYTES = 200 * 1024 * 1024  # larger inputs are refused rather than read into memory
 
 
 def parse_file(path: str | os.PathLike[str], hints: dict[str, str] | None = None) -> Report:
@@ -23,12 +24,12 @@ def parse_file(path: str | os.PathLike[str], hints: dict[str, str] | None = None
     try:
         size = p.stat().st_size
     except OSError as exc:
-        raise ExtractError(f"cannot read {p}: {exc.strerror or exc}") from exc
+        raise ExtractError(f"cannot read {path_text(p)}: {exc.strerror or exc}") from exc
     if p.is_dir():
-        raise ExtractError(f"{p} is a directory")
+        raise ExtractError(f"{path_text(p)} is a directory")
     if size > MAX_INPUT_BYTES:
-        raise ExtractError(f"{p} is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit")
-    return parse_bytes(p.read_bytes(), str(path), name=p.name, hints=hints)
+        raise ExtractError(f"{path_text(p)} is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit")
+    return parse_bytes(p.read_bytes(), path_text(p), name=path_text(p.name), hints=hints)
 
 
 def parse_bytes(data: bytes, source: str = "", *, name: str | None = None, hints: dict[str, str] | None = None,

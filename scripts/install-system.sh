@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # System packages the code and its tests need, from Debian's archive:
 #   libreoffice-writer-nogui  converts DOC and WPS reports (extract/readers/convert.py)
-#   fonts-wqy-zenhei          CJK glyphs, so LibreOffice renders Chinese into test PDFs
+#   fonts-wqy-zenhei          CJK glyphs, so LibreOffice renders Chinese into test PDFs, and the one
+#                             directory PDFium takes substitutes for unembedded CJK fonts from
+#                             (extract/readers/pdffonts.py, NIANBAO_PDF_FONTS)
 #   chromium                  headless browser for tests/test_browser.py (driven by Playwright)
 #   redis-server              distributed crawling (crawler/distributed); tests/test_distributed.py starts its own
 # Idempotent: packages already present are not fetched again.  Needs root (or sudo).

@@ -242,12 +242,12 @@ def test_converter_names_its_input_itself(monkeypatch: pytest.MonkeyPatch) -> No
 
     seen: list[list[str]] = []
 
-    def fake_run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    def fake_run(cmd: list[str], timeout: float) -> tuple[int, bytes, bytes]:
         seen.append(cmd)
-        return subprocess.CompletedProcess(cmd, 1, b"", b"refused by the test")
+        return 1, b"", b"refused by the test"
 
     monkeypatch.setattr(convert, "converter", lambda: "/usr/bin/soffice")
-    monkeypatch.setattr(convert.subprocess, "run", fake_run)
+    monkeypatch.setattr(convert, "_run", fake_run)
     monkeypatch.setattr(convert._convert.retry, "sleep", lambda _s: None)
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2048)
     for name in (f"{TRAVERSAL}.doc", "/etc/passwd.wps", "..\\..\\x.rtf"):

@@ -32,9 +32,12 @@ def read_document(data: bytes, name: str = "", declared_charset: str | None = No
         return Document(kind="image", image_only=True)
     if kind in ("xls", "xlsx", "zip", "ppt", "binary"):
         raise ExtractError(f"{kind} files are not reports this reader handles")
+    if kind == "html":
+        from .html import check_page, read_html
+
+        check_page(data)
     text, _encoding = decode(data, declared_charset)
     if kind == "html":
-        from .html import read_html
 
         return read_html(text)
     from .text import read_text

@@ -4,11 +4,20 @@ Kingsoft WPS Writer files and legacy Word files share the OLE container; LibreOf
 Each conversion runs with its own throw-away profile (concurrent runs otherwise fight over the
 profile lock), a time limit, and one retry through tenacity, since a cold LibreOffice start
 occasionally exits without output.  Without LibreOffice the error names the missing converter.
+
+LibreOffice is three processes deep (the `soffice` script, `oosplash`, `soffice.bin`), and
+killing the first leaves `soffice.bin` burning CPU on a hostile file after the parse gave up.  So
+each conversion starts in a session of its own, and its whole process group is killed when the
+conversion ends, however it ends: finished, over CONVERT_TIMEOUT, or interrupted by the parse's
+own time limit (`extract.bounded`) or any error.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,9 +25,9 @@ from pathlib import Path
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from ..errors import ExtractError
+from ..limits import CONVERT_TIMEOUT
 from ..model import Document
 
-TIMEOUT = 180
 _BINARIES = ("soffice", "libreoffice", "lowriter")
 
 
@@ -59,11 +68,29 @@ def _convert(binary: str, data: bytes, kind: str) -> bytes:
         cmd = [binary, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "docx",
                "--outdir", str(work / "out"), str(src)]
         try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, check=False)
+            returncode, stdout, stderr = _run(cmd, CONVERT_TIMEOUT)
         except subprocess.TimeoutExpired as exc:
-            raise _ConversionFailed(f"timed out after {TIMEOUT} s") from exc
+            raise _ConversionFailed(f"timed out after {CONVERT_TIMEOUT} s") from exc
         out = work / "out" / "report.docx"
         if not out.exists():
-            detail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise _ConversionFailed(detail[-1] if detail else f"exit status {proc.returncode}")
+            detail = (stderr or stdout).decode("utf-8", "replace").strip().splitlines()
+            raise _ConversionFailed(detail[-1] if detail else f"exit status {returncode}")
         return out.read_bytes()
+
+
+def _run(cmd: list[str], timeout: float) -> tuple[int, bytes, bytes]:
+    """Run `cmd` as the leader of a new session; kill its whole process group when it returns,
+    times out (TimeoutExpired) or is interrupted by anything, the parse's alarm included."""
+    with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          start_new_session=True) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+            return proc.returncode, stdout, stderr
+        finally:
+            kill_group(proc.pid)
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL every process left in group `pgid` (none, after a clean exit of all of them)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)

@@ -14,11 +14,10 @@ import zipfile
 import zlib
 
 from ..errors import ExtractError
+from ..limits import MAX_RATIO, MAX_UNCOMPRESSED
 from ..model import Cell, Document, Grid, Paragraph
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes of XML we are willing to inflate
-MAX_RATIO = 200  # uncompressed/compressed beyond this is a bomb, not a report
 
 
 def read_docx(data: bytes) -> Document:

@@ -4,6 +4,11 @@ Cells are expanded onto a column grid so that a label spanning several rows (三
 （三）不予公开) is present in every row it covers, marked `spanned`.  Text inside a cell is joined
 across `<p>`, `<span>`, `<font>` and `<br>` without separators, because portals break labels
 (`本年新<br/>制作数量`) but never a cell's single number.
+
+A page is bounded before any grid is built: a page over MAX_HTML_BYTES, or holding more than
+MAX_HTML_TAGS start tags, is refused before it is decoded or parsed (`check_page`); a table whose grid would hold more than MAX_TABLE_CELLS
+cells (spanned copies counted) is not expanded, and once a page's grids hold MAX_HTML_CELLS cells
+no further table is — each said by a problem (`table_too_large`, `truncated`), never silently.
 """
 
 from __future__ import annotations
@@ -13,16 +18,17 @@ import re
 import lxml.html
 from lxml import etree
 
+from ..errors import ExtractError
+from ..limits import MAX_HTML_BYTES, MAX_HTML_CELLS, MAX_HTML_TAGS, MAX_SPAN, MAX_TABLE_CELLS
 from ..model import Cell, Document, Grid, Paragraph, Problem
 from . import metatable
 
-MAX_SPAN = 200  # a cell claiming more rows or columns than any real table is capped
 _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", "section", "article", "dd", "dt",
                "blockquote", "pre", "center", "ul", "ol", "dl", "form", "header", "footer"}
 _DROP_TAGS = ("script", "style", "noscript", "template", "select", "option", "button", "iframe", "object", "embed")
 # Containers that hold the report in the CMS families we know (TRS, Hanweb, gkmlpt, generic).
 _CONTAINER_XPATHS = [
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//*[@class][contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
     "//*[contains(@class, 'trs_editor_view')]",
     "//*[contains(@class, 'TRS_UEDITOR')]",
     "//*[@id='zoom']",
@@ -31,6 +37,16 @@ _CONTAINER_XPATHS = [
     "//*[contains(@class, 'article-content')]",
     "//*[contains(@class, 'xxgk_content')]",
 ]
+
+
+def check_page(data: bytes) -> None:
+    """Refuse, in one line, a page too large to parse in bounded memory: by its bytes, and by its
+    start tags (counted in the bytes: an lxml tree costs a few hundred bytes per element)."""
+    if len(data) > MAX_HTML_BYTES:
+        raise ExtractError(f"HTML refused: {len(data)} bytes, over the {MAX_HTML_BYTES}-byte limit for a page")
+    tags = data.count(b"<") - data.count(b"</")
+    if tags > MAX_HTML_TAGS:
+        raise ExtractError(f"HTML refused: about {tags} tags, over the {MAX_HTML_TAGS}-tag limit for a page")
 
 
 def read_html(text: str) -> Document:
@@ -46,7 +62,9 @@ def read_html(text: str) -> Document:
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
     body = _content_root(root)
     doc.meta.update(metatable.from_html(root, exclude=body))
-    _walk(body, doc.blocks, [])
+    budget = _CellBudget()
+    _walk(body, doc.blocks, [], budget)
+    doc.problems.extend(budget.problems())
     doc.images = images = sum(1 for _ in body.iter("img"))
     if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 300:
         doc.image_only = True  # a report published as one picture per page
@@ -80,7 +98,59 @@ def _content_root(root: etree._Element) -> etree._Element:
     return body if body is not None else root
 
 
-def _walk(el: etree._Element, blocks: list, buf: list[str]) -> None:
+class _CellBudget:
+    """The cells a page's grids may still take, and the tables refused for size (issue 14: pages of
+    nested, spanning tables held gigabytes of cells)."""
+
+    def __init__(self) -> None:
+        self.used = 0
+        self.tables = 0
+        self.too_large: list[str] = []
+        self.skipped = 0
+
+    def admit(self, table: etree._Element) -> bool:
+        """Whether `table` may be expanded onto its grid: counted from its rows and spans, before
+        any cell is built."""
+        self.tables += 1
+        cells = grid_size(table, MAX_TABLE_CELLS + 1)
+        if cells > MAX_TABLE_CELLS:
+            self.too_large.append(f"page table {self.tables}")
+            return False
+        if self.used + cells > MAX_HTML_CELLS:
+            self.skipped += 1
+            return False
+        self.used += cells
+        return True
+
+    def problems(self) -> list[Problem]:
+        out = [Problem("table_too_large", where, f"over {MAX_TABLE_CELLS} cells: not read")
+               for where in self.too_large[:20]]
+        if len(self.too_large) > 20:
+            out.append(Problem("table_too_large", "document", f"{len(self.too_large)} tables over {MAX_TABLE_CELLS} "
+                                                              "cells: not read"))
+        if self.skipped:
+            out.append(Problem("truncated", "document", f"{self.skipped} table(s) not read: the page's grids reached "
+                                                        f"{MAX_HTML_CELLS} cells"))
+        return out
+
+
+def grid_size(table: etree._Element, stop: int) -> int:
+    """The cells `table_grid` would build (each cell, and a copy in every row its rowspan reaches),
+    counted up to `stop`."""
+    rows = _rows(table)
+    total = 0
+    for i, tr in enumerate(rows):
+        left = len(rows) - i
+        for td in tr:
+            if isinstance(td.tag, str) and td.tag.lower() in ("td", "th"):
+                rowspan = td.get("rowspan")
+                total += 1 if rowspan is None else min(_span(rowspan), left)
+        if total >= stop:
+            return total
+    return total
+
+
+def _walk(el: etree._Element, blocks: list, buf: list[str], budget: _CellBudget) -> None:
     """Depth-first walk emitting paragraphs at block boundaries and a Grid for each data table."""
     for child in el:
         if not isinstance(child.tag, str):
@@ -90,16 +160,17 @@ def _walk(el: etree._Element, blocks: list, buf: list[str]) -> None:
         tag = child.tag.lower()
         if tag == "table" and not _is_layout_table(child):
             _flush(blocks, buf)
-            grid = table_grid(child)
-            if grid.rows:
-                blocks.append(grid)
+            if budget.admit(child):
+                grid = table_grid(child)
+                if grid.rows:
+                    blocks.append(grid)
         else:
             block = tag in _BLOCK_TAGS or tag == "table"
             if block:
                 _flush(blocks, buf)
             if child.text:
                 buf.append(child.text)
-            _walk(child, blocks, buf)
+            _walk(child, blocks, buf, budget)
             if block:
                 _flush(blocks, buf)
         if child.tail:

@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import ctypes
 import re
-import zlib
 from dataclasses import dataclass
 
 from ..errors import ExtractError
+from ..limits import MAX_LATTICE, MAX_PAGES, MAX_SEGMENTS
 from ..model import Cell, Document, Grid, Paragraph, Problem
 from ..values import looks_like_value
+from .pdffonts import FONT_DIR, fonts_available, pin_fonts, uses_unembedded_font
+from .pdfstreams import check_streams
 
-MAX_PAGES = 300
 SNAP = 2.5  # points: segments this close are the same line
-MAX_SEGMENTS = 3000  # ruling segments per page beyond which lines are ignored
-MAX_LATTICE = 5000  # lattice cells per table beyond which it is not read as a grid (table 3 has ~300)
+_FONTS_MISSING = (f"text in fonts the PDF does not embed, and no substitute font in {FONT_DIR} "
+                  "(NIANBAO_PDF_FONTS): characters may be missing or misplaced")
 _PAGE_NUMBER = re.compile(r"^[-－—–\s]*\d{1,3}[-－—–\s]*$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$")
 
 
@@ -52,7 +53,8 @@ class Char:
 def read_pdf(data: bytes) -> Document:
     import pypdfium2 as pdfium
 
-    _check_streams(data)
+    check_streams(data)
+    fonts_ok = pin_fonts() and fonts_available()
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -71,6 +73,9 @@ def read_pdf(data: bytes) -> Document:
             except pdfium.PdfiumError as exc:
                 doc.problems.append(Problem("unreadable_page", f"page {index + 1}", str(exc)))
                 continue
+            if not fonts_ok and uses_unembedded_font(page):
+                doc.problems.append(Problem("fonts_missing", f"page {index + 1}", _FONTS_MISSING))
+                fonts_ok = True  # said once
             chars = _chars(page)
             total_chars += len(chars)
             images += _count_images(page)
@@ -84,43 +89,6 @@ def read_pdf(data: bytes) -> Document:
     finally:
         pdf.close()
     return doc
-
-
-_STREAM = re.compile(rb"stream\r?\n")
-MAX_STREAM = 256 * 1024 * 1024  # bytes one stream may inflate to
-MAX_INFLATED = 1024 * 1024 * 1024  # bytes all streams together may inflate to
-
-
-def _check_streams(data: bytes) -> None:
-    """Refuse a deflate bomb before PDFium sees it: PDFium inflates a stream whole, so a 1 MB file
-    can take gigabytes or abort the process.  Each Flate stream is inflated here in bounded steps
-    and only counted (a normal report's streams total a few megabytes)."""
-    total = 0
-    pos = 0
-    while (m := _STREAM.search(data, pos)) is not None:
-        start = m.end()
-        end = data.find(b"endstream", start)
-        if end < 0:
-            break
-        pos = end + 9
-        header = data[max(0, m.start() - 1024): m.start()]
-        if b"FlateDecode" not in header[header.rfind(b"<<"):] and b"/Fl" not in header[header.rfind(b"<<"):]:
-            continue
-        inflater = zlib.decompressobj()
-        chunk = data[start:end]
-        produced = 0
-        try:
-            while chunk:
-                out = inflater.decompress(chunk, 16 * 1024 * 1024)
-                produced += len(out)
-                chunk = inflater.unconsumed_tail
-                if produced > MAX_STREAM or total + produced > MAX_INFLATED:
-                    raise ExtractError(f"PDF refused: a stream inflates past {MAX_STREAM} bytes (a deflate bomb?)")
-                if not out:
-                    break
-        except zlib.error:
-            continue  # a damaged stream is PDFium's to judge
-        total += produced
 
 
 def _read_info(pdf, doc: Document) -> None:

@@ -1,0 +1,35 @@
+"""Every limit that protects a run from one hostile or broken file, declared once.
+
+Each limit turns a file that would cost minutes or gigabytes into a one-line refusal
+(`ExtractError`) or a problem on the report, never a crash and never silence.  The readers import
+their limits from here; docs/security.md lists each with its default and the test that tries to
+break it.  The defaults sit far above anything a real annual report needs (the figures in the
+comments are the largest seen in real reports).
+"""
+
+from __future__ import annotations
+
+# --- any file ---------------------------------------------------------------------------------------
+MAX_INPUT_BYTES = 200 * 1024 * 1024  # a file larger than this is refused before it is read into memory
+
+# --- PDF (extract/readers/pdf.py, extract/readers/pdfstreams.py) ------------------------------------------
+MAX_PAGES = 300  # pages read; the rest are reported `truncated`
+MAX_SEGMENTS = 3000  # ruling segments per page beyond which the page's lines are ignored (a drawing)
+MAX_LATTICE = 5000  # lattice cells per ruled table beyond which it is not read as a grid (table 3 has ~300)
+MAX_STREAM = 256 * 1024 * 1024  # bytes one PDF stream may decode to, at any stage of its filter chain
+MAX_INFLATED = 1024 * 1024 * 1024  # bytes all of a PDF's streams together may decode to
+MAX_PDF_OBJECTS = 500_000  # `N G obj` headers in one PDF (a 3,000-page report has ~20,000)
+
+# --- DOCX (extract/readers/docx.py) ---------------------------------------------------------------------
+MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes of XML a DOCX may inflate to
+MAX_RATIO = 200  # uncompressed/compressed beyond this is a zip bomb, not a report
+
+# --- HTML (extract/readers/html.py) ---------------------------------------------------------------------
+MAX_HTML_BYTES = 8 * 1024 * 1024  # an HTML page larger than this is refused (report pages run to a few hundred KB)
+MAX_HTML_TAGS = 500_000  # start tags (`<` not followed by `/`) a page may hold (a portal page: < 30,000)
+MAX_SPAN = 200  # a rowspan or colspan above this is read as this
+MAX_TABLE_CELLS = 20_000  # cells of one table's grid (spanned copies counted) beyond which it is not read
+MAX_HTML_CELLS = 100_000  # cells of all grids of one page; later tables are not read (a report: < 3,000)
+
+# --- DOC, WPS, RTF (extract/readers/convert.py) ---------------------------------------------------------
+CONVERT_TIMEOUT = 180  # seconds LibreOffice may take for one conversion; then its whole process group is killed
