@@ -18,7 +18,8 @@ and straight-line code (no loop) is never looked at.  So, for the served databas
 3. **Per statement** an authorizer counts the call sites of functions whose cost grows with their
    arguments (not `count`, `sum`, `coalesce` …): more than `max_function_calls` is refused.  This
    bounds straight-line code, which nothing can interrupt.
-4. **Wall clock**: a watchdog thread calls `conn.interrupt()` when a query reaches its time limit.
+4. **Wall clock**: a watchdog thread calls `conn.interrupt()` when a query overruns its time limit
+   (by `WATCHDOG_GRACE_S`).
    SQLite looks at the interrupt flag at the bottom of every loop, not every 1,000 opcodes, so a
    query of slow rows stops within one row.  Installed by wrapping `datasette.database.
    sqlite_timelimit`, which `Database.execute` enters around every query with its limit.
@@ -169,6 +170,9 @@ def _counting_rows(inner: Any, state: _State) -> Callable[[sqlite3.Cursor, tuple
         if state.active:
             state.result += sum(len(v) for v in row if isinstance(v, str | bytes))
             if state.result > most:
+                # Reset the statement first: left running (its cursor kept alive by the traceback), it
+                # would keep an interrupt from the watchdog pending for the connection's next queries.
+                cursor.close()
                 raise state.refuse(f"query refused: its rows hold more than {most // MiB} MiB; ask for fewer "
                                    "rows or shorter values")
         return inner(cursor, row)
@@ -342,7 +346,7 @@ def _replace_functions(conn: sqlite3.Connection, state: _State) -> None:
                 return strip(x, chars)
             if _size(y) > 4 * max_trim:
                 raise state.refuse(f"{name}: more than {max_trim} characters to trim")
-            return _sqlite_own(state, name, (x, y))
+            return _checked_own(state, name, (x, y))  # SQLite's own trim is O(len(x) · len(y))
 
         return trim
 
@@ -412,7 +416,8 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="nianbao-sql-watchdog", daemon=True)
                 self._thread.start()
-            self._lock.notify()
+            if self._heap[0][2] is entry:  # the earliest deadline now: wake the thread to wait less
+                self._lock.notify()
         return entry
 
     def disarm(self, entry: list) -> bool:
@@ -433,6 +438,10 @@ class _Watchdog:
 
 
 WATCHDOG = _Watchdog()
+# The watchdog fires this long after Datasette's own deadline: a query its progress handler stops
+# is over by then, and sqlite3_interrupt's flag, which stays set until a statement starts on an
+# otherwise idle connection, is only raised for queries that really ran past their limit.
+WATCHDOG_GRACE_S = 0.1
 _datasette_timelimit = datasette.database.sqlite_timelimit
 
 
@@ -445,7 +454,7 @@ def hard_timelimit(conn: sqlite3.Connection, ms: int) -> Iterator[None]:
         with _datasette_timelimit(conn, ms):
             yield
         return
-    entry = WATCHDOG.arm(conn, ms / 1000)
+    entry = WATCHDOG.arm(conn, ms / 1000 + WATCHDOG_GRACE_S)
     state.begin()
     try:
         with _datasette_timelimit(conn, ms):

@@ -20,6 +20,7 @@ comparison; its hostile queries hold the server for minutes, so `--skip` what yo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -95,10 +96,8 @@ def sql(base: str, query: str, timeout: float = 600) -> tuple[int, float, str]:
     except httpx.HTTPError as e:
         status, text = 0, repr(e)
     took = time.monotonic() - t0
-    try:
+    with contextlib.suppress(ValueError, AttributeError):
         text = json.loads(text).get("error") or "ok"
-    except (ValueError, AttributeError):
-        pass
     return status, took, " ".join(str(text).split())[:70]
 
 
@@ -125,7 +124,7 @@ def cheap_pages(base: str, rounds: int, hostile: int) -> None:
             p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
             print(f"| {label} | `{path}` | {statistics.median(ms):.0f} | {p95:.0f} | {ms[-1]:.0f} |", flush=True)
 
-    print(f"\n| while | page | median ms | p95 ms | max ms |\n| --- | --- | ---: | ---: | ---: |")
+    print("\n| while | page | median ms | p95 ms | max ms |\n| --- | --- | ---: | ---: | ---: |")
     measure()  # warm
     row("idle", measure())
     stop = threading.Event()
@@ -152,31 +151,43 @@ def cheap_pages(base: str, rounds: int, hostile: int) -> None:
         for s, t in sorted(by_status.items())))
 
 
-def vm_hwm(pid: int) -> int:
+def status_bytes(pid: int, key: str) -> int:
+    """A size from /proc/<pid>/status: VmRSS (resident now), VmHWM (peak since the last reset)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(("VmHWM:")):
+        if line.startswith(key + ":"):
             return int(line.split()[1]) << 10
-    raise RuntimeError("no VmHWM")
+    raise RuntimeError(f"no {key}")
 
 
-def vm_rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(("VmRSS:")):
-            return int(line.split()[1]) << 10
-    raise RuntimeError("no VmRSS")
-
-
-def memory(base: str, pid: int) -> None:
+def memory(base: str, pid: int, concurrent: int) -> None:
     for path in CHEAP:
         httpx.get(base + path, timeout=60)
-    idle = vm_rss(pid)
+    idle = status_bytes(pid, "VmRSS")
     print(f"\nidle RSS {idle >> 20} MiB\n\n| memory-hostile query | status | s | peak RSS MiB | over idle MiB |"
           "\n| --- | ---: | ---: | ---: | ---: |")
     for name, query in MEMORY.items():
         Path(f"/proc/{pid}/clear_refs").write_text("5")
         status, took, _ = sql(base, query)
-        peak = vm_hwm(pid)
+        peak = status_bytes(pid, "VmHWM")
         print(f"| {name} | {status} | {took:.1f} | {peak >> 20} | {(peak - idle) >> 20} |", flush=True)
+    # all of them at once, from `clients` clients each running the whole list
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    statuses: list[int] = []
+
+    def client(offset: int) -> None:
+        names = list(MEMORY)
+        for name in names[offset % len(names):] + names[:offset % len(names)]:
+            statuses.append(sql(base, MEMORY[name])[0])
+
+    t0 = time.monotonic()
+    clients = [threading.Thread(target=client, args=(i,)) for i in range(concurrent)]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    peak = status_bytes(pid, "VmHWM")
+    print(f"| all {len(MEMORY)}, {concurrent} clients at once | {sorted(set(statuses))} | {time.monotonic() - t0:.1f} "
+          f"| {peak >> 20} | {(peak - idle) >> 20} |", flush=True)
 
 
 def main() -> None:
@@ -200,7 +211,7 @@ def main() -> None:
             if "cheap" not in args.skip:
                 cheap_pages(base, args.rounds, args.hostile)
             if "memory" not in args.skip:
-                memory(base, proc.pid)
+                memory(base, proc.pid, args.hostile)
             print(f"\nload: {os.getloadavg()}")
         finally:
             os.kill(proc.pid, signal.SIGTERM)
