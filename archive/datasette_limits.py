@@ -25,9 +25,10 @@ and straight-line code (no loop) is never looked at.  So, for the served databas
    sqlite_timelimit`, which `Database.execute` enters around every query with its limit.
 5. **Memory**: `PRAGMA hard_heap_limit` bounds all of SQLite's memory in the process; the rows one
    query hands to Python are capped at `max_result_bytes` (a row factory counts them).
-6. **Admission** (`asgi_wrapper`): requests carrying user SQL (`?sql=`, `?_where=`; the dashboard's
-   own chart queries excepted) run at most `num_sql_threads - 1` at a time, so one SQL thread
-   always stays for everything else; the others wait up to `queue_timeout_s`, then get 503.
+6. **Admission** (`asgi_wrapper`): requests carrying a visitor's SQL (`?sql=`, `?_where=`; the
+   dashboard's own chart queries excepted), raw full-text queries and whole-table CSV streams run at
+   most `num_sql_threads - 1` at a time, so one SQL thread always stays for everything else; the
+   others wait up to `queue_timeout_s`, then get 503.
 
 Defaults are in `DEFAULTS`; metadata may override them under `plugins: nianbao-limits:`.
 docs/security.md lists each promise with its test (tests/test_serve_limits.py); bench/limits.py
@@ -63,7 +64,7 @@ DEFAULTS: dict[str, float] = {
     "max_like_pattern_bytes": 1000,  # SQLITE_LIMIT_LIKE_PATTERN_LENGTH, and the replacements' limit
     "max_function_calls": 64,  # function call sites in one statement (Datasette's own: ≤ 11)
     "max_trim_chars": 32,  # distinct characters in trim's second argument
-    "max_scan_steps": 20_000_000,  # string × pattern bytes for SQLite's own like/glob/instr/replace
+    "max_scan_steps": 4_000_000,  # string × pattern length where matching is O(n·m): ≈ 20-40 ms a call
     "max_result_bytes": 64 * MiB,  # characters and bytes of the values one query hands to Python
     "heap_limit_bytes": 256 * MiB,  # PRAGMA hard_heap_limit: all SQLite memory in the process
     "sql_slots": 0,  # user-SQL requests running at once; 0 means num_sql_threads - 1
@@ -546,8 +547,13 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
         own: set[str] | None = None
 
         def user_sql(scope: dict) -> bool:
+            """A visitor's SQL (`sql`, `_where`), a raw full-text query, or a CSV stream of a whole
+            table (one query after another for as long as the download lasts)."""
             nonlocal own
             params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+            if any((k == "_stream" and v not in ("", "0", "off")) or (k == "_searchmode" and v == "raw")
+                   for k, v in params):
+                return True
             queries = [v for k, v in params if k in ("sql", "_where") and v.strip()]
             if not queries:
                 return False

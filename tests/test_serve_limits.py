@@ -279,3 +279,9 @@ def test_canned_queries_and_dashboard_sql_still_run(served: tuple[str, int]) -> 
             res = httpx.get(f"{base}/nianbao.json", params={"sql": query, "province": "北京市", "_shape": "objects"},
                             timeout=30)
             assert res.status_code == 200 and "rows" in res.json(), (name, keep, res.text[:300])
+    # a whole-table CSV stream (admitted like a visitor's SQL) and a table filter (the replaced like)
+    stream = httpx.get(f"{base}/nianbao/reports.csv", params={"_stream": "on", "_size": "max"}, timeout=60)
+    assert stream.status_code == 200 and stream.text.count("\n") > 20, stream.text[:300]
+    found = httpx.get(f"{base}/nianbao/reports.json", params={"title__contains": "年度报告", "_shape": "objects"},
+                      timeout=30).json()
+    assert found["filtered_table_rows_count"] > 0, found
