@@ -42,6 +42,7 @@ import collections
 import functools
 import heapq
 import itertools
+import math
 import re
 import sqlite3
 import threading
@@ -65,7 +66,7 @@ DEFAULTS: dict[str, float] = {
     "max_function_calls": 64,  # function call sites in one statement (Datasette's own: ≤ 11)
     "max_trim_chars": 32,  # distinct characters in trim's second argument
     "max_scan_steps": 4_000_000,  # string × pattern length where matching is O(n·m): ≈ 20-40 ms a call
-    "max_result_bytes": 64 * MiB,  # characters and bytes of the values one query hands to Python
+    "max_result_bytes": 32 * MiB,  # characters and bytes of the values one query hands to Python
     "heap_limit_bytes": 256 * MiB,  # PRAGMA hard_heap_limit: all SQLite memory in the process
     "sql_slots": 0,  # user-SQL requests running at once; 0 means num_sql_threads - 1
     "queue_timeout_s": 10,  # a user-SQL request waiting longer for a slot gets 503
@@ -325,8 +326,8 @@ def _replace_functions(conn: sqlite3.Connection, state: _State) -> None:
     def replace(x: Any, y: Any, z: Any) -> Any:
         if x is None or y is None:
             return None
-        if y == "" or y == b"":
-            return x  # SQLite hands X back unchanged, whatever its type
+        if isinstance(y, str | bytes) and y[:1] in ("", "\0", b"", b"\0"):
+            return x  # an empty pattern (to SQLite, one starting with NUL is too): X unchanged, any type
         if z is None:
             return None
         if type(x) is str and type(y) is str and type(z) is str:
@@ -370,6 +371,7 @@ def _replace_functions(conn: sqlite3.Connection, state: _State) -> None:
     conn.create_function("format", -1, printf, deterministic=True)
 
 
+_INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
 _SPEC = re.compile(r"%([-+ #!0,]*)(\*|\d+)?(?:\.(\*|\d*))?(l{0,2})(.)", re.S)
 
 
@@ -378,14 +380,18 @@ def _printf_room(fmt: str, args: tuple) -> int:
     padding SQLite writes, or loops over after the length limit is hit)."""
     room, i = 0, 0
 
-    def arg_int() -> int:
+    def arg_int() -> int:  # as sqlite3_value_int64 reads a `*` argument
         nonlocal i
         v = args[i] if i < len(args) else 0
         i += 1
-        try:
-            return abs(int(float(v)))
-        except (TypeError, ValueError, OverflowError):
-            return 0
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", "replace")
+        if isinstance(v, str):  # text: its integer prefix, as CAST(… AS INTEGER)
+            m = _INT_PREFIX.match(v)
+            return abs(int(m.group(1))) if m else 0
+        if isinstance(v, float):
+            return abs(int(v)) if math.isfinite(v) else 1 << 62
+        return abs(v) if isinstance(v, int) else 0
 
     for m in _SPEC.finditer(fmt):
         _, width, precision, _, kind = m.groups()
