@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -40,8 +41,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(db_path: Path, root: Path) -> Iterator[str]:
-    """Run a real `nianbao serve` on localhost; yield its base URL; stop it (by its own pid)."""
+@contextmanager
+def running_server(db_path: Path, root: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run a real `nianbao serve` on localhost; give its base URL and process (Datasette itself: serve
+    execs it); stop it (by its own pid)."""
     port = free_port()
     log = (root / "serve.log").open("w")
     proc = subprocess.Popen([NIANBAO, "serve", "--db", str(db_path), "--port", str(port),
@@ -58,7 +61,7 @@ def start_server(db_path: Path, root: Path) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"nianbao serve did not start: {(root / 'serve.log').read_text()}")
             time.sleep(0.3)
-        yield base
+        yield base, proc
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         try:
@@ -67,6 +70,12 @@ def start_server(db_path: Path, root: Path) -> Iterator[str]:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+def start_server(db_path: Path, root: Path) -> Iterator[str]:
+    """Run a real `nianbao serve` on localhost; yield its base URL; stop it (by its own pid)."""
+    with running_server(db_path, root) as (base, _proc):
+        yield base
 
 
 @pytest.fixture(scope="module")
