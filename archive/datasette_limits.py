@@ -53,7 +53,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import datasette.database
-
 from datasette import hookimpl
 
 MiB = 1 << 20
