@@ -7,9 +7,11 @@ the bomb.
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 PAYLOAD = b"BT /F1 24 Tf 100 700 Td (Hello bomb) Tj ET\n"
 PAYLOAD_TEXT = "Hello bomb"
@@ -272,3 +274,45 @@ def wide_tables_html(size: int) -> str:
     """Tables of one row of 1,000 one-digit cells (ten bytes a tag), to about `size` bytes."""
     block = "<table><tr>" + "<td>1</td>" * 1000 + "</tr></table>"
     return HTML_HEAD + "<p>2024年政府信息公开工作年度报告</p>" + block * (size // len(block)) + "</body></html>"
+
+
+# --- measuring a command ------------------------------------------------------------------------------
+
+# Linux counts a process's peak RSS across exec from the memory it had before (a child forked or
+# spawned by a large test process inherits that process's high-water mark).  So the command runs as
+# the grandchild of a small Python that forks it, waits for it and writes its rusage to a file.
+_MEASURER = """
+import os, resource, sys
+report, cap, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    if cap:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    os.execvp(argv[0], argv)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as f:
+    f.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss * 1024}")
+"""
+
+
+def run_measured(argv: list[str], stdout: Path, stderr: Path, *, env: dict[str, str] | None = None,
+                 cwd: Path | None = None, address_space: int = 0, timeout: float = 300) -> tuple[int, int]:
+    """Run `argv` (output to the two files, address space capped) and return its exit status and
+    peak RSS in bytes, from its own rusage (os.wait4); killed, with its group, after `timeout`."""
+    import signal
+    import subprocess
+    import sys
+
+    report = stdout.with_suffix(".rusage")
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-S", "-c", _MEASURER, str(report), str(address_space), *argv],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd,
+                                env={**os.environ, **(env or {})}, start_new_session=True)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+    status, peak = report.read_text().split()
+    return int(status), int(peak)

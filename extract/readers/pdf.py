@@ -30,6 +30,8 @@ from .pdfstreams import check_streams
 SNAP = 2.5  # points: segments this close are the same line
 _FONTS_MISSING = (f"text in fonts the PDF does not embed, and no substitute font in {FONT_DIR} "
                   "(NIANBAO_PDF_FONTS): characters may be missing or misplaced")
+_FONTS_UNPINNED = ("text in fonts the PDF does not embed, read with the host's fonts: PDFium was in use before "
+                   "the extractor could point it at NIANBAO_PDF_FONTS")
 _PAGE_NUMBER = re.compile(r"^[-－—–\s]*\d{1,3}[-－—–\s]*$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$")
 
 
@@ -54,7 +56,8 @@ def read_pdf(data: bytes) -> Document:
     import pypdfium2 as pdfium
 
     check_streams(data)
-    fonts_ok = pin_fonts() and fonts_available()
+    pinned = pin_fonts()
+    fonts_ok = pinned and fonts_available()
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -74,7 +77,8 @@ def read_pdf(data: bytes) -> Document:
                 doc.problems.append(Problem("unreadable_page", f"page {index + 1}", str(exc)))
                 continue
             if not fonts_ok and uses_unembedded_font(page):
-                doc.problems.append(Problem("fonts_missing", f"page {index + 1}", _FONTS_MISSING))
+                doc.problems.append(Problem("fonts_missing", f"page {index + 1}",
+                                            _FONTS_MISSING if pinned else _FONTS_UNPINNED))
                 fonts_ok = True  # said once
             chars = _chars(page)
             total_chars += len(chars)

@@ -589,7 +589,7 @@ def check_streams(data: bytes) -> None:
     for stream in held:
         _measure(objects, stream)
         known += _decode(objects, stream, decrypt, keep=OBJSTM_KEEP)
-    pending = [s for s in objects.streams if not ("N" in s.info and "First" in s.info)]
+    pending = [s for s in objects.streams if not any(s is h for h in held)]
     for stream in pending:
         _measure(objects, stream)
     pending.sort(key=lambda s: s.bound, reverse=True)
