@@ -349,6 +349,17 @@ def tiny_disk(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
+def make_room(mnt: Path, how: str, tmp_path: Path) -> Path:
+    """Give the full archive room, as an operator would; return where the archive now is.  A tmpfs
+    grows in place; a loop image cannot, so the archive moves to roomier space."""
+    if how == "tmpfs":
+        subprocess.run(["mount", "-o", "remount,size=64m", str(mnt)], check=True)
+        return mnt / "archive.db"
+    for name in os.listdir(mnt):
+        shutil.copy(mnt / name, tmp_path / name)
+    return tmp_path / "archive.db"
+
+
 def test_full_disk_during_ingestion(tiny_disk: tuple[Path, str], tmp_path: Path) -> None:
     """The archive's filesystem fills up mid-ingest: the command fails loudly, the file stays sound
     with whole reports only, and once there is room the same command completes the job."""
@@ -366,12 +377,7 @@ def test_full_disk_during_ingestion(tiny_disk: tuple[Path, str], tmp_path: Path)
     first = con.execute("select count(*) from reports").fetchone()[0]
     con.close()
     assert 0 < first < len(files)  # some reports made it, the rest did not, none half-way
-    if how == "tmpfs":
-        subprocess.run(["mount", "-o", "remount,size=64m", str(mnt)], check=True)
-    else:  # a loop image cannot grow in place: move the archive to roomier space, as an operator would
-        for name in os.listdir(mnt):
-            shutil.copy(mnt / name, tmp_path / name)
-        db = tmp_path / "archive.db"
+    db = make_room(mnt, how, tmp_path)
     ingest(db, tmp_path / "reports")
     sound(db)
     rows_match_files(db, files)
@@ -391,12 +397,7 @@ def test_full_disk_during_a_crawl_stops_it_loudly(tiny_disk: tuple[Path, str], f
     assert "crawl run None" not in res.stdout
     sound(db)
     first = sqlite3.connect(db).execute("select count(*) from reports").fetchone()[0]
-    if how == "tmpfs":
-        subprocess.run(["mount", "-o", "remount,size=64m", str(mnt)], check=True)
-    else:  # a loop image cannot grow in place: move the archive to roomier space, as an operator would
-        for name in os.listdir(mnt):
-            shutil.copy(mnt / name, tmp_path / name)
-        db = tmp_path / "archive.db"
+    db = make_room(mnt, how, tmp_path)
     res = crawl(registry, db, expect=EXIT_NOT_ALL_OK, portal=None)  # the demo's deliberate walls: 4
     sound(db)
     total = sqlite3.connect(db).execute("select count(*) from reports").fetchone()[0]
