@@ -30,8 +30,9 @@ def ingest_command(paths: tuple[Path, ...], db_path: Path, agency: str | None, p
     file was found or none could be read."""
     from extract.files import report_files
 
-    from .ingest import Hints, ingest_paths
+    from .ingest import ingest_paths
     from .schema import open_db
+    from .write import Hints
 
     db = open_db(db_path)
     hints = Hints(agency=agency, province=province, city=city, district=district)
@@ -65,7 +66,7 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
     with fewer failed checks) keeps them, and is listed as `kept` with the two counts.  Exit status
     1 when there was nothing to read (an empty archive) or every report failed; with --pending,
     nothing pending is success."""
-    from .ingest import PENDING_REPORTS, reextract
+    from .reextract import PENDING_REPORTS, reextract
     from .schema import open_db
 
     db = open_db(db_path)

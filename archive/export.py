@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .ingest import extractor_version
 from .schema import schema_version
 from .serve import snapshot
+from .write import extractor_version
 
 SKIP_COLUMNS = {"capture_blobs": {"data"}}
 

@@ -197,6 +197,29 @@ def m0004_report_search(db: Database) -> None:
     fts.create(db)
 
 
+@MIGRATIONS(name="0005_crawl_state")
+def m0005_crawl_state(db: Database) -> None:
+    """The crawler's memory between runs, created here like every other table (crawler/state.py
+    reads and writes it): `crawl_urls` — per URL the list entry's signature, the last
+    classification (captured, suspect, not_modified, blocked:<kind>, offsite, failed:<cause>) and a
+    detail page's attachments; `crawl_portal_state` — per portal when its last complete and last
+    full walk finished, and when the latest walk started; `crawl_columns` — each list column's
+    coverage (advertised against listed).  Archives from before this migration had them created by
+    the crawler itself: they are kept, and the columns added since are added to them."""
+    db["crawl_urls"].create(
+        {"url": str, "portal": str, "kind": str, "signature": str, "status": str, "children": str,
+         "first_seen": str, "last_seen": str, "crawl_run_id": int}, pk="url", if_not_exists=True)
+    db["crawl_portal_state"].create(
+        {"portal": str, "last_complete_walk": str, "last_full_walk": str, "last_run_id": int,
+         "last_entries": int, "last_walk_started": str}, pk="portal", if_not_exists=True)
+    if "last_walk_started" not in db["crawl_portal_state"].columns_dict:
+        db["crawl_portal_state"].add_column("last_walk_started", str)
+    db["crawl_columns"].create(
+        {"url": str, "portal": str, "crawl_run_id": int, "advertised": int, "advertised_pages": int,
+         "listed": int, "pages": int, "pages_failed": int, "unfollowed": str, "walked_to_end": int,
+         "short": int, "last_seen": str, "last_walked_to_end": str}, pk="url", if_not_exists=True)
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 
 

@@ -35,9 +35,9 @@ import httpx  # noqa: E402
 
 from archive.captures import Fetch  # noqa: E402
 from archive.crossref import refresh_cross_checks  # noqa: E402
-from archive.ingest import Hints, ingest_bytes  # noqa: E402
 from archive.schema import open_db  # noqa: E402
 from archive.synthetic import balanced, render_text, to_report  # noqa: E402
+from archive.write import Hints, ingest_bytes  # noqa: E402
 
 KINDS = ["人民政府", "人民政府办公室", "教育局", "民政局", "财政局", "卫生健康委员会", "生态环境局", "市场监督管理局"]
 YEARS = (2019, 2020, 2021, 2022, 2023)

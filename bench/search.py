@@ -46,8 +46,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from archive import fts  # noqa: E402
 from archive.captures import Fetch  # noqa: E402
 from archive.crossref import refresh_cross_checks  # noqa: E402
-from archive.ingest import Hints, extract_capture, ingest_bytes, ingest_paths  # noqa: E402
+from archive.ingest import ingest_paths  # noqa: E402
 from archive.schema import open_db  # noqa: E402
+from archive.write import Hints, ingest_bytes  # noqa: E402
+from crawler.pipelines.extraction import extract_capture  # noqa: E402
 from nianbao.synthetic import make_spec, render_text  # noqa: E402
 
 EXAMPLES = Path(os.environ.get("NIANBAO_EXAMPLES", ROOT.parent / "shared" / "examples"))

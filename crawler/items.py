@@ -11,7 +11,7 @@ from typing import Any
 
 
 @dataclass
-class Document:
+class FetchedDocument:
     """One capture: a detail page or an attachment, with what the portal said about it."""
 
     portal: str
@@ -40,11 +40,11 @@ class Document:
         return self.file_name if self.file_name and "." in self.file_name else self.url.rsplit("/", 1)[-1]
 
     def hints(self, portal: Any) -> Any:
-        """What the crawl knows of this report beyond its bytes (`archive.ingest.Hints`): the list's
+        """What the crawl knows of this report beyond its bytes (`archive.write.Hints`): the list's
         title and date, the region of the portal (a `crawler.registry.Portal`) it came from, and
         who the page says published it (ContentSource / 来源 / 发布机构) on which site (SiteName),
         which the archive reads for the report's region (the agency's, not the portal's)."""
-        from archive.ingest import Hints
+        from archive.write import Hints
 
         return Hints(title=self.title, pub_date=self.pub_date, province=portal.province, city=portal.city,
                      district=portal.district, source=self.agency, site_name=self.metadata.get("SiteName"))

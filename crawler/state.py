@@ -4,12 +4,14 @@ Why the archive and not JOBDIR: Scrapy's JOBDIR only survives a clean stop and m
 between jobs (libraries.md §1.1); a nightly crawler that may be killed needs state that is
 committed as it goes.  What was captured is the archive's `captures` table (written by the
 archive's own transactional ingest), so a run killed with `kill -9` resumes by not fetching again
-what is already there.  Two small crawler-owned tables add what captures do not say:
+what is already there.  Three small crawler-owned tables (created by the archive's migration
+`0005_crawl_state`, like every other table) add what captures do not say:
 
 - `crawl_urls`: per URL the list entry's signature (title|date as the list printed it), and the
   last classification (captured, not_modified, blocked:<kind>);
 - `crawl_portal_state`: per portal when its last *complete* walk and last *full* walk finished —
-  a column may only be walked "until known items" after a walk that reached its end.
+  a column may only be walked "until known items" after a walk that reached its end;
+- `crawl_columns`: each list column's coverage tonight, advertised against listed.
 
 One `CrawlState` per crawler, shared by the middlewares, the pipeline and the run recorder.
 """
@@ -104,7 +106,6 @@ class CrawlState:
         self.run_id: int | None = None
         self.portal_ids: dict[str, int] = {}
         self._full: dict[str, bool] = {}
-        self._ensure_tables()
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> CrawlState:
@@ -115,20 +116,6 @@ class CrawlState:
                         full_walk_days=s.getfloat("NIANBAO_FULL_WALK_DAYS", 7.0))
             crawler._nianbao_state = state  # type: ignore[attr-defined]
         return state
-
-    def _ensure_tables(self) -> None:
-        self.db["crawl_urls"].create(
-            {"url": str, "portal": str, "kind": str, "signature": str, "status": str, "children": str,
-             "first_seen": str, "last_seen": str, "crawl_run_id": int}, pk="url", if_not_exists=True)
-        self.db["crawl_portal_state"].create(
-            {"portal": str, "last_complete_walk": str, "last_full_walk": str, "last_run_id": int,
-             "last_entries": int, "last_walk_started": str}, pk="portal", if_not_exists=True)
-        if "last_walk_started" not in self.db["crawl_portal_state"].columns_dict:  # archives from before it
-            self.db["crawl_portal_state"].add_column("last_walk_started", str)
-        self.db["crawl_columns"].create(
-            {"url": str, "portal": str, "crawl_run_id": int, "advertised": int, "advertised_pages": int,
-             "listed": int, "pages": int, "pages_failed": int, "unfollowed": str, "walked_to_end": int,
-             "short": int, "last_seen": str, "last_walked_to_end": str}, pk="url", if_not_exists=True)
 
     # --- portals and runs --------------------------------------------------------------------
 
@@ -230,7 +217,7 @@ class CrawlState:
     def _write(self, fn: Any) -> None:
         """One write unit in its own transaction, through the archive's one retrying write: a
         reader or `reextract` holding the lock must not cost the crawl a state row."""
-        from archive.ingest import retrying_write
+        from archive.retry import retrying_write
 
         def unit() -> None:
             with self.db.atomic():

@@ -7,7 +7,7 @@ Tables are left out of the body (their cells are stored as rows).  Other formats
 
 from __future__ import annotations
 
-from .model import Document, Grid, Paragraph
+from .model import Document, Grid, Paragraph, Report
 
 
 def body_text(doc: Document) -> str:
@@ -20,3 +20,16 @@ def body_text(doc: Document) -> str:
             return text
     return "\n".join(b.text for b in doc.blocks if isinstance(b, Paragraph)) or "\n".join(
         "\t".join(c.text for c in row) for b in doc.blocks if isinstance(b, Grid) for row in b.rows)
+
+
+def report_body(report: Report) -> str:
+    """A parsed report's body text: from its in-memory document when it has one, else the text a
+    parse in another process already derived (`extras["body"]`).  Trafilatura trouble must not lose
+    the tables: the document's plain text stands in."""
+    doc = report.extras.get("document")
+    if doc is None:
+        return report.extras.get("body", "") or ""
+    try:
+        return body_text(doc)
+    except Exception:
+        return doc.text()

@@ -9,6 +9,7 @@ a command module to get it.
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 
 from .errors import ExtractError
 from .model import Report
-from .parse import parse_file
+from .parse import parse_bytes, parse_file
 
 T = TypeVar("T")
 
@@ -34,7 +35,9 @@ def time_limit(seconds: float):
     the reader: as itself, or wrapped by a C library it interrupted — pdfium's ctypes calls turn it
     into `ctypes.ArgumentError: argument 1: _Timeout` — or not at all, if something swallowed it
     and returned a result that cannot be trusted."""
-    if seconds <= 0 or not hasattr(signal, "setitimer"):
+    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        # only a main thread may set the alarm: elsewhere the parse runs unbounded (the crawler
+        # extracts in a child process, whose main thread has the alarm)
         yield
         return
     fired = False
@@ -70,13 +73,25 @@ def call_with_time_limit(seconds: float, fn: Callable[..., T], *args: Any, **kwa
         raise ExtractError(f"gave up after {seconds:g} s") from exc
 
 
-def parse_one(path: Path, timeout: float) -> Report:
-    """Read one file under the time limit; every failure is an ExtractError with one line."""
+def bounded(timeout: float, fn: Callable[..., Report], *args: Any, **kwargs: Any) -> Report:
+    """`fn(*args, **kwargs)` — a parse — under the time limit; every failure is an ExtractError with
+    one line, and a reader bug says so (`internal error: …`): it must cost one file, not the run."""
     try:
-        return call_with_time_limit(timeout, parse_file, path)
+        return call_with_time_limit(timeout, fn, *args, **kwargs)
     except ExtractError:
         raise
     except (MemoryError, RecursionError) as exc:
         raise ExtractError(f"{type(exc).__name__} while reading") from exc
-    except Exception as exc:  # a reader bug must cost one file, not the run
+    except Exception as exc:
         raise ExtractError(f"internal error: {type(exc).__name__}: {exc}") from exc
+
+
+def parse_one(path: Path, timeout: float) -> Report:
+    """Read one file under the time limit (`nianbao parse`)."""
+    return bounded(timeout, parse_file, path)
+
+
+def parse_bytes_bounded(data: bytes, url: str, name: str | None, hints: dict[str, str] | None = None,
+                        timeout: float = 120.0) -> Report:
+    """Read one capture's bytes under the time limit (the crawl's extractor process, `ingest`, `reextract`)."""
+    return bounded(timeout, parse_bytes, data, url, name=name, hints=hints or None)

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .labels import normalize, squash
-from .model import Document, Grid, Paragraph
+from .model import Document, Grid, Paragraph, Report
 
 _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4",
               "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
@@ -202,3 +202,16 @@ def _date(text: str) -> str | None:
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None
     return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def page_meta(report: Report) -> dict[str, str]:
+    """Who the document says published it (an HTML report's ContentSource meta or 发布机构 cell) and
+    on which site (SiteName), read for the report's region: kept in `report.extras["page"]` by a
+    parse in another process, read from the in-memory document otherwise."""
+    if report.extras.get("page") is not None:
+        return report.extras["page"]
+    doc = report.extras.get("document")
+    meta = getattr(doc, "meta", None) or {}
+    source = meta.get("mt:publisher") or meta.get("meta:contentsource")
+    site = meta.get("meta:sitename")
+    return {k: v for k, v in (("source", source), ("site_name", site)) if v}

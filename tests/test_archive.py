@@ -11,9 +11,11 @@ from sqlite_utils import Database
 
 from archive.captures import Fetch, read_capture
 from archive.export import export
-from archive.ingest import Hints, ingest_bytes, ingest_paths, reextract
+from archive.ingest import ingest_paths
+from archive.reextract import reextract
 from archive.schema import SCHEMA_VERSION, open_db, schema_version
 from archive.synthetic import balanced, render_text
+from archive.write import Hints, ingest_bytes
 from extract.files import report_files
 
 DATA_TABLES = ["portals", "captures", "capture_blobs", "reports", "report_versions", "active_disclosure",
@@ -289,8 +291,8 @@ def test_the_benchmark_fast_path_equals_the_parse() -> None:
 
 def test_a_crawl_registers_its_portal_run_and_fetches(db_path: Path) -> None:
     from archive.captures import Fetch
-    from archive.ingest import ingest_bytes
     from archive.portals import ensure_portal, finish_crawl_run, start_crawl_run
+    from archive.write import ingest_bytes
 
     db = open_db(db_path)
     portal = ensure_portal(db, "北京市海淀区人民政府门户网站", base_url="https://www.bjhd.gov.cn/", platform="TRS")

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from archive.captures import Fetch
-from archive.ingest import Hints, ingest_bytes, reextract
 from archive.portals import ensure_portal, finish_crawl_run, start_crawl_run
+from archive.reextract import reextract
 from archive.regions import Region, agency_type, locate, place_report
 from archive.schema import open_db
+from archive.write import Hints, ingest_bytes
 
 
 @pytest.mark.parametrize(("agency", "hints", "want"), [

@@ -17,10 +17,8 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import DEMO_EXIT, DEMO_STATUSES, last_run
+from conftest import DEMO_EXIT, DEMO_STATUSES, last_run, nianbao_cmd
 
 from crawler.demo import DemoServer, DemoWorld
 
@@ -48,37 +46,6 @@ def polite_registry(server: DemoServer, delay: float) -> str:
     for portal in data["portals"]:
         portal["delay"] = delay
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def nianbao_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from nianbao.cli import main; main()", *args]
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory):
-    work = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(work),
-                             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def distributed_run(registry: Path, db: Path, url: str, *extra: str) -> tuple[float, subprocess.CompletedProcess[str],
@@ -250,11 +217,12 @@ def test_writer_stores_what_workers_read_failed_or_left_pending(tmp_path):
     from types import SimpleNamespace
 
     from archive.fts import match_expression
-    from archive.ingest import Hints, extract_capture
     from archive.synthetic import balanced, render_text
+    from archive.write import Hints
     from crawler.distributed.codec import document_message
     from crawler.distributed.writer import Stats, Writer
-    from crawler.items import Document
+    from crawler.items import FetchedDocument
+    from crawler.pipelines.extraction import extract_capture
     from crawler.state import CrawlState
 
     good = render_text(balanced("北京市海淀区人民政府", 2020))
@@ -264,7 +232,7 @@ def test_writer_stores_what_workers_read_failed_or_left_pending(tmp_path):
     writer = Writer(state, {"p": SimpleNamespace(province="北京市", city="北京市", district=None)}, stats)
     for name, data in docs.items():
         url = f"http://127.0.0.1/{name}"
-        item = Document(portal="p", url=url, request_url=url, page_url=url, role="attachment", is_report=True,
+        item = FetchedDocument(portal="p", url=url, request_url=url, page_url=url, role="attachment", is_report=True,
                         body=data, http_status=200, content_type=None, encoding=None, etag=None, last_modified=None)
         hints = Hints(province="北京市", city="北京市")
         got = extract_capture(data, url, name, hints) if name != "later.txt" else None

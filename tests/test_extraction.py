@@ -16,10 +16,12 @@ from pathlib import Path
 from test_archive import content
 
 from archive.captures import Fetch
-from archive.ingest import Extracted, Hints, _body, extract_capture, ingest_bytes, parse_capture
 from archive.schema import open_db
 from archive.synthetic import balanced, render_text
-from crawler.pipelines.extraction import Extractor
+from archive.write import Hints, ingest_bytes
+from crawler.pipelines.extraction import Extracted, Extractor, extract_capture
+from extract.body import report_body
+from extract.bounded import parse_bytes_bounded
 
 DEADLY = b"this document kills the process that reads it"
 
@@ -58,10 +60,10 @@ def test_the_child_reads_what_the_archive_reads(examples_dir: Path) -> None:
 
     for extractor in (Extractor(processes=1), Extractor(processes=0)):  # a child process; a thread
         for f, got in zip(files, asyncio.run(run(extractor)), strict=True):
-            want = parse_capture(f.read_bytes(), f.as_uri(), f.name, hints)
+            want = parse_bytes_bounded(f.read_bytes(), f.as_uri(), f.name, hints.for_parser())
             assert got.error is None and got.report is not None
             assert got.report.to_dict() == want.to_dict()
-            assert got.report.extras["body"] == _body(want) and len(got.report.extras["body"]) > 200
+            assert got.report.extras["body"] == report_body(want) and len(got.report.extras["body"]) > 200
             assert "document" not in got.report.extras  # the in-memory document stays in the child
 
 
@@ -138,7 +140,7 @@ def test_a_document_that_kills_its_process_is_recorded_and_the_others_read() -> 
 
 PARENT = """
 import asyncio, multiprocessing, sys, time
-from archive.ingest import Hints
+from archive.write import Hints
 from crawler.pipelines.extraction import Extractor
 extractor = Extractor(processes=1)
 got = asyncio.run(extractor.extract(sys.argv[1].encode(), "http://a/1.txt", "1.txt", Hints()))

@@ -162,8 +162,8 @@ SEEDS = ("txt", "html", "pdf", "docx")
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from archive.captures import Fetch
-    from archive.ingest import ingest_bytes
     from archive.schema import open_db
+    from archive.write import ingest_bytes
 
     db = open_db(tmp_path_factory.mktemp("fuzz-ingest") / "archive.db")
     for fmt in SEEDS:
@@ -189,7 +189,7 @@ def _all_rows_digest(con: sqlite3.Connection, skip: int | None) -> str:
 def test_mutated_bytes_into_ingest_bytes(archive_db: Any, fmt: str, data: st.DataObject, same_url: bool,
                                          name: str) -> None:
     from archive.captures import Fetch
-    from archive.ingest import ingest_bytes
+    from archive.write import ingest_bytes
 
     db = archive_db
     con = db.conn

@@ -311,9 +311,9 @@ PAYLOAD = "注入测试<script>window.__pwned=1</script><img src=x onerror=\"win
 def build_hostile_archive(root: Path) -> tuple[Path, int]:
     """Synthetic reports plus one whose title, agency, body, province and district carry markup."""
     from archive.captures import Fetch
-    from archive.ingest import Hints, ingest_bytes
     from archive.schema import open_db
     from archive.synthetic import demo_reports
+    from archive.write import Hints, ingest_bytes
 
     db_path = root / "nianbao.db"
     db = open_db(db_path)

@@ -18,7 +18,7 @@ from typing import Any
 
 from extract.model import ActiveRow, Check, Problem, Report, RequestRow, ReviewRow
 
-from ..items import Document
+from ..items import FetchedDocument
 
 _TAGS = ("__b", "__d", "__t")
 
@@ -83,7 +83,7 @@ def report_from_wire(d: dict[str, Any]) -> Report:
     return Report(**fields, **{k: [cls(**r) for r in d.get(k) or []] for k, cls in rows.items()})
 
 
-def document_message(item: Document, fetched_at: str, report: Report | None, body: str | None,
+def document_message(item: FetchedDocument, fetched_at: str, report: Report | None, body: str | None,
                      error: str | None, pending: bool = False) -> str:
     """One captured document for the writer: the item, when it was fetched, and — when the worker
     ran the extractor — the parsed report, or the extractor's error; `pending` when the worker

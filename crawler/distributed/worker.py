@@ -31,10 +31,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.scheduler import Scheduler
 
-from ..items import Document
+from ..items import FetchedDocument
 from ..pipelines.extraction import Extractor
 from ..spiders.portals import PortalsSpider
 from ..state import now
+from ..store import needs_reading
 from . import Keys, connect
 from .codec import document_message
 from .state import RedisState
@@ -258,21 +259,17 @@ class RedisItemPipeline:
         self.extractor.close()
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Document):
+        if not isinstance(item, FetchedDocument):
             return item
 
         fetched_at = now()
         report = body = error = None
-        if item.is_report and self.extract:
-            state: RedisState = self.crawler._nianbao_state  # type: ignore[attr-defined]
-            known = state.known(item.url)
-            if not (known and known.sha256 == hashlib.sha256(item.body).hexdigest()):
-                portal = self.crawler.spider.portals[item.portal]
-                hints = item.hints(portal)
-                name = item.read_name
-                extracted = await self.extractor.extract(item.body, item.url, name, hints)
-                report, error = extracted.report, extracted.error
-                body = report.extras.get("body") if report is not None else None
+        state: RedisState = self.crawler._nianbao_state  # type: ignore[attr-defined]
+        if item.is_report and self.extract and needs_reading(state, item):
+            portal = self.crawler.spider.portals[item.portal]
+            extracted = await self.extractor.extract(item.body, item.url, item.read_name, item.hints(portal))
+            report, error = extracted.report, extracted.error
+            body = report.extras.get("body") if report is not None else None
         message = document_message(item, fetched_at, report, body, error, pending=not self.extract)
         while self.r.llen(self.keys.items) >= self.max_items:
             self.stats.inc_value("nianbao/redis/waits")

@@ -5,14 +5,13 @@
 It takes the archive's crawl lock, clears the run's Redis keys, registers the portals and opens
 the `crawl_runs` row (the single-machine `RunRecorder`), publishes the incremental state, opens
 the run for workers (and starts `workers` local ones), then ingests what workers push, in order,
-through the archive's API — the same calls `crawler.pipelines.archive.ArchivePipeline` makes,
-with the report already parsed by the worker.  When every worker has finished and the list is
+through the crawl's one store step (`crawler.store.store`, as `ArchivePipeline` does), with the
+report already parsed by the worker.  When every worker has finished and the list is
 empty it merges the workers' crawl stats with its own and closes the run row.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import subprocess
@@ -33,6 +32,10 @@ from .worker import DEAD_AFTER
 
 log = logging.getLogger("nianbao.writer")
 NOT_SUMMED = ("elapsed_time_seconds", "memusage/max", "memusage/startup", "log_count/")
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class Stats:
@@ -57,23 +60,20 @@ class Stats:
     def merge(self, other: dict[str, Any]) -> None:
         """Add a worker's counters; keep the first value of anything that is not a count."""
         for key, value in other.items():
-            if isinstance(value, int | float) and not isinstance(value, bool) and not key.startswith(NOT_SUMMED):
-                self._stats[key] = self._stats.get(key, 0) + value
-            else:
-                self._stats.setdefault(key, value)
+            mine = self._stats.get(key)
+            if _count(value) and (mine is None or _count(mine)) and not key.startswith(NOT_SUMMED):
+                self._stats[key] = (mine or 0) + value  # a None of the writer's is "not counted yet"
+            elif mine is None:
+                self._stats[key] = value
 
 
 class Writer:
-    """Applies the workers' messages to the archive, counting as ArchivePipeline counts."""
+    """Applies the workers' messages to the archive through the crawl's one store step (`crawler.store`)."""
 
     def __init__(self, state: CrawlState, portals: dict[str, Portal], stats: Stats) -> None:
         self.state = state
         self.portals = portals
         self.stats = stats
-
-    def _count(self, portal: str, key: str) -> None:
-        self.stats.inc_value(f"nianbao/{key}")
-        self.stats.inc_value(f"nianbao/portal/{portal}/{key}")
 
     def apply(self, raw: bytes) -> None:
         msg = decode(json.loads(raw))
@@ -84,50 +84,22 @@ class Writer:
             self._document(msg)
 
     def _document(self, msg: dict[str, Any]) -> None:
-        from archive.captures import Fetch, add_capture
-        from archive.ingest import ingest_bytes, retrying_write
+        from ..items import FetchedDocument
+        from ..pipelines.extraction import Extracted
+        from ..store import store
 
-        from ..items import Document
-        from ..pipelines.archive import ArchivePipeline
-
-        item = Document(**msg["doc"])
-        state = self.state
+        item = FetchedDocument(**msg["doc"])
         portal = self.portals.get(item.portal)
         if portal is None:  # a worker with another registry: never guess where a report belongs
             self.stats.inc_value("nianbao/redis/unknown_portal")
             log.error("document from unknown portal %r dropped: %s (workers must use the writer's registry)",
                       item.portal, item.url)
             return
-        fetch = Fetch(url=item.url, fetched_at=msg["fetched_at"], http_status=item.http_status,
-                      content_type=item.content_type, encoding=item.encoding, etag=item.etag,
-                      last_modified=item.last_modified, portal_id=state.portal_ids.get(item.portal),
-                      crawl_run_id=state.run_id)
-        digest = hashlib.sha256(item.body).hexdigest()
-        if item.is_report:
-            hints = item.hints(portal)
-            name = item.read_name
-            report = report_from_wire(msg["report"]) if msg.get("report") else None
-            # no report: unchanged bytes (nothing to parse), extraction off on the worker (stored
-            # unread, pending), or the extractor failed on the worker — its error recorded as it said it
-            pending = bool(msg.get("pending"))
-            outcome = ingest_bytes(state.db, item.body, fetch, hints, name=name, report=report,
-                                   error=None if report is not None else msg.get("error"), pending=pending)
-            self._count(item.portal, f"reports/{outcome.status}")
-            if pending and outcome.status in ("new", "changed"):
-                self._count(item.portal, "reports/pending")
-            if item.image_only or (report is not None and report.extras.get("image_only")):
-                self._count(item.portal, "image_only")
-        else:
-            known = state.known(item.url)
-            if known and known.sha256 == digest:
-                self._count(item.portal, "pages/unchanged")
-            else:
-                retrying_write(lambda: ArchivePipeline._add_page(state, item, fetch, add_capture))
-                self._count(item.portal, "pages/stored")
-        state.remember(item.url, item.portal, item.role, "captured", item.metadata.get("signature"),
-                       children=item.metadata.get("attachments") if item.role == "page" else None)
-        if item.request_url != item.url:
-            state.remember(item.request_url, item.portal, item.role, "captured")
+        # no report and no error: unchanged bytes (nothing to parse), or extraction off on the
+        # worker (`pending`: stored unread); an error is the worker's extractor's, recorded as said
+        report = report_from_wire(msg["report"]) if msg.get("report") else None
+        extracted = Extracted(report, msg.get("error")) if report is not None or msg.get("error") else None
+        store(self.state, self.stats, item, portal, msg["fetched_at"], extracted, pending=bool(msg.get("pending")))
 
 
 def worker_command(registry: str, redis_url: str, prefix: str, portals: list[str] | None,

@@ -1,12 +1,12 @@
-"""Extraction off the crawl's reactor: `archive.ingest.extract_capture` in a child process.
+"""The crawl's extraction step (`extract_capture`), run off the reactor in a child process.
 
 Why a process, not a thread: parsing a report (pdfium, python-docx, lxml) and deriving its body
 text (trafilatura) is 10–40 ms of mostly-Python CPU per document.  In a thread of the crawl
 process it holds the GIL against the reactor, which then schedules downloads late, so the crawl
 ran at a fraction of what it downloads without extraction (BENCHMARKS.md, "Crawl").  A child
 process has its own GIL and its own main thread, so the parse also keeps its time limit
-(`parse_capture`'s SIGALRM, which a thread may not set).  The parent only pickles bytes in and a
-plain `Extracted` out, then does the SQLite transaction.
+(`extract.bounded`'s SIGALRM, which a thread may not set).  The parent only pickles bytes in and a
+plain `Extracted` out, then stores it (`crawler.store`) in the SQLite transaction.
 
 Children are started with `spawn` (a fresh interpreter), never `fork`: the crawl process has
 threads (Twisted's pool, the heartbeat) and forking a threaded process can copy a held lock.
@@ -38,11 +38,41 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
-from archive.ingest import Extracted, Hints, extract_capture
+from archive.write import Hints
+from extract import ExtractError, Report
+from extract.body import report_body
+from extract.bounded import parse_bytes_bounded
+from extract.metadata import page_meta
 
 log = logging.getLogger("nianbao.extract")
+
+
+@dataclass
+class Extracted:
+    """What `extract_capture` read from one capture: a report ready for the archive's write path,
+    or the extractor's one-line error.  Plain data (the report's in-memory document is replaced by
+    its body text), so it crosses a process boundary — to this process, and over Redis to the
+    distributed writer."""
+
+    report: Report | None = None
+    error: str | None = None
+
+
+def extract_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout: float = 120.0) -> Extracted:
+    """Everything CPU-heavy about one capture, done before the write transaction: the bounded parse
+    and the body text (trafilatura for HTML), kept in `report.extras["body"]`, which the archive
+    uses instead of deriving it again.  Module-level and picklable: it runs in a child process."""
+    try:
+        report = parse_bytes_bounded(data, url, name, hints.for_parser(), timeout)
+    except ExtractError as exc:
+        return Extracted(error=str(exc) or "unreadable")
+    report.extras["page"] = page_meta(report)
+    report.extras["body"] = report_body(report)
+    report.extras.pop("document", None)
+    return Extracted(report=report)
 
 
 def _exit_with_parent() -> None:

@@ -31,7 +31,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from ..adapters import adapter_for
 from ..detail import is_attachment_url, read_detail
 from ..health import Refused, column_key, network_cause
-from ..items import Document
+from ..items import FetchedDocument
 from ..registry import Portal, load_registry
 
 # Column and pager URLs that generate pages without end and hold no report: calendar trees
@@ -301,7 +301,7 @@ class PortalsSpider(scrapy.Spider):
                 "nb_page": {"url": response.url, "title": title, "pub_date": pub_date, "agency": page.source,
                             "file_name": att.name}})
 
-    def parse_attachment(self, response: Response) -> Iterator[Document]:
+    def parse_attachment(self, response: Response) -> Iterator[FetchedDocument]:
         meta = response.meta
         portal = self.portals[meta["nb_portal"]]
         page = meta.get("nb_page") or {}
@@ -313,7 +313,7 @@ class PortalsSpider(scrapy.Spider):
 
     def _document(self, response: Response, portal: Portal, *, role: str, is_report: bool, title: str | None,
                   pub_date: str | None, agency: str | None, page_url: str | None = None, file_name: str | None = None,
-                  image_only: bool = False, metadata: dict | None = None) -> Document:
+                  image_only: bool = False, metadata: dict | None = None) -> FetchedDocument:
         headers = response.headers
         ctype = headers.get(b"Content-Type")
 
@@ -321,7 +321,7 @@ class PortalsSpider(scrapy.Spider):
             v = headers.get(name)
             return v.decode("latin-1") if v else None
 
-        return Document(
+        return FetchedDocument(
             portal=portal.name, url=response.url, request_url=(response.meta.get("redirect_urls") or [response.url])[0],
             page_url=page_url or response.url, role=role, is_report=is_report, body=response.body,
             http_status=response.status, content_type=ctype.decode("latin-1") if ctype else None,
