@@ -96,7 +96,7 @@ def add_capture(db: Database, data: bytes, fetch: Fetch, status: str = "stored",
 # (浏览次数：1234), a clock or today's date (今天是2026年1月5日 星期一), rotating tokens (CSRF metas,
 # hidden inputs, `?t=…` on scripts and images, inline scripts), comments with render times.  The
 # archive stores the exact bytes of every capture, but decides "changed" on this fingerprint, so a
-# page whose report did not change never becomes a new version (archive.ingest.ingest_bytes).
+# page whose report did not change never becomes a new version (archive.write.ingest_bytes).
 
 _VOLATILE_ATTR = re.compile(r"clock|time-?now|now-?time|today|cur-?time|current-?time|date-?now|counter|visit|hits|"
                             r"pageview|\bpv\b|views?-?count|click|read-?count|readnum|browse|liulan|fangwen|djl|"

@@ -4,7 +4,7 @@
     .venv/bin/python bench/search.py --reuse --db /tmp/nb-search/bench.db     # measure again, no rebuild
 
 1. **Archive.** N generated reports (`nianbao.synthetic.make_spec`, both templates, text copies)
-   parsed by the extractor (`archive.ingest.extract_capture`) and written by `ingest_bytes`, so
+   parsed by the extractor (`crawler.pipelines.extraction.extract_capture`) and written by `ingest_bytes`, so
    the search index is built by the ingest's own triggers.  The generator's narrative is about
    750 characters, a real report's body 600–5,000 (the four shared examples: 586, 1,470, 2,715
    and 4,990), so each body is lengthened before the write to a length drawn from a triangular

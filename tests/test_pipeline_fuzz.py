@@ -5,7 +5,7 @@ and generated reports (its `mutated` strategy) travel the rest of the way:
 
 - served by the demo portals in place of published reports (a portal replacing a report by a
   broken file), crawled with `--full` into an archive that already holds the good versions;
-- fed straight into `archive.ingest.ingest_bytes`, as new reports and as new versions of good ones.
+- fed straight into `archive.write.ingest_bytes`, as new reports and as new versions of good ones.
 
 Asserted every time: no crash and no hang (a subprocess timeout / an alarm), every stored capture
 holds exactly the bytes served, every unreadable input is visible to an operator (capture

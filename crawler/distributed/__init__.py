@@ -20,7 +20,7 @@ Design (docs/scale.md has the operator's side):
   they fetch, *extract* (the CPU-heavy part, so it spreads over the workers) and push each
   captured document with its parsed report to a Redis list; the writer (`writer.run_writer`,
   the process that ran `nianbao crawl --redis`, next to the database) pops them and calls the
-  archive's own API (`archive.ingest.ingest_bytes`, `archive.captures.add_capture`), exactly as
+  crawl's one store step (`crawler.store`: `archive.write.ingest_bytes`, `archive.captures.add_capture`), exactly as
   the single-machine `ArchivePipeline` does.  Workers pause when that list is long
   (`NIANBAO_REDIS_MAX_ITEMS`), so a slow writer slows the crawl instead of filling Redis.
 - **Incremental state, read-only, mirrored.**  The incremental and conditional-request

@@ -68,7 +68,7 @@ def loads(data: str | bytes) -> Any:
 
 def report_to_wire(report: Report, body: str) -> dict[str, Any]:
     """A parsed report as plain data.  The extractor's in-memory document is replaced by the body
-    text the archive would derive from it (`extras["body"]`, which `archive.ingest` reads when no
+    text the archive would derive from it (`extras["body"]`, which `archive.write` reads when no
     document is attached), so trafilatura runs on the worker too."""
     out = report.to_dict()
     out["extras"] = {k: report.extras.get(k) for k in ("kind", "pub_date", "image_only", "page")}

@@ -66,7 +66,7 @@ class EncodingRepairMiddleware:
             return _with_encoding(response, used)
         said = canonical(declared) or meta_charset(response.body)
         if said and not _same(said, used):
-            # a charset that lies: the archive records both (`charset_overridden`, archive/ingest.py)
+            # a charset that lies: the archive records both (`charset_overridden`, archive/write.py)
             self.stats.inc_value("nianbao/encoding/overridden")
             self.crawler.spider.logger.info("charset_overridden: declared %s, used %s: %s", said, used, response.url)
         if _same(used, response.encoding):
