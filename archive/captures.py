@@ -15,7 +15,7 @@ import gzip
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,7 +44,6 @@ class Fetch:
     last_modified: str | None = None
     portal_id: int | None = None
     crawl_run_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def store_blob(db: Database, data: bytes) -> str:

@@ -92,16 +92,20 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
 @db_option
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--snapshot-dir", type=click.Path(path_type=Path), help="Where the published copy goes [DB's dir/publish].")
+@click.option("--snapshot-dir", type=click.Path(path_type=Path), help="Under which this server's own snapshot directory is made [DB's dir/publish].")
 @click.option("--without-raw", is_flag=True, help="Publish without the captured bytes (smaller download).")
 def serve_command(db_path: Path, port: int, host: str, snapshot_dir: Path | None, without_raw: bool) -> None:
     """Publish the archive with Datasette: an immutable snapshot with counts, download, search, dashboard."""
-    from .serve import serve
+    from .serve import PortInUse, serve
 
     if not db_path.exists():
         raise click.ClickException(f"{db_path} does not exist; build it with `nianbao ingest`")
     click.echo(f"serving a snapshot of {db_path} on http://{host}:{port}/", err=True)
-    serve(db_path, port=port, host=host, snapshot_dir=snapshot_dir, without_raw=without_raw)
+    try:
+        serve(db_path, port=port, host=host, snapshot_dir=snapshot_dir, without_raw=without_raw)
+    except PortInUse as exc:  # said before any work, like `demo`: exit 2
+        click.echo(f"nianbao serve: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.command("export")

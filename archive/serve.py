@@ -5,14 +5,24 @@ for databases opened immutable (`-i`); an immutable database must not change und
 working archive keeps being written by ingests.  So `snapshot()` copies the archive with
 `VACUUM INTO` (a consistent, compact copy taken in one read transaction, safe while an ingest
 writes), `inspect()` precomputes table counts with `datasette inspect`, and `serve()` starts
-Datasette on the copy — read-only by construction, with a SQL time limit.  Interface and charts
+Datasette on the copy — read-only by construction, with a SQL time limit.
+
+Never serve half-built, never replace a live file: each `serve` builds its own snapshot in a
+directory of its own (`publish/serve-<time>-<pid>/`), beside any other server's, and only the
+server that built it uses it; the pid file in it says who that is, so a later `serve` removes the
+directories of servers that have stopped and never touches a running one's.  The port is checked
+before any of this work (`ensure_port_free`): a taken port fails in a second, not after a crawl
+and a snapshot.  Interface and charts
 are configuration (`datasette/metadata.yml`, datasette-dashboards), not code; the one plugin of
 our own, `datasette/plugins/nianbao_search.py`, makes `?_search=` find any substring.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -84,17 +94,79 @@ def datasette_command(snapshot_path: Path, inspect_file: Path, *, host: str = "1
     return cmd
 
 
+class PortInUse(RuntimeError):
+    """The port a server was asked for is taken: said before any work is done."""
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Raise PortInUse unless `host:port` can be bound now (the check `serve` and `demo` make first)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(f"port {port} on {host} is taken ({exc.strerror or exc}): "
+                            "stop the server that holds it, or choose another --port") from exc
+
+
+OWNER = "server.pid"  # in each serve's snapshot directory: the pid of the Datasette that uses it
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stopped_snapshots(base: Path) -> list[Path]:
+    """Delete the snapshot directories whose server has stopped; a running one's are left alone,
+    and so is a directory still being built (its owner is the live `serve` building it)."""
+    removed = []
+    for d in sorted(base.glob("serve-*")) if base.is_dir() else []:
+        try:
+            pid = int((d / OWNER).read_text().strip())
+        except (OSError, ValueError):
+            continue  # no owner recorded: not ours to judge
+        if not _alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
+def own_snapshot_dir(base: Path) -> Path:
+    """A new directory for this process's snapshot, owned by it (the pid survives the exec into Datasette)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    d = base / f"serve-{stamp}-{os.getpid()}"
+    d.mkdir(parents=True, exist_ok=False)
+    (d / OWNER).write_text(str(os.getpid()), encoding="ascii")
+    return d
+
+
 def prepare(db_path: str | Path, snapshot_dir: str | Path | None = None, *, without_raw: bool = False) -> tuple[Path, Path]:
-    """Snapshot and inspect: everything `serve` needs, returned as (snapshot, inspect file)."""
-    snapshot_dir = Path(snapshot_dir) if snapshot_dir else Path(db_path).resolve().parent / "publish"
+    """Snapshot and inspect into `snapshot_dir` (default: a new directory of this process's own
+    under `publish/` beside the archive): everything `serve` needs, as (snapshot, inspect file)."""
+    if snapshot_dir is None:
+        base = Path(db_path).resolve().parent / "publish"
+        remove_stopped_snapshots(base)
+        snapshot_dir = own_snapshot_dir(base)
     snap = snapshot(db_path, snapshot_dir, without_raw=without_raw)
     return snap, inspect(snap)
 
 
 def serve(db_path: str | Path, *, port: int = 8001, host: str = "127.0.0.1", snapshot_dir: str | Path | None = None,
           without_raw: bool = False, metadata: Path = METADATA) -> None:
-    """Snapshot, inspect, then become the Datasette process (exec: signals reach Datasette itself)."""
-    snap, counts = prepare(db_path, snapshot_dir, without_raw=without_raw)
+    """Check the port, snapshot into a directory of this server's own, inspect, then become the
+    Datasette process (exec: signals reach Datasette itself, and the pid stays the owner's).
+
+    `snapshot_dir` is the parent under which that directory is made (default `publish/` beside
+    the archive)."""
+    ensure_port_free(host, port)
+    base = Path(snapshot_dir) if snapshot_dir else Path(db_path).resolve().parent / "publish"
+    remove_stopped_snapshots(base)
+    snap, counts = prepare(db_path, own_snapshot_dir(base), without_raw=without_raw)
     cmd = datasette_command(snap, counts, host=host, port=port, metadata=metadata)
     sys.stdout.flush()
     os.execv(cmd[0], cmd)

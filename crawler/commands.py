@@ -228,10 +228,18 @@ def demo_command(db_path: Path, no_serve: bool, port: int, sites_port: int, scal
     Scrapy logs at WARNING here, not INFO as in `nianbao crawl`: someone trying the demo wants to
     see what happens and the summary, not a page of component lists and a stats dump.  The
     summary says everything the INFO log would (hostile pages, robots.txt, per-portal counts)."""
+    from archive.serve import PortInUse, ensure_port_free
+
     from .demo import DemoServer, DemoWorld
     from .health import exit_code
     from .run import LOCAL_OVERRIDES, crawl
 
+    if not no_serve:
+        try:  # before any work: a taken port must not cost a crawl
+            ensure_port_free("127.0.0.1", port)
+        except PortInUse as exc:
+            click.echo(f"nianbao demo: {exc}", err=True)
+            sys.exit(2)
     world = DemoWorld(scale=scale)
     try:
         server = DemoServer(world, port=sites_port).start()
@@ -255,14 +263,15 @@ def demo_command(db_path: Path, no_serve: bool, port: int, sites_port: int, scal
         sys.exit(1)  # the demo's deliberate walls leave portals degraded: served, said above
     if no_serve:
         return
+    from archive.serve import serve
+
+    click.echo(f"snapshotting {db_path} into a directory of this server's own under publish/ beside it, then "
+               f"serving that with Datasette: http://127.0.0.1:{port}/nianbao (Ctrl-C to stop)")
     try:
-        from archive.serve import serve
-    except ImportError:
-        click.echo("(no `nianbao serve` in this build: the archive is in " + str(db_path) + ")")
-        return
-    click.echo(f"snapshotting {db_path} into publish/ beside it, then serving that with Datasette: "
-               f"http://127.0.0.1:{port}/nianbao (Ctrl-C to stop)")
-    serve(db_path, port=port)
+        serve(db_path, port=port)
+    except PortInUse as exc:  # taken while the crawl ran
+        click.echo(f"nianbao demo: {exc}; the archive is in {db_path}", err=True)
+        sys.exit(2)
 
 
 COMMANDS = [crawl_command, portals_group, demo_command]

@@ -146,3 +146,62 @@ def test_canned_queries_run(server: str, query: str, params: dict) -> None:
 def test_dashboard_is_configured(server: str) -> None:
     html = get(server, "/-/dashboards/overview").text
     assert "年报概览" in html
+
+
+# --- never serve half-built, never replace a live file --------------------------------------------
+
+
+def files_of(directory: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file under `directory` as (inode, size, mtime_ns): what a second server must not touch."""
+    return {str(p.relative_to(directory)): (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_a_second_serve_never_touches_a_running_servers_files(tmp_path: Path) -> None:
+    """Each serve snapshots into a directory of its own: a second one (after the archive changed)
+    leaves the first server's snapshot byte for byte, and the first keeps serving what it served.
+    A directory whose server has stopped is removed by the next serve, a running one's never."""
+    db_path = build_archive(tmp_path, None)
+    publish = tmp_path / "publish"
+    with running_server(db_path, tmp_path) as (first, first_proc):
+        (mine,) = publish.glob("serve-*")
+        assert (mine / "server.pid").read_text() == str(first_proc.pid)
+        before = files_of(mine)
+        download = httpx.get(f"{first}/nianbao.db", timeout=30).content
+        db = open_db(db_path)
+        db["reports"].update(1, {"title": "改过的标题"})  # the archive moves on
+        db.close()
+        with running_server(db_path, tmp_path) as (second, _second_proc):
+            assert len(list(publish.glob("serve-*"))) == 2
+            assert files_of(mine) == before
+            assert httpx.get(f"{first}/nianbao.db", timeout=30).content == download
+            title = httpx.get(f"{second}/nianbao/reports/1.json", params={"_shape": "array"}, timeout=30).json()[0]
+            assert title["title"] == "改过的标题"
+            assert httpx.get(f"{first}/nianbao/reports/1.json", params={"_shape": "array"},
+                             timeout=30).json()[0]["title"] != "改过的标题"
+        survivors = list(publish.glob("serve-*"))
+        assert mine in survivors  # the first is still running: its directory stays
+    with running_server(db_path, tmp_path):
+        assert mine not in list(publish.glob("serve-*"))  # both stopped: theirs are gone, this one's is new
+        assert len(list(publish.glob("serve-*"))) == 1
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_taken_port_fails_before_any_work(tmp_path: Path, command: str) -> None:
+    """`serve` and `demo` check their port first: a taken one is a one-line error and exit 2 in
+    seconds — no snapshot made, no crawl run."""
+    db_path = tmp_path / "nianbao.db"
+    if command == "serve":
+        open_db(db_path).close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        res = subprocess.run([NIANBAO, command, "--db", str(db_path), "--port", str(port)],
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert res.returncode == 2, res.stdout + res.stderr
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert any(f"port {port}" in line and "taken" in line for line in lines), res.stderr
+    assert not (tmp_path / "publish").exists()
+    if command == "demo":
+        assert not db_path.exists() and "crawling" not in res.stdout
