@@ -110,9 +110,10 @@ def serve_command(db_path: Path, port: int, host: str, snapshot_dir: Path | None
 
 @click.command("export")
 @db_option
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Directory for the dated release.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Directory of releases (a new one is added).")
 def export_command(db_path: Path, out: Path) -> None:
-    """Write a dated release: the SQLite file, a CSV per table and manifest.json."""
+    """Write a new release DIR/nianbao-<date>.<n>/ (never overwriting one): the SQLite file without internal
+    tables, a CSV per table, a changelog against the previous release, CITATION.cff, dataset.jsonld, manifest.json."""
     from .export import export
 
     if not db_path.exists():

@@ -29,6 +29,11 @@ MIGRATIONS = Migrations("nianbao")
 # export, the crawler's settings): declared once, so they can never disagree.
 DEFAULT_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
 
+# Tables of the working archive that are not data for readers: the crawler's memory between runs
+# and SQLite's planner statistics.  Left out of releases (archive/export.py); hidden from browsing
+# in Datasette (datasette/metadata.yml, tested against this list).
+INTERNAL_TABLES = ("crawl_urls", "crawl_portal_state", "crawl_columns", "sqlite_stat1", "sqlite_stat4")
+
 # Headline figures of table 3 and table 4 (totals column / total outcome), one column each in
 # `report_figures` and in the `report_summary` view.  Data, not code: the ingest computes them
 # from these definitions, docs/schema.md lists them.

@@ -48,9 +48,12 @@ SETTINGS = {
 }
 
 
-def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = False) -> Path:
+def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = False, drop: tuple[str, ...] = (),
+             analyze: bool = True) -> Path:
     """Copy the archive to `out_dir/nianbao.db` with VACUUM INTO; optionally drop the raw bytes
-    (`capture_blobs.data`) for a lighter publication (hashes and sizes stay)."""
+    (`capture_blobs.data`) for a lighter publication (hashes and sizes stay) and the tables in
+    `drop` (a release leaves out the internal ones); `analyze` gives the served copy the planner
+    statistics its facet queries need."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{DB_NAME}.db"
@@ -66,10 +69,14 @@ def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = Fa
         con.execute("PRAGMA journal_mode = DELETE")
         if without_raw:
             con.execute("UPDATE capture_blobs SET data = NULL")
-            con.commit()
-            con.execute("VACUUM")
-        con.execute("ANALYZE")
+        for table in drop:
+            con.execute(f'DROP TABLE IF EXISTS "{table}"')
         con.commit()
+        if without_raw or drop:
+            con.execute("VACUUM")
+        if analyze:
+            con.execute("ANALYZE")
+            con.commit()
     finally:
         con.close()
     os.replace(partial, target)

@@ -1,16 +1,14 @@
 """The archive's promises on real SQLite files: idempotent ingest, versions kept, failures never
-remove good rows, re-posts linked not counted, re-extraction offline, a verifiable export."""
+remove good rows, re-posts linked not counted, re-extraction offline (releases: tests/test_releases.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
 from archive.captures import Fetch, read_capture
-from archive.export import export
 from archive.ingest import ingest_paths
 from archive.reextract import reextract
 from archive.schema import SCHEMA_VERSION, open_db, schema_version
@@ -261,21 +259,6 @@ def test_a_new_version_stored_unread_keeps_the_old_rows_until_read(db_path: Path
     assert reextract(db, pending_only=True).count("reextracted") == 1
     assert content(db) == content(direct)
     assert db.execute("select extraction_status, version from reports").fetchone() == ("ok", 2)
-
-
-def test_export_writes_a_verifiable_release(db_path: Path, tmp_path: Path, examples_dir: Path) -> None:
-    db = open_db(db_path)
-    ingest_paths(db, [examples_dir])
-    release = export(db_path, tmp_path / "out", date="2026-01-02")
-    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
-    assert release.name == "nianbao-2026-01-02"
-    assert manifest["schema_version"] == SCHEMA_VERSION and manifest["extractor_version"]
-    assert manifest["tables"]["reports"]["rows"] == 4
-    assert manifest["tables"]["requests"]["rows"] == db["requests"].count
-    assert (release / "csv" / "report_summary.csv").exists()
-    snap = Database(release / manifest["database"]["file"])
-    assert snap.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    assert snap["reports"].count == 4
 
 
 def test_the_benchmark_fast_path_equals_the_parse() -> None:
