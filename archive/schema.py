@@ -33,6 +33,10 @@ DEFAULT_DB = os.environ.get("NIANBAO_DB", "nianbao.db")
 # and SQLite's planner statistics.  Left out of releases (archive/export.py); hidden from browsing
 # in Datasette (datasette/metadata.yml, tested against this list).
 INTERNAL_TABLES = ("crawl_urls", "crawl_portal_state", "crawl_columns", "sqlite_stat1", "sqlite_stat4")
+# Tables Datasette does not list (still reachable by URL, and documented in docs/schema.md): the
+# internal ones, the raw captures behind every report (each report links its capture), the search
+# index (searched through the search box) and migration bookkeeping.
+HIDDEN_TABLES = (*INTERNAL_TABLES[:3], "captures", "capture_blobs", "report_search", "_sqlite_migrations")
 
 # Headline figures of table 3 and table 4 (totals column / total outcome), one column each in
 # `report_figures` and in the `report_summary` view.  Data, not code: the ingest computes them

@@ -65,3 +65,17 @@ def commands() -> list[str]:
 @pytest.mark.parametrize("command", commands())
 def test_every_command_is_documented(command: str) -> None:
     assert f"nianbao {command}" in DOCS, f"`nianbao {command}` is in the CLI but in no doc"
+
+
+def test_hidden_tables_are_the_declared_ones_and_documented() -> None:
+    """Datasette hides exactly `archive.schema.HIDDEN_TABLES` from browsing, and docs/schema.md
+    still documents each of them (hidden is not secret: researchers may open them by URL)."""
+    import yaml
+
+    from archive.schema import HIDDEN_TABLES
+
+    tables = yaml.safe_load((ROOT / "datasette" / "metadata.yml").read_text(encoding="utf-8"))[
+        "databases"]["nianbao"]["tables"]
+    assert {name for name, meta in tables.items() if (meta or {}).get("hidden")} == set(HIDDEN_TABLES)
+    schema_doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    assert [t for t in HIDDEN_TABLES if f"`{t}`" not in schema_doc] == []
