@@ -3,7 +3,7 @@
 Why: the real examples are few.  A generator lets the round-trip tests cover both templates, every
 reader (text copy, HTML, DOCX, PDF) and the oddities real reports carry — blank cells, broken and
 misspelled labels, totals that do not add up, amounts printed in 元 — with the expected parse known
-from the spec itself rather than copied from parser output.  The demo portals (`crawler/demo`)
+from the spec itself rather than copied from parser output.  The demo portals (`nianbao/demo`)
 publish its reports too, which is why it is part of the package and not of tests/ (reportlab and
 python-docx are runtime dependencies for that reason); tests/generate.py re-exports it for the
 tests, with `expected` in their canonical form.

@@ -30,7 +30,7 @@ import pytest
 import yaml
 from conftest import DEMO_EXIT, DEMO_STATUSES, last_run
 
-from crawler.demo import DemoServer, DemoWorld
+from nianbao.demo import DemoServer, DemoWorld
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("redis-server") is None,

@@ -1,6 +1,6 @@
 """Fault injection: the network, the portals and the disk misbehave; the archive loses and corrupts nothing.
 
-Each test injects one fault (crawler/demo/faults.py for the portals; a real tmpfs, a second
+Each test injects one fault (tests/faults.py for the portals; a real tmpfs, a second
 SQLite connection or `kill -9` for the archive), then checks the same three things:
 
 - `PRAGMA integrity_check` and `foreign_key_check` pass;
@@ -29,8 +29,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXIT_ALL_OK, EXIT_NOT_ALL_OK, last_run
-
-from crawler.demo.faults import Fault, FaultyDemoServer
+from faults import Fault, FaultyDemoServer
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

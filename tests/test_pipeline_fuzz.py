@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faults import Fault, FaultPlan, FaultyDemoServer
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from test_faults import GKMLPT, crawl, last_run, sound, untrue_captures
 from test_robustness import FUZZ, _no_hang, examples, mutated, needs_examples, seed_bytes
 
-from crawler.demo import DemoWorld
-from crawler.demo.faults import Fault, FaultPlan, FaultyDemoServer
+from nianbao.demo import DemoWorld
 
 pytestmark = pytest.mark.slow
 

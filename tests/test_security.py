@@ -28,10 +28,10 @@ import httpx
 import pytest
 import yaml
 from conftest import EXIT_NOT_ALL_OK
+from faults import Fault, FaultPlan, FaultyDemoServer, OffsiteServer, gunzip_size, gzip_bomb
 from test_faults import GKMLPT, ROOT, blob, crawl, last_run, nianbao_cmd, sound
 
-from crawler.demo import DemoWorld
-from crawler.demo.faults import Fault, FaultPlan, FaultyDemoServer, OffsiteServer, gunzip_size, gzip_bomb
+from nianbao.demo import DemoWorld
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path(os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"))
