@@ -1,4 +1,4 @@
-"""The synthetic report generator, for the tests: `nianbao/synthetic.py` re-exported under the name
+"""The synthetic report generator, for the tests: `nianbao.synthetic` (the package nianbao/synthetic/) re-exported under the name
 the tests import (`import generate`, `from generate import make_spec, …`), plus `expected`.
 
 Why the generator lives in the package: the demo portals (`nianbao/demo/`) publish its

@@ -313,7 +313,7 @@ def build_hostile_archive(root: Path) -> tuple[Path, int]:
     from archive.captures import Fetch
     from archive.ingest import Hints, ingest_bytes
     from archive.schema import open_db
-    from archive.synthetic import demo_reports
+    from nianbao.synthetic import demo_reports
 
     db_path = root / "nianbao.db"
     db = open_db(db_path)
