@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import last_run
 from faults import Fault
-from test_faults import GKMLPT, ROOT, nianbao_cmd, targets
+from faulty_crawls import GKMLPT, ROOT, nianbao_cmd, targets
 
 from crawler.health import EXIT_CODES, OUTCOMES, STATUSES
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import EXIT_ALL_OK, EXIT_NOT_ALL_OK, last_run
 from faults import Fault, FaultyDemoServer
-from test_faults import GKMLPT, archived, complete, crawl, expected_reports, sound, untrue_captures
+from faulty_crawls import GKMLPT, archived, complete, crawl, expected_reports, sound, untrue_captures
 
 from nianbao.demo.model import Doc
 from nianbao.demo.pages import PNG_1PX

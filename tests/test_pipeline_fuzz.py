@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import last_run
 from faults import Fault, FaultPlan, FaultyDemoServer
+from faulty_crawls import GKMLPT, crawl, sound, untrue_captures
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from test_faults import GKMLPT, crawl, last_run, sound, untrue_captures
-from test_robustness import FUZZ, _no_hang, examples, mutated, needs_examples, seed_bytes
+from malformed import FUZZ, _no_hang, examples, mutated, needs_examples, seed_bytes
 
 from nianbao.demo import DemoWorld
 

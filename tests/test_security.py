@@ -27,9 +27,9 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import EXIT_NOT_ALL_OK
+from conftest import EXIT_NOT_ALL_OK, last_run
 from faults import Fault, FaultPlan, FaultyDemoServer, OffsiteServer, gunzip_size, gzip_bomb
-from test_faults import GKMLPT, ROOT, blob, crawl, last_run, nianbao_cmd, sound
+from faulty_crawls import GKMLPT, ROOT, blob, crawl, nianbao_cmd, sound
 
 from nianbao.demo import DemoWorld
 
