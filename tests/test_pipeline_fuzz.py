@@ -1,6 +1,6 @@
 """Fuzzing the whole pipeline: crawler response → capture → extractor → archive.
 
-tests/test_robustness.py shows that the extractor alone survives any bytes.  Here mutated real
+tests/test_parse_any_input.py shows that the extractor alone survives any bytes.  Here mutated real
 and generated reports (its `mutated` strategy) travel the rest of the way:
 
 - served by the demo portals in place of published reports (a portal replacing a report by a
