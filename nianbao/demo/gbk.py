@@ -41,10 +41,6 @@ def attachment_path(world: DemoWorld, doc: Doc, ext: str) -> str:
     return f"/zfxxgk/gknb/files/{doc.hexid}.{ext}"
 
 
-def attachment_link(path: str) -> str:
-    return path
-
-
 def _list(world: DemoWorld, number: int) -> str:
     col = world.columns[("gbk", "gknb")]
     docs = world.column_docs("gbk", "gknb")

@@ -47,10 +47,6 @@ def attachment_path(world: DemoWorld, doc: Doc, ext: str) -> str:
     return f"/attachment/0/{doc.doc_id % 97}/{doc.doc_id % 89}/{doc.doc_id}.{ext}"
 
 
-def attachment_link(path: str) -> str:
-    return path
-
-
 def _index() -> str:
     tree = [{"id": 700, "name": "通知公告", "parent": 0, "jump_url": ""},
             {"id": 721, "name": "政府信息公开年报", "parent": 0, "jump_url": ""},

@@ -164,7 +164,8 @@ class DemoWorld:
     def attachment_link(self, doc: Doc) -> str | None:
         """The href the detail page carries (Hanweb: behind downfile.jsp)."""
         path = self.attachment_path(doc)
-        return None if path is None else FAMILIES[doc.site].attachment_link(path)
+        link = getattr(FAMILIES[doc.site], "attachment_link", None)  # a family without one links the file itself
+        return path if path is None or link is None else link(path)
 
     def attachment_name(self, doc: Doc) -> str:
         ext = (self.attachment_path(doc) or ".html").rsplit(".", 1)[1]
