@@ -3,7 +3,7 @@
 Builds a generated archive of N reports (default 100,000: about 20,000 agencies in real
 districts × 5 years, ≈ 250 rows each — cells of tables 2–4 and their checks), through the same
 `archive.ingest.ingest_bytes` the crawler and `nianbao ingest` use, with each report's text
-copy stored as its capture.  Reports are built directly (`archive.synthetic.to_report`, which a
+copy stored as its capture.  Reports are built directly (`nianbao.synthetic.to_report`, which a
 test proves equal to the extractor's parse) so the figure is the archive's own write rate;
 the extractor's speed is bench/parse.py's subject, and a small parsed sample is timed here too.
 
@@ -36,8 +36,8 @@ import httpx  # noqa: E402
 from archive.captures import Fetch  # noqa: E402
 from archive.crossref import refresh_cross_checks  # noqa: E402
 from archive.schema import open_db  # noqa: E402
-from archive.synthetic import balanced, render_text, to_report  # noqa: E402
 from archive.write import Hints, ingest_bytes  # noqa: E402
+from nianbao.synthetic import balanced, render_series_text, to_report  # noqa: E402
 
 KINDS = ["人民政府", "人民政府办公室", "教育局", "民政局", "财政局", "卫生健康委员会", "生态环境局", "市场监督管理局"]
 YEARS = (2019, 2020, 2021, 2022, 2023)
@@ -71,7 +71,7 @@ def build(db_path: Path, n_reports: int) -> dict[str, float]:
                         break
                     rep = balanced(names[i], year, seed=i, carried_over=forward if i % 10 else None)
                     forward = rep.requests["4"]
-                    data = render_text(rep)
+                    data = render_series_text(rep)
                     raw_bytes += len(data)
                     url = f"https://bench.invalid/{i}/{year}.txt"
                     ingest_bytes(db, data, Fetch(url=url), Hints(), report=to_report(rep, url))
@@ -101,7 +101,7 @@ def parse_sample(n: int = 200) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(n):
             rep = balanced(f"北京市海淀区测试局{i}", 2021, seed=i)
-            Path(tmp, f"{i}.txt").write_bytes(render_text(rep))
+            Path(tmp, f"{i}.txt").write_bytes(render_series_text(rep))
         db = open_db(Path(tmp) / "sample.db")
         t0 = time.perf_counter()
         ingest_paths(db, [Path(tmp)])

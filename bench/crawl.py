@@ -37,7 +37,7 @@ Timed: each subprocess from spawn to exit (interpreter start and imports include
 sees it), its CPU time, and this process's CPU time meanwhile (the demo server).  "Pages" are the
 HTTP responses the demo server sent, identical for (2) and (3) by construction (checked).
 The kernel's listen-queue overflows (dropped SYNs, each a 1 s stall) are counted per run: the demo
-server sets TCP_NODELAY and a listen backlog of 128 itself (`crawler/demo/server.py`), and a
+server sets TCP_NODELAY and a listen backlog of 128 itself (`nianbao/demo/server.py`), and a
 non-zero count would mean the server, not the crawler, set the pace.
 """
 
@@ -146,7 +146,7 @@ class Served:
 
 def recording_world(scale: int) -> Any:
     """A DemoWorld that also logs every request it answers, with the POST form the server log lacks."""
-    from crawler.demo import DemoWorld
+    from nianbao.demo import DemoWorld
 
     class RecordingWorld(DemoWorld):
         def __init__(self, scale: int) -> None:
@@ -333,7 +333,7 @@ def machine() -> dict[str, Any]:
 
 def scale_for(reports: int) -> int:
     """The smallest demo scale whose reachable reports reach `reports` (the count grows linearly)."""
-    from crawler.demo import DemoWorld
+    from nianbao.demo import DemoWorld
 
     per = len(DemoWorld(scale=1, generated=True).reachable_docs())
     return max(1, math.ceil(reports / per))
@@ -469,7 +469,7 @@ def main() -> None:
         bare_worker(args.bare_worker, args.registry, args.bare_out)
         return
 
-    from crawler.demo import DemoServer
+    from nianbao.demo import DemoServer
 
     info = machine()
     scale = scale_for(args.reports)

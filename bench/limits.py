@@ -48,7 +48,7 @@ from test_serve_limits import CHEAP, HOSTILE, LONG_OPCODES, MEMORY  # noqa: E402
 from archive.ingest import ingest_paths  # noqa: E402
 from archive.schema import open_db  # noqa: E402
 from archive.serve import datasette_command, prepare  # noqa: E402
-from archive.synthetic import demo_reports  # noqa: E402
+from nianbao.synthetic import demo_reports  # noqa: E402
 
 CHEAP_TIMEOUT_S = 120
 WITHOUT = ("from datasette.plugins import pm; pm.unregister(name='nianbao_limits'); "

@@ -66,8 +66,8 @@ ROOT = HERE.parent
 # package: take bench/ off and put the checkout first.
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != HERE)]
 
-from crawler.demo.server import Hit, _Handler, _Server  # noqa: E402 - the demo server's own socket settings
-from crawler.demo.world import DemoWorld  # noqa: E402
+from nianbao.demo.server import Hit, _Handler, _Server  # noqa: E402 - the demo server's own socket settings
+from nianbao.demo.world import DemoWorld  # noqa: E402
 
 
 def _bench_archive() -> Any:

@@ -1,7 +1,8 @@
 """The `nianbao` console command: a thin click layer; each stage owns its commands.
 
-`extract.commands`, `archive.commands` and `crawler.commands` each expose a list `COMMANDS` of
-click commands; this module only gathers them, so a stage's CLI lives beside its Python API.
+`extract.commands`, `archive.commands`, `crawler.commands` and `nianbao.demo.commands` each expose
+a list `COMMANDS` of click commands; this module only gathers them, so a stage's CLI lives beside
+its Python API (the demo's above the stages it composes).
 Imported explicitly: a stage that fails to import is an error to see, never a command that
 silently goes missing.
 """
@@ -15,6 +16,7 @@ from crawler.commands import COMMANDS as CRAWLER_COMMANDS
 from extract.commands import COMMANDS as EXTRACT_COMMANDS
 
 from . import __version__
+from .demo.commands import COMMANDS as DEMO_COMMANDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,5 +25,5 @@ def main() -> None:
     """nianbao: the archive of China's government information-disclosure annual reports (年报)."""
 
 
-for _command in (*EXTRACT_COMMANDS, *ARCHIVE_COMMANDS, *CRAWLER_COMMANDS):
+for _command in (*EXTRACT_COMMANDS, *ARCHIVE_COMMANDS, *CRAWLER_COMMANDS, *DEMO_COMMANDS):
     main.add_command(_command)

@@ -69,7 +69,7 @@ def example_source(name: str) -> Path:
     return EXAMPLES / expected.get("seed", name)
 
 
-# The whole demo, clean: what its deliberate walls cost (crawler/demo/world.py): the TRS district's
+# The whole demo, clean: what its deliberate walls cost (nianbao/demo/): the TRS district's
 # 2019 column is behind a Ruishu 412 wall; challenge pages stand behind Hanweb and GBK entries.
 DEMO_STATUSES = {"演示·东城区（TRS）": "incomplete", "演示·江北区（大汉）": "degraded",
                  "演示·朝阳区（GBK 自建）": "degraded", "演示·坪山区（gkmlpt）": "ok"}
@@ -79,9 +79,10 @@ DEMO_EXIT = EXIT_NOT_ALL_OK  # the whole demo is never all ok: its walls are del
 
 @pytest.fixture
 def faulty(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
-    """Fresh demo portals with an empty fault plan (crawler/demo/faults.py), and their registry file."""
-    from crawler.demo import DemoWorld
-    from crawler.demo.faults import FaultPlan, FaultyDemoServer
+    """Fresh demo portals with an empty fault plan (tests/faults.py), and their registry file."""
+    from faults import FaultPlan, FaultyDemoServer
+
+    from nianbao.demo import DemoWorld
 
     server = FaultyDemoServer(DemoWorld(), FaultPlan()).start()
     registry = tmp_path / "portals.yml"

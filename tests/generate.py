@@ -1,7 +1,7 @@
-"""The synthetic report generator, for the tests: `nianbao/synthetic.py` re-exported under the name
+"""The synthetic report generator, for the tests: `nianbao.synthetic` (the package nianbao/synthetic/) re-exported under the name
 the tests import (`import generate`, `from generate import make_spec, …`), plus `expected`.
 
-Why the generator lives in the package: the demo portals (`crawler/demo/world.py`) publish its
+Why the generator lives in the package: the demo portals (`nianbao/demo/`) publish its
 reports, and a module outside the package was reachable from there only by editing sys.path.
 `expected` stays here because its canonical form (tests/expected.py) is the tests' own.
 """

@@ -12,9 +12,9 @@ from archive.captures import Fetch, read_capture
 from archive.ingest import ingest_paths
 from archive.reextract import reextract
 from archive.schema import SCHEMA_VERSION, open_db, schema_version
-from archive.synthetic import balanced, render_text
 from archive.write import Hints, ingest_bytes
 from extract.files import report_files
+from nianbao.synthetic import balanced, render_series_text
 
 DATA_TABLES = ["portals", "captures", "capture_blobs", "reports", "report_versions", "active_disclosure",
                "requests", "reviews", "checks", "problems", "report_figures", "crawl_runs"]
@@ -36,7 +36,7 @@ def dump(db: Database) -> dict[str, list[tuple]]:
 
 
 def write(path: Path, agency: str, year: int, seed: int = 0) -> Path:
-    path.write_bytes(render_text(balanced(agency, year, seed)))
+    path.write_bytes(render_series_text(balanced(agency, year, seed)))
     return path
 
 
@@ -149,7 +149,7 @@ def test_an_unreadable_file_is_recorded_not_fatal(db_path: Path, tmp_path: Path)
 
 def test_a_reposted_report_is_linked_not_counted_twice(db_path: Path, tmp_path: Path) -> None:
     db = open_db(db_path)
-    data = render_text(balanced("北京市海淀区人民政府", 2020))
+    data = render_series_text(balanced("北京市海淀区人民政府", 2020))
     for portal in ("a", "b"):
         (tmp_path / portal).mkdir()
         (tmp_path / portal / "report.txt").write_bytes(data)
@@ -212,7 +212,7 @@ def test_a_capture_stored_unread_is_read_later_exactly_as_at_ingest(tmp_path: Pa
     """NIANBAO_EXTRACT=False: bytes stored, reports pending; `reextract --pending` then gives the
     archive an ingest with extraction would have given — readable, unreadable and re-posted alike."""
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 truncated")
-    data = render_text(balanced("北京市海淀区人民政府", 2020))
+    data = render_series_text(balanced("北京市海淀区人民政府", 2020))
     for portal in ("a", "b"):
         (tmp_path / portal).mkdir()
         (tmp_path / portal / "report.txt").write_bytes(data)
@@ -263,12 +263,12 @@ def test_a_new_version_stored_unread_keeps_the_old_rows_until_read(db_path: Path
 
 def test_the_benchmark_fast_path_equals_the_parse() -> None:
     """bench/archive.py builds Reports without parsing; they must be what the extractor reads."""
-    from archive.synthetic import to_report
     from extract import parse_bytes
+    from nianbao.synthetic import to_report
 
     for year in (2020, 2022):
         rep = balanced("北京市海淀区人民政府", year, seed=9)
-        parsed, built = parse_bytes(render_text(rep), "x", name="x.txt"), to_report(rep, "x")
+        parsed, built = parse_bytes(render_series_text(rep), "x", name="x.txt"), to_report(rep, "x")
         assert parsed.to_dict() == built.to_dict()
 
 
@@ -282,7 +282,7 @@ def test_a_crawl_registers_its_portal_run_and_fetches(db_path: Path) -> None:
     assert ensure_portal(db, "北京市海淀区人民政府门户网站") == portal
     assert db.execute("select district, adcode from portals").fetchone() == ("海淀区", "110108")
     run = start_crawl_run(db)
-    data = render_text(balanced("北京市海淀区人民政府", 2020))
+    data = render_series_text(balanced("北京市海淀区人民政府", 2020))
     fetch = Fetch(url="https://www.bjhd.gov.cn/nb/2020.html", fetched_at="2026-11-01T01:00:00+00:00",
                   http_status=200, content_type="text/plain; charset=utf-8", portal_id=portal, crawl_run_id=run)
     assert ingest_bytes(db, data, fetch).status == "new"

@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from archive.ingest import ingest_paths
 from archive.schema import open_db
-from archive.synthetic import balanced, render_text
+from nianbao.synthetic import balanced, render_series_text
 
 
 def _sound(path: Path) -> None:
@@ -21,8 +21,8 @@ def test_carry_over_is_found_across_two_years(tmp_path: Path) -> None:
     agency = "北京市海淀区人民政府"
     y2020 = balanced(agency, 2020, seed=3)
     good = balanced(agency, 2021, seed=4, carried_over=y2020.requests["4"])
-    (tmp_path / "2020.txt").write_bytes(render_text(y2020))
-    (tmp_path / "2021.txt").write_bytes(render_text(good))
+    (tmp_path / "2020.txt").write_bytes(render_series_text(y2020))
+    (tmp_path / "2021.txt").write_bytes(render_series_text(good))
     db = open_db(tmp_path / "a.db")
     ingest_paths(db, [tmp_path / "2020.txt", tmp_path / "2021.txt"])
     rows = db.execute("select scope, lhs, rhs, status, against_report_id from checks "
@@ -39,9 +39,9 @@ def test_carry_over_mismatch_fails_with_both_sides(tmp_path: Path) -> None:
     agency = "江苏省淮安市洪泽区人民政府"
     y2020 = balanced(agency, 2020, seed=5)
     wrong = [v + 2 for v in y2020.requests["4"]]
-    (tmp_path / "2020.txt").write_bytes(render_text(y2020))
-    (tmp_path / "2021.txt").write_bytes(render_text(balanced(agency, 2021, seed=6, carried_over=wrong)))
-    (tmp_path / "other.txt").write_bytes(render_text(balanced("北京市东城区人民政府", 2021, seed=7)))
+    (tmp_path / "2020.txt").write_bytes(render_series_text(y2020))
+    (tmp_path / "2021.txt").write_bytes(render_series_text(balanced(agency, 2021, seed=6, carried_over=wrong)))
+    (tmp_path / "other.txt").write_bytes(render_series_text(balanced("北京市东城区人民政府", 2021, seed=7)))
     db = open_db(tmp_path / "b.db")
     ingest_paths(db, [tmp_path])
     fails = db.execute("select r.agency, r.year, c.scope, c.lhs, c.rhs from checks c join reports r on r.id = c.report_id "

@@ -24,10 +24,10 @@ import yaml
 from conftest import DEMO_EXIT, DEMO_STATUSES, last_run
 
 from archive.regions import place_report
-from crawler.demo import DemoServer, DemoWorld
-from crawler.demo.server import HOSTS
-from crawler.demo.world import CROSS_REGION_EXAMPLE
 from crawler.registry import RegistryError, load_registry, parse_registry
+from nianbao.demo import DemoServer, DemoWorld
+from nianbao.demo.model import CROSS_REGION_EXAMPLE
+from nianbao.demo.server import HOSTS
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,7 @@
 
 The rule under test: a crawl states what it expected, records what it got, and never calls a
 shortfall `ok` (crawler/health.py declares the statuses, outcomes and exit codes).  Real crawls of
-the demo portals on loopback, with faults injected (crawler/demo/faults.py), in subprocesses.
+the demo portals on loopback, with faults injected (tests/faults.py), in subprocesses.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from conftest import last_run
-from test_faults import GKMLPT, ROOT, nianbao_cmd, targets
+from faults import Fault
+from faulty_crawls import GKMLPT, ROOT, nianbao_cmd, targets
 
-from crawler.demo.faults import Fault
 from crawler.health import EXIT_CODES, OUTCOMES, STATUSES
 
 pytestmark = pytest.mark.slow

@@ -21,7 +21,8 @@ import pytest
 import yaml
 from test_crawl import crawl
 
-from crawler.demo.world import DemoWorld, _report_body
+from nianbao.demo import DemoWorld
+from nianbao.demo.reports import report_body
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ class InHouseSite:
         for col, docs in self.columns.items():
             for doc in docs:
                 if path == self.detail_path(col, doc):
-                    body = f"<h1>{html.escape(doc.title)}</h1><div class='content'>{_report_body(doc)}</div>"
+                    body = f"<h1>{html.escape(doc.title)}</h1><div class='content'>{report_body(doc)}</div>"
                     return 200, "text/html; charset=utf-8", _page(doc.title, body)
         if path == f"{PREFIX}/gknb/index.html":
             return 200, "text/html; charset=utf-8", _page("政府信息公开年报", JSON_COLUMN)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_EXIT, ROOT, nianbao_cmd
+from faults import Fault, FaultPlan, FaultyDemoServer
 
-from crawler.demo import DemoWorld
-from crawler.demo.faults import Fault, FaultPlan, FaultyDemoServer
+from nianbao.demo import DemoWorld
 
 pytestmark = pytest.mark.slow
 OFFSITE = "http://elsewhere.invalid"

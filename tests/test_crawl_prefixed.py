@@ -19,7 +19,7 @@ import pytest
 from conftest import DEMO_STATUSES
 from test_crawl import crawl, report_paths
 
-from crawler.demo import DemoServer, DemoWorld
+from nianbao.demo import DemoServer, DemoWorld
 
 pytestmark = pytest.mark.slow
 

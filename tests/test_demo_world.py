@@ -13,14 +13,9 @@ from collections import Counter
 import pytest
 
 from archive.regions import place_report
-from crawler.demo.world import (
-    CROSS_REGION_EXAMPLE,
-    SITE_REGIONS,
-    SITES,
-    DemoWorld,
-    agency_years,
-    district_agencies,
-)
+from nianbao.demo import DemoWorld
+from nianbao.demo.model import CROSS_REGION_EXAMPLE, SITES
+from nianbao.demo.regions import SITE_REGIONS, agency_years, district_agencies
 
 
 def _generated(world: DemoWorld) -> list:

@@ -1,6 +1,6 @@
 """`nianbao portals discover`: from a site's front door to its 年报 column, on real HTTP servers.
 
-Four home-page layouts are the demo portals' (crawler/demo: a TRS nav bar → 政府信息公开专栏, a
+Four home-page layouts are the demo portals' (nianbao/demo: a TRS nav bar → 政府信息公开专栏, a
 Hanweb 政务公开 page, a GBK in-house home whose link is an image, a gkmlpt 信息公开 page linking
 /gkmlpt/index); more are small sites served here on loopback (a 信息公开目录 tree with per-unit
 sub-columns, a <select> dropdown, a menu whose label is split over <span>s).  The negative sites
@@ -23,8 +23,8 @@ import yaml
 from click.testing import CliRunner
 
 from crawler.commands import portals_group
-from crawler.demo import DemoServer, DemoWorld
 from crawler.registry import load_registry, parse_registry
+from nianbao.demo import DemoServer, DemoWorld
 
 REGISTRY_KEYS = ["name", "region", "start_urls", "platform", "verified", "evidence"]
 

@@ -28,7 +28,7 @@ import pytest
 import yaml
 from conftest import DEMO_EXIT, DEMO_STATUSES, last_run, nianbao_cmd
 
-from crawler.demo import DemoServer, DemoWorld
+from nianbao.demo import DemoServer, DemoWorld
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("redis-server") is None,
@@ -217,16 +217,16 @@ def test_writer_stores_what_workers_read_failed_or_left_pending(tmp_path):
     from types import SimpleNamespace
 
     from archive.fts import match_expression
-    from archive.synthetic import balanced, render_text
     from archive.write import Hints
     from crawler.distributed.codec import document_message
     from crawler.distributed.writer import Stats, Writer
     from crawler.items import FetchedDocument
     from crawler.pipelines.extraction import extract_capture
     from crawler.state import CrawlState
+    from nianbao.synthetic import balanced, render_series_text
 
-    good = render_text(balanced("北京市海淀区人民政府", 2020))
-    docs = {"good.txt": good, "bad.pdf": b"%PDF-1.7 truncated", "later.txt": render_text(balanced("北京市东城区人民政府", 2021))}
+    good = render_series_text(balanced("北京市海淀区人民政府", 2020))
+    docs = {"good.txt": good, "bad.pdf": b"%PDF-1.7 truncated", "later.txt": render_series_text(balanced("北京市东城区人民政府", 2021))}
     state = CrawlState(str(tmp_path / "w.db"))
     stats = Stats()
     writer = Writer(state, {"p": SimpleNamespace(province="北京市", city="北京市", district=None)}, stats)

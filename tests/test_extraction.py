@@ -17,11 +17,11 @@ from test_archive import content
 
 from archive.captures import Fetch
 from archive.schema import open_db
-from archive.synthetic import balanced, render_text
 from archive.write import Hints, ingest_bytes
 from crawler.pipelines.extraction import Extracted, Extractor, extract_capture
 from extract.body import report_body
 from extract.bounded import parse_bytes_bounded
+from nianbao.synthetic import balanced, render_series_text
 
 DEADLY = b"this document kills the process that reads it"
 
@@ -45,7 +45,7 @@ class Stats:
 
 
 def report_text(seed: int = 0) -> bytes:
-    return render_text(balanced("北京市海淀区人民政府", 2020, seed))
+    return render_series_text(balanced("北京市海淀区人民政府", 2020, seed))
 
 
 def test_the_child_reads_what_the_archive_reads(examples_dir: Path) -> None:

@@ -17,17 +17,17 @@ from archive.fts import END, MARK, chars, match_expression, reindex, search, sni
 from archive.ingest import ingest_paths
 from archive.reextract import reextract
 from archive.schema import MIGRATIONS, SCHEMA_VERSION, open_db, schema_version
-from archive.synthetic import balanced, render_text
 from archive.write import Hints, ingest_bytes
+from nianbao.synthetic import balanced, render_series_text
 
 
 @pytest.fixture
 def db(tmp_path: Path):
     rep = balanced("北京市海淀区人民政府", 2020)
-    (tmp_path / "a.txt").write_bytes(render_text(rep))
+    (tmp_path / "a.txt").write_bytes(render_series_text(rep))
     other = balanced("上海市徐汇区人民政府", 2021)
     other.body = "本机关全年主动公开政府信息，未发生相关案件。"
-    (tmp_path / "b.txt").write_bytes(render_text(other))
+    (tmp_path / "b.txt").write_bytes(render_series_text(other))
     database = open_db(tmp_path / "fts.db")
     ingest_paths(database, [tmp_path])
     yield database
@@ -115,10 +115,10 @@ def test_the_index_follows_a_new_version_and_reextract(tmp_path: Path) -> None:
     db = open_db(tmp_path / "v.db")
     rep = balanced("北京市海淀区人民政府", 2020)
     url = "https://example.invalid/a.txt"
-    first = ingest_bytes(db, render_text(rep), Fetch(url=url), Hints())
+    first = ingest_bytes(db, render_series_text(rep), Fetch(url=url), Hints())
     assert ids(db, "有序开展") == {first.report_id}
     rep.body = "第二版正文：本年度依申请公开工作稳步推进。"
-    ingest_bytes(db, render_text(rep), Fetch(url=url), Hints())
+    ingest_bytes(db, render_series_text(rep), Fetch(url=url), Hints())
     assert ids(db, "稳步推进") == {first.report_id}
     assert ids(db, "有序开展") == set()  # the replaced body is no longer found
     db.execute("update reports set body = 'x' where id = ?", [first.report_id])  # what reextract repairs
@@ -130,7 +130,7 @@ def test_the_index_follows_a_new_version_and_reextract(tmp_path: Path) -> None:
 
 def test_pending_captures_and_re_posts_are_searchable_by_what_reports_holds(tmp_path: Path) -> None:
     db = open_db(tmp_path / "p.db")
-    data = render_text(balanced("北京市海淀区人民政府", 2020))
+    data = render_series_text(balanced("北京市海淀区人民政府", 2020))
     pending = ingest_bytes(db, data, Fetch(url="https://example.invalid/p.txt"),
                            Hints(title="海淀区2020年年报（待读）"), pending=True)
     assert ids(db, "待读") == {pending.report_id}  # the title the crawl knew

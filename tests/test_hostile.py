@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 
-from crawler.demo.world import PNG_1PX
 from crawler.middlewares.hostile import KINDS, classify
+from nianbao.demo.pages import PNG_1PX
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(64)
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + bytes(32)

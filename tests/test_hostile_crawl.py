@@ -1,7 +1,7 @@
 """Hostile pages, healing and noise on real crawls of the demo gkmlpt portal (issue 14, items 5–7).
 
 Each test runs `nianbao crawl` in subprocesses against `FaultyDemoServer` (loopback), with the
-faults of crawler/demo/faults.py, and checks what the archive holds after a faulty run and after
+faults of tests/faults.py, and checks what the archive holds after a faulty run and after
 the run in which the portal has healed (`times=` faults, or `plan.clear()`).
 """
 
@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from conftest import EXIT_ALL_OK, EXIT_NOT_ALL_OK, last_run
-from test_faults import GKMLPT, archived, complete, crawl, expected_reports, sound, untrue_captures
+from faults import Fault, FaultyDemoServer
+from faulty_crawls import GKMLPT, archived, complete, crawl, expected_reports, sound, untrue_captures
 
-from crawler.demo.faults import Fault, FaultyDemoServer
-from crawler.demo.world import PNG_1PX, Doc
+from nianbao.demo.model import Doc
+from nianbao.demo.pages import PNG_1PX
 
 pytestmark = pytest.mark.slow
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_EXIT
 
-from crawler.demo import DemoServer, DemoWorld
+from nianbao.demo import DemoServer, DemoWorld
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

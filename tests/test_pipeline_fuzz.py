@@ -1,6 +1,6 @@
 """Fuzzing the whole pipeline: crawler response → capture → extractor → archive.
 
-tests/test_robustness.py shows that the extractor alone survives any bytes.  Here mutated real
+tests/test_parse_any_input.py shows that the extractor alone survives any bytes.  Here mutated real
 and generated reports (its `mutated` strategy) travel the rest of the way:
 
 - served by the demo portals in place of published reports (a portal replacing a report by a
@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import last_run
+from faults import Fault, FaultPlan, FaultyDemoServer
+from faulty_crawls import GKMLPT, crawl, sound, untrue_captures
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from test_faults import GKMLPT, crawl, last_run, sound, untrue_captures
-from test_robustness import FUZZ, _no_hang, examples, mutated, needs_examples, seed_bytes
+from malformed import FUZZ, _no_hang, examples, mutated, needs_examples, seed_bytes
 
-from crawler.demo import DemoWorld
-from crawler.demo.faults import Fault, FaultPlan, FaultyDemoServer
+from nianbao.demo import DemoWorld
 
 pytestmark = pytest.mark.slow
 

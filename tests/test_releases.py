@@ -15,13 +15,13 @@ from sqlite_utils import Database
 from archive.export import export, file_sha256
 from archive.ingest import ingest_paths
 from archive.schema import INTERNAL_TABLES, SCHEMA_VERSION, open_db
-from archive.synthetic import balanced, render_text
+from nianbao.synthetic import balanced, render_series_text
 
 
 def reports_dir(root: Path, *specs: tuple[str, int, int]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for agency, year, seed in specs:
-        (root / f"{agency}-{year}.txt").write_bytes(render_text(balanced(agency, year, seed)))
+        (root / f"{agency}-{year}.txt").write_bytes(render_series_text(balanced(agency, year, seed)))
     return root
 
 
@@ -85,7 +85,7 @@ def test_a_second_export_is_a_new_release_with_a_changelog(tmp_path: Path) -> No
     db.conn.commit()
     db.close()
     changed_file = first_reports / "北京市东城区人民政府-2020.txt"
-    changed_file.write_bytes(render_text(balanced("北京市东城区人民政府", 2020, 99)))  # other values, same URL
+    changed_file.write_bytes(render_series_text(balanced("北京市东城区人民政府", 2020, 99)))  # other values, same URL
     reports_dir(first_reports, ("北京市朝阳区人民政府", 2021, 4))
     archive_with(db_path, first_reports)
     second = export(db_path, out, date="2026-01-02")

@@ -27,11 +27,11 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import EXIT_NOT_ALL_OK
-from test_faults import GKMLPT, ROOT, blob, crawl, last_run, nianbao_cmd, sound
+from conftest import EXIT_NOT_ALL_OK, last_run
+from faults import Fault, FaultPlan, FaultyDemoServer, OffsiteServer, gunzip_size, gzip_bomb
+from faulty_crawls import GKMLPT, ROOT, blob, crawl, nianbao_cmd, sound
 
-from crawler.demo import DemoWorld
-from crawler.demo.faults import Fault, FaultPlan, FaultyDemoServer, OffsiteServer, gunzip_size, gzip_bomb
+from nianbao.demo import DemoWorld
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path(os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"))
@@ -312,8 +312,8 @@ def build_hostile_archive(root: Path) -> tuple[Path, int]:
     """Synthetic reports plus one whose title, agency, body, province and district carry markup."""
     from archive.captures import Fetch
     from archive.schema import open_db
-    from archive.synthetic import demo_reports
     from archive.write import Hints, ingest_bytes
+    from nianbao.synthetic import demo_reports
 
     db_path = root / "nianbao.db"
     db = open_db(db_path)

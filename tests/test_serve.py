@@ -17,7 +17,7 @@ import pytest
 
 from archive.ingest import ingest_paths
 from archive.schema import open_db
-from archive.synthetic import demo_reports
+from nianbao.synthetic import demo_reports
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 

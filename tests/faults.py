@@ -55,8 +55,9 @@ from functools import lru_cache
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .server import DemoServer, Hit, _Handler, _not_modified
-from .world import SITES, DemoWorld, Response
+from nianbao.demo import DemoWorld
+from nianbao.demo.model import SITES, Response
+from nianbao.demo.server import DemoServer, Hit, _Handler, _not_modified
 
 KINDS = ("drop", "stall", "status", "truncate", "length_over", "length_under", "lying_charset", "gzip_bomb",
          "oversize", "redirect", "meta_refresh", "inject_link", "disposition", "mutate", "mislabel_charset",

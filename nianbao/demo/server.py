@@ -31,9 +31,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from .world import SITES, DemoWorld, Response, _not_found
+from .model import SITES, Response
+from .pages import not_found
+from .regions import SITE_REGIONS
+from .world import DemoWorld
 
 HOSTS = {"trs": "127.0.0.1", "hanweb": "127.0.0.2", "gbk": "127.0.0.3", "gkmlpt": "127.0.0.4"}
+# How a portal's registry name says which family it is: 演示·东城区（TRS）.
+PORTAL_FAMILY = {"trs": "TRS", "hanweb": "大汉", "gbk": "GBK 自建", "gkmlpt": "gkmlpt"}
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ class _Server(ThreadingHTTPServer):
 
 class DemoServer:
     """The four demo sites, started in daemon threads.  Use as a context manager or start()/stop().
-    A subclass changes how requests are answered through `handler` (crawler/demo/faults.py)."""
+    A subclass changes how requests are answered through `handler` (tests/faults.py)."""
 
     handler: type[BaseHTTPRequestHandler] = _Handler
 
@@ -190,7 +195,7 @@ class DemoServer:
             return status, hdrs, re.sub(rb"(?m)^(Disallow|Allow):\s*/", lambda m: m.group(1) + b": " + prefix.encode()
                                         + b"/", body)
         if path != prefix and not path.startswith(prefix + "/"):
-            return _not_found()
+            return not_found()
         inner = path[len(prefix):] or "/"
         return mount(prefix, *self.world.respond(site, method, inner, query, form, headers))
 
@@ -199,18 +204,22 @@ class DemoServer:
             self.hits.clear()
 
     def registry(self) -> dict:
-        """The demo portal registry: one entry per site, in the registry's fixed keys."""
+        """The demo portal registry: one entry per site, in the registry's fixed keys, each in the
+        region its site stands for (regions.py)."""
         b = self.site_url
+
+        def entry(site: str, start_url: str) -> dict:
+            province, city, district = SITE_REGIONS[site]
+            return {"name": f"演示·{district}（{PORTAL_FAMILY[site]}）",
+                    "region": {"province": province, "city": city, "district": district},
+                    "start_urls": [start_url], "platform": "auto", "delay": 0}
+
         return {"portals": [
-            {"name": "演示·东城区（TRS）", "region": {"province": "北京市", "city": "北京市", "district": "东城区"},
-             "start_urls": [b("trs") + "/zfxxgkzl/zfxxgknb/"], "platform": "auto", "delay": 0},
-            {"name": "演示·江北区（大汉）", "region": {"province": "浙江省", "city": "宁波市", "district": "江北区"},
-             "start_urls": [b("hanweb") + "/col/col1229214366/index.html"], "platform": "auto", "delay": 0},
+            entry("trs", b("trs") + "/zfxxgkzl/zfxxgknb/"),
+            entry("hanweb", b("hanweb") + "/col/col1229214366/index.html"),
             # https first, as registered for the real site: the handshake fails and the crawler falls back to http
-            {"name": "演示·朝阳区（GBK 自建）", "region": {"province": "北京市", "city": "北京市", "district": "朝阳区"},
-             "start_urls": [b("gbk", "https") + "/zfxxgk/gknb/"], "platform": "auto", "delay": 0},
-            {"name": "演示·坪山区（gkmlpt）", "region": {"province": "广东省", "city": "深圳市", "district": "坪山区"},
-             "start_urls": [b("gkmlpt") + "/gkmlpt/index"], "platform": "auto", "delay": 0},
+            entry("gbk", b("gbk", "https") + "/zfxxgk/gknb/"),
+            entry("gkmlpt", b("gkmlpt") + "/gkmlpt/index"),
         ]}
 
     def registry_yaml(self) -> str:
