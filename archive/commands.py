@@ -10,8 +10,10 @@ import click
 
 from .schema import DEFAULT_DB
 
+# options every command that opens the archive or serves it shares (the crawler's commands too), declared once
 db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
                          help="The archive (SQLite file); $NIANBAO_DB sets the default.")
+port_option = click.option("--port", default=8001, show_default=True, type=int, help="Port for Datasette.")
 
 
 @click.command("ingest")
@@ -90,7 +92,7 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
 
 @click.command("serve")
 @db_option
-@click.option("--port", default=8001, show_default=True, type=int)
+@port_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--snapshot-dir", type=click.Path(path_type=Path), help="Where the published copy goes [DB's dir/publish].")
 @click.option("--without-raw", is_flag=True, help="Publish without the captured bytes (smaller download).")
