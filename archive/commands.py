@@ -68,11 +68,11 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
     with fewer failed checks) keeps them, and is listed as `kept` with the two counts.  Exit status
     1 when there was nothing to read (an empty archive) or every report failed; with --pending,
     nothing pending is success."""
-    from .reextract import PENDING_REPORTS, reextract
+    from .reextract import reextract, reports_to_reextract
     from .schema import open_db
 
     db = open_db(db_path)
-    total = db.execute(f"select count(*) from ({PENDING_REPORTS})").fetchone()[0] if pending_only else db["reports"].count
+    total = reports_to_reextract(db, pending_only=pending_only)
     statuses: Counter[str] = Counter()
     with click.progressbar(length=total, label=f"re-extracting {total} reports", file=sys.stderr) as bar:
         def step(_report_id: int, status: str) -> None:
