@@ -10,8 +10,10 @@ import click
 
 from .schema import DEFAULT_DB
 
+# options every command that opens the archive or serves it shares (the crawler's commands too), declared once
 db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
                          help="The archive (SQLite file); $NIANBAO_DB sets the default.")
+port_option = click.option("--port", default=8001, show_default=True, type=int, help="Port for Datasette.")
 
 
 @click.command("ingest")
@@ -66,11 +68,11 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
     with fewer failed checks) keeps them, and is listed as `kept` with the two counts.  Exit status
     1 when there was nothing to read (an empty archive) or every report failed; with --pending,
     nothing pending is success."""
-    from .reextract import PENDING_REPORTS, reextract
+    from .reextract import reextract, reports_to_reextract
     from .schema import open_db
 
     db = open_db(db_path)
-    total = db.execute(f"select count(*) from ({PENDING_REPORTS})").fetchone()[0] if pending_only else db["reports"].count
+    total = reports_to_reextract(db, pending_only=pending_only)
     statuses: Counter[str] = Counter()
     with click.progressbar(length=total, label=f"re-extracting {total} reports", file=sys.stderr) as bar:
         def step(_report_id: int, status: str) -> None:
@@ -90,7 +92,7 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
 
 @click.command("serve")
 @db_option
-@click.option("--port", default=8001, show_default=True, type=int)
+@port_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--snapshot-dir", type=click.Path(path_type=Path), help="Under which this server's own snapshot directory is made [DB's dir/publish].")
 @click.option("--without-raw", is_flag=True, help="Publish without the captured bytes (smaller download).")

@@ -35,6 +35,16 @@ PENDING_REPORTS = ("select r.id, r.url from reports r where (select v.status fro
                    "where v.report_id = r.id order by v.version desc limit 1) = 'pending' order by r.id")
 
 
+def _reports_query(pending_only: bool) -> str:
+    return PENDING_REPORTS if pending_only else "select id, url from reports order by id"
+
+
+def reports_to_reextract(db: Database, *, pending_only: bool = False) -> int:
+    """How many reports `reextract` will visit: its progress bar's length and, for `nianbao
+    reextract`, whether there was anything to read at all."""
+    return db.execute(f"select count(*) from ({_reports_query(pending_only)})").fetchone()[0]
+
+
 def reextract(db: Database, *, pending_only: bool = False,
               on_report: Callable[[int, str], None] | None = None) -> IngestSummary:
     """Rebuild every report's derived rows from its latest stored capture, offline.
@@ -45,8 +55,7 @@ def reextract(db: Database, *, pending_only: bool = False,
     from .crossref import refresh_cross_checks
 
     summary = IngestSummary()
-    query = PENDING_REPORTS if pending_only else "select id, url from reports order by id"
-    for report_id, url in list(db.execute(query)):
+    for report_id, url in list(db.execute(_reports_query(pending_only))):
         last = _capture_to_read(db, report_id, url)
         if last is None:
             continue

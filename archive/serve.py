@@ -20,6 +20,7 @@ our own, `datasette/plugins/nianbao_search.py`, makes `?_search=` find any subst
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import shutil
 import socket
@@ -29,9 +30,30 @@ import sys
 from pathlib import Path
 
 DB_NAME = "nianbao"  # the database's name in Datasette URLs and in metadata.yml
-METADATA = Path(__file__).resolve().parent.parent / "datasette" / "metadata.yml"
-STATIC = METADATA.parent / "static"  # served at /nianbao-static/ (metadata.yml's extra_css_urls)
-PLUGINS = METADATA.parent / "plugins"  # nianbao_search.py: the search (archive/fts.py)
+
+
+def _site_folder() -> Path:
+    """The Datasette site (the repository's datasette/ folder), wherever the package is installed.
+
+    It ships as the data-only package `nianbao_datasette` (pyproject.toml maps that name onto
+    datasette/), found through the import system: the folder itself in an editable install, its
+    copy in site-packages in a plain one.  It has no `__init__.py` (one in datasette/ would make the
+    checkout's folder shadow the Datasette library), so it is a namespace package, and Python 3.11's
+    importlib.resources cannot read one from an editable install (setuptools adds a path-hook entry
+    that is not a folder): its search locations are read instead.  Datasette reads files by path,
+    so a site that is not a folder on disk is an error here, not later inside Datasette."""
+    spec = importlib.util.find_spec("nianbao_datasette")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "metadata.yml").is_file():
+            return Path(location)
+    raise RuntimeError("the Datasette site (package nianbao_datasette: metadata.yml, static/, plugins/) is not "
+                       "installed as a folder; reinstall nianbao (`pip install .`)")
+
+
+SITE = _site_folder()
+METADATA = SITE / "metadata.yml"
+STATIC = SITE / "static"  # served at /nianbao-static/ (metadata.yml's extra_css_urls)
+PLUGINS = SITE / "plugins"  # nianbao_search.py: the search (archive/fts.py)
 
 # Datasette settings (0.65): limits keep one slow query from starving the others on a 2-core host.
 SETTINGS = {

@@ -12,7 +12,16 @@ from typing import Any
 
 import click
 
-from archive.schema import DEFAULT_DB
+from archive.commands import db_option
+
+from .summary import summary_lines
+
+# options shared by several commands, declared once (the archive's --db and --port: archive/commands.py)
+portals_option = click.option("--portals", "registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                              help="Portal registry (YAML); default: the shipped crawler/portals.yml.")
+portal_option = click.option("--portal", "names", multiple=True, help="Only this registry entry (repeatable).")
+local_option = click.option("--local", is_flag=True,
+                            help="No politeness delays (only for sites on localhost, e.g. the demo).")
 
 
 def _settings_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -28,58 +37,17 @@ def _settings_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def print_summary(summary: dict[str, Any], out: Any = None) -> None:
-    """The crawl_runs row, as an operator reads it in the morning: non-ok portals first, each
-    with the numbers behind its status."""
-    from .health import severity
-
-    echo = (lambda s: click.echo(s, file=out)) if out else click.echo
-    if summary.get("finish_reason") == "locked":
-        echo("crawl not started: another crawl holds the archive's lock")
-        return
-    if summary.get("finish_reason") == "archive_error":
-        echo(f"crawl run {summary.get('run_id') or '(not recorded)'} stopped: the archive cannot be written "
-             f"({summary.get('archive_error')})")
-        return
-    if summary.get("finish_reason") == "extractor_failed":
-        echo(f"crawl run {summary.get('run_id')} failed before fetching any document: the extractor cannot start "
-             f"({summary.get('extractor_error')})")
-        return
-    echo(f"crawl run {summary.get('run_id')}: {summary.get('finish_reason')} in {summary.get('elapsed', '?')} s, "
-         f"{summary.get('requests', 0)} requests")
-    echo(f"reports: {summary.get('new_reports', 0)} new, {summary.get('changed_reports', 0)} changed, "
-         f"{summary.get('unchanged_reports', 0)} unchanged, {summary.get('duplicates', 0)} duplicate; "
-         f"{summary.get('skipped', 0)} known pages skipped, {summary.get('not_modified', 0)} not modified (304)")
-    blocked = json.loads(summary.get("blocked") or "{}")
-    echo("blocked/hostile: " + (", ".join(f"{k}={v}" for k, v in sorted(blocked.items())) or "none")
-         + f"; robots.txt forbidden: {summary.get('robots_forbidden', 0)}")
-    health = json.loads(summary.get("portal_health") or "{}")
-    statuses = summary.get("statuses") or {}
-    echo("portals: " + (", ".join(f"{n} {s}" for s, n in statuses.items()) or "none"))
-    for name, h in sorted(health.items(), key=lambda kv: severity(kv[1]["status"])):  # most severe first
-        flag = f" [{h['flag']}]" if h.get("flag") else ""
-        fallback = f", https→http fallback: {h['https_fallback']}" if h.get("https_fallback") else ""
-        cov = h.get("coverage") or {}
-        advertised = ""
-        if cov.get("columns_advertising"):
-            advertised = (f" of {cov['advertised']} advertised" if cov["columns_advertising"] == cov["columns"] else
-                          f", {cov['advertised']} advertised by {cov['columns_advertising']} of {cov['columns']} columns")
-        outcomes = ", ".join(f"{k} {v}" for k, v in (h.get("outcomes") or {}).items() if v)
-        echo(f"  {h['status']:<10} {name} ({h.get('platform') or '?'}): {h['list_pages']} list pages, "
-             f"{h['entries']} entries{advertised} ({outcomes or 'none'}); {h['new']} new, {h['changed']} changed, "
-             f"{h['unchanged']} unchanged reports{fallback}{flag}")
-        for reason in h.get("reasons") or []:
-            echo(f"             - {reason}")
+def print_summary(summary: dict[str, Any]) -> None:
+    for line in summary_lines(summary):
+        click.echo(line)
 
 
 @click.command("crawl")
-@click.option("--portals", "registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Portal registry (YAML); default: the shipped crawler/portals.yml.")
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
-              help="The archive (SQLite file); $NIANBAO_DB sets the default.")
-@click.option("--portal", "names", multiple=True, help="Crawl only this registry entry (repeatable).")
+@portals_option
+@db_option
+@portal_option
 @click.option("--full", is_flag=True, help="Full walk: every list page, every known page revalidated.")
-@click.option("--local", is_flag=True, help="No politeness delays (only for portals on localhost, e.g. the demo).")
+@local_option
 @click.option("-s", "--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting.")
 @click.option("--redis", "redis_url", metavar="URL",
               help="Distributed mode (docs/scale.md): share the frontier through this Redis.")
@@ -129,46 +97,27 @@ def portals_group() -> None:
 
 
 @portals_group.command("check")
-@click.option("--portals", "registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Portal registry (YAML); default: the shipped crawler/portals.yml.")
-@click.option("--portal", "names", multiple=True, help="Check only this entry (repeatable).")
-@click.option("--local", is_flag=True, help="No politeness delays (localhost portals only).")
+@portals_option
+@portal_option
+@local_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log (INFO) on standard error.")
 def portals_check_command(registry: Path | None, names: tuple[str, ...], local: bool, verbose: bool = False) -> None:
     """Fetch each entry's start pages (and first sub-columns): does it answer, on the platform it
     says, with report entries?  Nothing is stored.  One line per entry, with the cause when it does
     not answer (DNS, refused, TLS, timeout, HTTP status).  Exit status 1 when any entry fails."""
-    from .registry import RegistryError, load_registry
-    from .run import LOCAL_OVERRIDES, crawl
+    from .check import check_portals
+    from .registry import RegistryError
+    from .run import LOCAL_OVERRIDES
 
+    overrides = {**(LOCAL_OVERRIDES if local else {}), "LOG_ENABLED": verbose, "LOG_LEVEL": "INFO"}
     try:
-        entries = [p for p in load_registry(registry) if not names or p.name in names]
+        checks = check_portals(registry, list(names) or None, overrides=overrides)
     except RegistryError as exc:
         click.echo(f"nianbao portals check: {exc}", err=True)
         sys.exit(2)
-    overrides = {**(LOCAL_OVERRIDES if local else {}), "LOG_ENABLED": verbose, "LOG_LEVEL": "INFO"}
-    result = crawl(registry, "", portals=[p.name for p in entries], mode="check", overrides=overrides)
-    stats = result["stats"]
-    failed = 0
-    for p in entries:
-        r = result["portals"].get(p.name) or {}
-        blocked = {k.rsplit("/", 1)[1]: v for k, v in stats.items()
-                   if k.startswith(f"nianbao/portal/{p.name}/hostile/")}
-        detected = r.get("platform")
-        ok = bool(r.get("entries")) and (p.platform in ("auto", detected))
-        failed += not ok
-        note = []
-        if detected and p.platform not in ("auto", detected):
-            note.append(f"registry says {p.platform}")
-        if blocked:
-            note.append("blocked " + ",".join(f"{k}={v}" for k, v in blocked.items()))
-        if not r.get("pages"):
-            causes = sorted(set(r.get("causes") or [])) or ["no answer"]
-            note.append("no list page answered: " + "; ".join(causes))
-        click.echo(f"{'ok ' if ok else 'FAIL'} {p.name}: platform {detected or '?'}, {r.get('pages', 0)} pages, "
-                   f"{r.get('entries', 0)} entries; verified {p.verified or 'never'}"
-                   + (f" ({'; '.join(note)})" if note else ""))
-    sys.exit(1 if failed else 0)
+    for check in checks:
+        click.echo(check.line())
+    sys.exit(0 if all(c.ok for c in checks) else 1)
 
 
 @portals_group.command("discover")
@@ -180,7 +129,7 @@ def portals_check_command(registry: Path | None, names: tuple[str, ...], local: 
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds per request.")
 @click.option("--site-timeout", default=60.0, show_default=True, help="Seconds per site, all its requests together.")
 @click.option("--delay", default=1.0, show_default=True, help="Seconds between two requests to one host.")
-@click.option("--local", is_flag=True, help="No delay between requests (localhost sites only).")
+@local_option
 def portals_discover_command(urls: tuple[str, ...], max_pages: int, max_depth: int, timeout: float,
                              site_timeout: float, delay: float, local: bool) -> None:
     """Find the 年报 column(s) of government sites from their home page or 政府信息公开 page, and

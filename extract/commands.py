@@ -1,4 +1,4 @@
-"""`nianbao parse`: the extractor from the shell, a thin layer over `extract.parse_file`."""
+"""`nianbao parse`: the extractor from the shell, a thin layer over `extract.bounded` and `extract.batch`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .batch import cells_read, checks_failed, parse_files
 from .bounded import parse_one
 from .errors import ExtractError
 from .files import path_text, report_files
@@ -17,10 +18,8 @@ from .parse import not_a_report
 
 
 def _summary_line(report: Report) -> str:
-    failed = sum(c.status == "fail" for c in report.checks)
-    cells = len(report.active_disclosure) + len(report.requests) + len(report.reviews)
     return (f"{report.source}: {report.agency or '?'} {report.year or '?'} format={report.format or '-'} "
-            f"cells={cells} checks_failed={failed} problems={len(report.problems)}")
+            f"cells={cells_read(report)} checks_failed={checks_failed(report)} problems={len(report.problems)}")
 
 
 @click.command("parse")
@@ -61,43 +60,23 @@ def parse_command(path: Path, as_json: bool, timeout: float) -> None:
 
 def _parse_dir(root: Path, as_json: bool, timeout: float) -> None:
     files = report_files([root])
-    reports = cells = failed_checks = 0
-    problems: Counter[str] = Counter()
-    errors: list[str] = []
-    not_reports: list[str] = []
-    formats: Counter[str] = Counter()
     with click.progressbar(files, label=f"parsing {len(files)} files", file=sys.stderr,
                            item_show_func=lambda p: path_text(p.name) if p else "") as bar:
-        for path in bar:
-            try:
-                report = parse_one(path, timeout)
-            except ExtractError as exc:
-                errors.append(f"{path_text(path)}: {exc}")
-                continue
-            reason = not_a_report(report)
-            if reason:
-                not_reports.append(f"{path_text(path)}: {reason}")
-                continue
-            reports += 1
-            cells += len(report.active_disclosure) + len(report.requests) + len(report.reviews)
-            failed_checks += sum(c.status == "fail" for c in report.checks)
-            problems.update(p.kind for p in report.problems)
-            formats[report.format or "unknown"] += 1
-            if as_json:
-                click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        tally = parse_files(bar, timeout, on_report=(
+            (lambda r: click.echo(json.dumps(r.to_dict(), ensure_ascii=False))) if as_json else None))
     out = sys.stderr if as_json else sys.stdout
-    print(f"reports read: {reports} of {len(files)} files", file=out)
-    print(f"formats: {', '.join(f'{k}={v}' for k, v in sorted(formats.items())) or '-'}", file=out)
-    print(f"cells read: {cells}", file=out)
-    print(f"checks failed: {failed_checks}", file=out)
-    print(f"problems: {', '.join(f'{k}={v}' for k, v in problems.most_common()) or 'none'}", file=out)
-    for line in errors:
+    print(f"reports read: {tally.reports} of {len(files)} files", file=out)
+    print(f"formats: {', '.join(f'{k}={v}' for k, v in sorted(tally.formats.items())) or '-'}", file=out)
+    print(f"cells read: {tally.cells}", file=out)
+    print(f"checks failed: {tally.failed_checks}", file=out)
+    print(f"problems: {', '.join(f'{k}={v}' for k, v in tally.problems.most_common()) or 'none'}", file=out)
+    for line in tally.unreadable:
         print(f"unreadable: {line}", file=out)
-    for line in not_reports:
+    for line in tally.not_reports:
         print(f"not a report: {line}", file=out)
-    if not reports:  # nothing was read: say so to the shell too
-        print(f"nianbao parse: no report read under {root} ({len(files)} files: {len(errors)} unreadable, "
-              f"{len(not_reports)} not reports)", file=sys.stderr)
+    if not tally.reports:  # nothing was read: say so to the shell too
+        print(f"nianbao parse: no report read under {root} ({len(files)} files: {len(tally.unreadable)} unreadable, "
+              f"{len(tally.not_reports)} not reports)", file=sys.stderr)
         sys.exit(1)
 
 

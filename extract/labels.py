@@ -48,10 +48,6 @@ def strip_brackets(label: str) -> str:
     return _BRACKETED.sub("", label)
 
 
-def contains_any(label: str, keys: tuple[str, ...] | list[str]) -> bool:
-    return any(k in label for k in keys)
-
-
 def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 

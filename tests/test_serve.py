@@ -42,12 +42,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(db_path: Path, root: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run a real `nianbao serve` on localhost; give its base URL and process (Datasette itself: serve
-    execs it); stop it (by its own pid)."""
+def running_server(db_path: Path, root: Path, *, nianbao: str = NIANBAO) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run a real `nianbao serve` (this environment's, or the `nianbao` given) on localhost; give its
+    base URL and process (Datasette itself: serve execs it); stop it (by its own pid)."""
     port = free_port()
     log = (root / "serve.log").open("w")
-    proc = subprocess.Popen([NIANBAO, "serve", "--db", str(db_path), "--port", str(port),
+    proc = subprocess.Popen([nianbao, "serve", "--db", str(db_path), "--port", str(port),
                              "--snapshot-dir", str(root / "publish")], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -63,7 +63,8 @@ def running_server(db_path: Path, root: Path) -> Iterator[tuple[str, subprocess.
             time.sleep(0.3)
         yield base, proc
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
+        if proc.poll() is None:  # one that died at start is reaped already: its error is the one to see
+            os.kill(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from archive.schema import DEFAULT_DB
+from archive.commands import db_option, port_option
 from crawler.commands import print_summary
 
 # Fixed, so that a second `nianbao demo` finds the same URLs and its crawl is incremental.
@@ -22,10 +22,9 @@ DEMO_SITES_PORT = 8450
 
 
 @click.command("demo")
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
-              help="The archive to build ($NIANBAO_DB sets the default, as for every command).")
+@db_option
 @click.option("--no-serve", is_flag=True, help="Crawl and build the archive, print a summary, exit.")
-@click.option("--port", default=8001, show_default=True, help="Port for Datasette.")
+@port_option
 @click.option("--sites-port", default=DEMO_SITES_PORT, show_default=True,
               help="Port of the demo portals (on 127.0.0.1–4; fixed so a second run is incremental).")
 @click.option("--scale", default=1, show_default=True, help="Multiply the generated reports per column.")
