@@ -517,7 +517,7 @@ def _check_status(statuses: Iterable[str]) -> str:
 def ingest_paths(db: Database, paths: Iterable[Path], hints: Hints | None = None, *,
                  on_file: Callable[[Path, Outcome], None] | None = None) -> IngestSummary:
     """Ingest local report files (directories are walked), then run the checks across reports."""
-    from .crossref import refresh_cross_checks
+    from .research import refresh_research_layer
 
     summary = IngestSummary()
     from extract.files import path_text, report_files
@@ -530,7 +530,7 @@ def ingest_paths(db: Database, paths: Iterable[Path], hints: Hints | None = None
         if on_file:
             on_file(path, outcome)
     if any(o.status in ("new", "changed", "duplicate") for o in summary.outcomes):
-        retrying_write(lambda: refresh_cross_checks(db))
+        retrying_write(lambda: refresh_research_layer(db))
     return summary
 
 
@@ -547,7 +547,7 @@ def reextract(db: Database, *, pending_only: bool = False,
     A better extractor upgrades the whole archive; a capture the new extractor cannot read keeps
     the rows the report has.  `pending_only` reads just the reports whose latest version was
     stored without extraction (a crawl with NIANBAO_EXTRACT off)."""
-    from .crossref import refresh_cross_checks
+    from .research import refresh_research_layer
 
     summary = IngestSummary()
     query = PENDING_REPORTS if pending_only else "select id, url from reports order by id"
@@ -559,7 +559,7 @@ def reextract(db: Database, *, pending_only: bool = False,
         summary.outcomes.append(outcome)
         if on_report:
             on_report(report_id, outcome.status)
-    retrying_write(lambda: refresh_cross_checks(db))
+    retrying_write(lambda: refresh_research_layer(db))
     return summary
 
 

@@ -155,7 +155,7 @@ def test_an_archive_of_the_segmented_index_is_migrated(tmp_path: Path) -> None:
     assert schema_version(old) == 3
     old.close()
     db = open_db(path)
-    assert schema_version(db) == SCHEMA_VERSION == 4
+    assert schema_version(db) == SCHEMA_VERSION >= 4
     assert not [t for t in db.table_names() if t.startswith("report_terms")]
     assert ids(db, "依申请") == ids(db, "有序") == {1} and ids(db, "年年报") == {1, 2}
     sound(db)
