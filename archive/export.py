@@ -1,7 +1,8 @@
 """A dated release for people who download the data: the SQLite file, a CSV per table, a manifest.
 
 The manifest (manifest.json) lists every file with its sha256 and every table with its row count,
-and the schema and extractor versions that produced them, so a release can be verified and cited.
+and the schema, extractor and indicator-definitions versions that produced them (the codebook
+itself is csv/indicator_definitions.csv), so a release can be verified and cited.
 CSV is written with the stdlib csv module from sqlite-utils row iterators (streamed: the requests
 table of a full archive has millions of rows); raw capture bytes stay in the SQLite file only.
 """
@@ -18,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .ingest import extractor_version
+from .research.definitions import DEFINITIONS_VERSION
 from .schema import schema_version
 from .serve import snapshot
 
@@ -65,7 +67,7 @@ def export(db_path: str | Path, out: str | Path, *, date: str | None = None) -> 
     manifest = {
         "name": "nianbao", "release": date, "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "nianbao_version": nianbao.__version__, "extractor_version": extractor_version(),
-        "schema_version": schema_version(db), "sqlite_version": db.execute("select sqlite_version()").fetchone()[0],
+        "schema_version": schema_version(db), "definitions_version": DEFINITIONS_VERSION, "sqlite_version": db.execute("select sqlite_version()").fetchone()[0],
         "database": {"file": snap.name, "sha256": file_sha256(snap), "bytes": snap.stat().st_size},
         "tables": tables,
     }

@@ -13,6 +13,7 @@ from archive.captures import Fetch, read_capture
 from archive.export import export
 from archive.ingest import Hints, ingest_bytes, ingest_paths, reextract
 from archive.research import refresh_research_layer
+from archive.research.definitions import DEFINITIONS_VERSION, INDICATORS
 from archive.schema import SCHEMA_VERSION, open_db, schema_version
 from archive.synthetic import balanced, render_text
 from extract.files import report_files
@@ -272,6 +273,9 @@ def test_export_writes_a_verifiable_release(db_path: Path, tmp_path: Path, examp
     assert manifest["schema_version"] == SCHEMA_VERSION and manifest["extractor_version"]
     assert manifest["tables"]["reports"]["rows"] == 4
     assert manifest["tables"]["requests"]["rows"] == db["requests"].count
+    assert manifest["definitions_version"] == DEFINITIONS_VERSION
+    assert manifest["tables"]["indicator_definitions"]["rows"] == len(INDICATORS)
+    assert manifest["tables"]["indicators"]["rows"] == db["indicators"].count > 0
     assert (release / "csv" / "report_summary.csv").exists()
     snap = Database(release / manifest["database"]["file"])
     assert snap.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
