@@ -12,7 +12,9 @@ within it, so a second export the same day is a second release, never an overwri
   versions before and after;
 - `CITATION.cff` (Citation File Format 1.2.0) and `dataset.jsonld` (schema.org `Dataset`, with
   one `DataDownload` per file and its sha256), so the release can be cited and indexed;
-- `manifest.json`: every file with its sha256, every table with its row count, the versions.
+- `manifest.json`: every file with its sha256, every table with its row count, the nianbao,
+  extractor, schema and indicator-definitions versions (the codebook itself is
+  `csv/indicator_definitions.csv`).
 
 CSV is written with the stdlib csv module (streamed: the requests table of a full archive has
 millions of rows).
@@ -30,6 +32,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .research.definitions import DEFINITIONS_VERSION
 from .schema import INTERNAL_TABLES, schema_version
 from .serve import snapshot
 from .write import extractor_version
@@ -182,7 +185,8 @@ def export(db_path: str | Path, out: str | Path, *, date: str | None = None) -> 
     snap = snapshot(db_path, release, drop=INTERNAL_TABLES, analyze=False)
     db = Database(snap)
     tables = _write_csvs(db, release)
-    versions = {"extractor_version": extractor_version(), "schema_version": schema_version(db)}
+    versions = {"extractor_version": extractor_version(), "schema_version": schema_version(db),
+                "definitions_version": DEFINITIONS_VERSION}
     years = db.execute("select min(year), max(year) from reports").fetchone()
     sqlite_version = db.execute("select sqlite_version()").fetchone()[0]
     db.close()

@@ -21,7 +21,7 @@ from .write import Hints, IngestSummary, Outcome, ingest_bytes
 def ingest_paths(db: Database, paths: Iterable[Path], hints: Hints | None = None, *,
                  on_file: Callable[[Path, Outcome], None] | None = None) -> IngestSummary:
     """Ingest local report files (directories are walked), then run the checks across reports."""
-    from .crossref import refresh_cross_checks
+    from .research import refresh_research_layer
 
     summary = IngestSummary()
 
@@ -33,5 +33,5 @@ def ingest_paths(db: Database, paths: Iterable[Path], hints: Hints | None = None
         if on_file:
             on_file(path, outcome)
     if any(o.status in ("new", "changed", "duplicate") for o in summary.outcomes):
-        retrying_write(lambda: refresh_cross_checks(db))
+        retrying_write(lambda: refresh_research_layer(db))
     return summary

@@ -52,7 +52,7 @@ def reextract(db: Database, *, pending_only: bool = False,
     A better extractor upgrades the whole archive; a capture the new extractor cannot read keeps
     the rows the report has.  `pending_only` reads just the reports whose latest version was
     stored without extraction (a crawl with NIANBAO_EXTRACT off)."""
-    from .crossref import refresh_cross_checks
+    from .research import refresh_research_layer
 
     summary = IngestSummary()
     for report_id, url in list(db.execute(_reports_query(pending_only))):
@@ -63,7 +63,7 @@ def reextract(db: Database, *, pending_only: bool = False,
         summary.outcomes.append(outcome)
         if on_report:
             on_report(report_id, outcome.status)
-    retrying_write(lambda: refresh_cross_checks(db))
+    retrying_write(lambda: refresh_research_layer(db))
     return summary
 
 

@@ -229,6 +229,59 @@ def m0005_crawl_state(db: Database) -> None:
          "short": int, "last_seen": str, "last_walked_to_end": str}, pk="url", if_not_exists=True)
 
 
+@MIGRATIONS(name="0006_research_layer")
+def m0006_research_layer(db: Database) -> None:
+    """The research layer (archive/research/, docs/indicators.md): `agencies` (one agency across
+    years and portals; `reports.agency_id` links to it), `indicator_definitions` (the codebook, as
+    archive/research/definitions.py holds it), `indicators` (one row per report and indicator with
+    numerator and denominator), `indicator_rollups` (pooled by region × year × agency type) and
+    `leaderboard`.  All are derived: `archive.research.refresh_research_layer` rebuilds them (the
+    ingest, reextract and every crawl run call it), and this step builds them for an existing archive."""
+    db["agencies"].create(
+        {"id": str, "name": str, "adcode": str, "province": str, "city": str, "district": str, "level": str,
+         "agency_type": str, "variants": str, "reports": int, "first_year": int, "last_year": int},
+        pk="id", foreign_keys=[("adcode", "regions", "adcode")], not_null=["name"], if_not_exists=True,
+    )
+    if "agency_id" not in db["reports"].columns_dict:
+        db["reports"].add_column("agency_id", str)
+    db["reports"].create_index(["agency_id", "year"], if_not_exists=True)
+    db["indicator_definitions"].create(
+        {"code": str, "table_no": int, "label_zh": str, "label_en": str, "kind": str, "numerator": str,
+         "denominator": str, "unit": str, "note": str, "min_denominator": int, "version": str},
+        pk="code", if_not_exists=True,
+    )
+    db["indicators"].create(
+        {"report_id": int, "agency_id": str, "year": int, "indicator": str, "numerator": int, "denominator": int,
+         "amount": float, "value": float, "null_reason": str, "previous_report_id": int,
+         "definitions_version": str},
+        pk=("report_id", "indicator"), not_null=["report_id", "indicator"], if_not_exists=True,
+        foreign_keys=[("report_id", "reports", "id"), ("agency_id", "agencies", "id"),
+                      ("indicator", "indicator_definitions", "code"), ("previous_report_id", "reports", "id")],
+    )
+    db["indicators"].create_index(["indicator", "year"], if_not_exists=True)
+    db["indicators"].create_index(["agency_id", "indicator", "year"], if_not_exists=True)
+    db["indicator_rollups"].create(
+        {"level": str, "province": str, "city": str, "district": str, "year": int, "agency_type": str,
+         "indicator": str, "numerator": int, "denominator": int, "amount": float, "value": float,
+         "reports_used": int, "reports": int, "p10": float, "p50": float, "p90": float,
+         "definitions_version": str},
+        foreign_keys=[("indicator", "indicator_definitions", "code")], if_not_exists=True,
+    )
+    db["indicator_rollups"].create_index(["indicator", "year", "level"], if_not_exists=True)
+    db["indicator_rollups"].create_index(["level", "province", "city", "district", "year"], if_not_exists=True)
+    db["leaderboard"].create(
+        {"indicator": str, "year": int, "province": str, "rank": int, "units_ranked": int, "report_id": int,
+         "agency_id": str, "agency": str, "numerator": int, "denominator": int, "value": float,
+         "min_denominator": int, "definitions_version": str},
+        foreign_keys=[("report_id", "reports", "id"), ("agency_id", "agencies", "id"),
+                      ("indicator", "indicator_definitions", "code")], if_not_exists=True,
+    )
+    db["leaderboard"].create_index(["indicator", "year", "province", "rank"], if_not_exists=True)
+    from .research import refresh_research_layer
+
+    refresh_research_layer(db, cross_checks=False)
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 
 

@@ -142,10 +142,10 @@ class CrawlState:
     def finish_run(self, counts: dict[str, Any], notes: dict[str, Any]) -> None:
         """Close the run's `crawl_runs` row (the archive's `finish_crawl_run`), plus the crawler's
         notes (finish reason, requests, bytes, skipped, 304s) as JSON in `notes`."""
-        from archive.crossref import refresh_cross_checks
         from archive.portals import finish_crawl_run
+        from archive.research import refresh_research_layer
 
-        refresh_cross_checks(self.db)  # carry_over needs last year's report, which this run may have added
+        refresh_research_layer(self.db)  # carry_over, year-on-year indicators: last year's report may be new
         finish_crawl_run(self.db, self.run_id, **counts)
         with self.db.atomic():
             self.db["crawl_runs"].update(self.run_id, {"notes": json.dumps(notes, ensure_ascii=False, sort_keys=True)})

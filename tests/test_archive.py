@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from archive.captures import Fetch, read_capture
 from archive.ingest import ingest_paths
 from archive.reextract import reextract
+from archive.research import refresh_research_layer
 from archive.schema import SCHEMA_VERSION, open_db, schema_version
 from archive.write import Hints, ingest_bytes
 from extract.files import report_files
@@ -245,6 +246,7 @@ def test_a_new_version_stored_unread_keeps_the_old_rows_until_read(db_path: Path
     direct = open_db(tmp_path / "direct.db")
     for data in (v1, v2, v2):  # the third: the same bytes fetched again, recorded `unchanged`
         ingest_bytes(direct, data, Fetch(url=url, fetched_at="2026-01-01T00:00:00+00:00"))
+    refresh_research_layer(direct)  # what reextract does after its writes (and a crawl run at its end)
     db = open_db(db_path)
     ingest_bytes(db, v1, Fetch(url=url, fetched_at="2026-01-01T00:00:00+00:00"))
     before = db.execute("select * from requests order by rowid").fetchall()

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from archive.export import export, file_sha256
 from archive.ingest import ingest_paths
+from archive.research.definitions import DEFINITIONS_VERSION, INDICATORS
 from archive.schema import INTERNAL_TABLES, SCHEMA_VERSION, open_db
 from nianbao.synthetic import balanced, render_series_text
 
@@ -43,6 +44,10 @@ def test_a_release_is_verifiable_and_citable(tmp_path: Path) -> None:
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["schema_version"] == SCHEMA_VERSION and manifest["extractor_version"]
     assert manifest["tables"]["reports"]["rows"] == 2 and (release / "csv" / "report_summary.csv").exists()
+    # the research layer travels with its codebook and the version of the definitions it was computed under
+    assert manifest["definitions_version"] == DEFINITIONS_VERSION
+    assert manifest["tables"]["indicator_definitions"]["rows"] == len(INDICATORS)
+    assert manifest["tables"]["indicators"]["rows"] == Database(db_path)["indicators"].count > 0
     # every file listed with its checksum, and the checksums are true
     on_disk = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()} - {"manifest.json"}
     assert set(manifest["files"]) == on_disk

@@ -144,6 +144,29 @@ def test_canned_queries_run(server: str, query: str, params: dict) -> None:
         assert result["rows"], query
 
 
+def test_research_queries_rank_above_the_threshold_and_carry_the_definitions_version(server: str) -> None:
+    from archive.research.definitions import DEFINITIONS_VERSION
+
+    top = get(server, "/nianbao/leaderboard.json", _shape="objects", _sort="denominator",
+              indicator__exact="rate_disclosed").json()["rows"]
+    assert top, "the published archive ranks somebody"
+    year, province = top[0]["year"], top[0]["province"]
+    for threshold in ("", "1", "1000000"):
+        rows = get(server, "/nianbao/leaderboard_by_region.json", _shape="objects", indicator="rate_disclosed",
+                   year=str(year), province=province, city="", min_denominator=threshold).json()["rows"]
+        used = int(threshold) if threshold else 30
+        assert all(r["min_denominator"] == used and r["denominator"] >= used for r in rows)
+        assert bool(rows) == (threshold != "1000000")
+    agency = top[0]["agency_id"]
+    series = get(server, "/nianbao/agency_time_series.json", _shape="objects", agency_id=agency).json()["rows"]
+    assert series and {r["definitions_version"] for r in series} == {DEFINITIONS_VERSION}
+    csv = get(server, "/nianbao/indicators_export.csv", indicator="rate_disclosed").text
+    assert csv.splitlines()[0].endswith("definitions_version") and len(csv.splitlines()) > 1
+    compared = get(server, "/nianbao/region_vs_parent.json", _shape="objects", indicator="requests_new",
+                   province=province, year=str(year)).json()["rows"]
+    assert all("province_value" in r for r in compared)
+
+
 def test_dashboard_is_configured(server: str) -> None:
     html = get(server, "/-/dashboards/overview").text
     assert "年报概览" in html
