@@ -38,10 +38,10 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from extract import ExtractError, Report, parse_bytes
 from extract.encoding import canonical
 from extract.model import Problem
+from extract.templates import headline_figures
 
 from .captures import Fetch, add_capture, content_fingerprint, latest_capture, now, read_blob
 from .regions import Placement, agency_type, place_report
-from .schema import FIGURES
 
 ROW_TABLES = ("active_disclosure", "requests", "reviews", "checks", "problems")
 TABLE_PROBLEMS = {"table_not_found", "template_unknown"}
@@ -403,7 +403,7 @@ def figures(report: Report) -> dict[str, float | None]:
         if r.outcome == "total" and r.value is not None:
             totals[r.group] = totals.get(r.group, 0) + r.value
     out: dict[str, float | None] = {}
-    for name, (_table, codes) in FIGURES.items():
+    for name, (_table, codes) in headline_figures().items():
         present = [totals[c] for c in codes if c in totals]
         out[name] = sum(present) if present else None
     return out
