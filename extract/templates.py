@@ -37,7 +37,7 @@ class Term:
     keys: tuple[str, ...]
     exact: bool = False  # matched by its exact label only (其他 is part of too many labels)
     requires: str = ""  # a key hit counts only when the label also has this (其他 + 结果)
-    group: str = ""  # the header a column sits under (法人或其他组织), if any
+    group: str = ""  # the header it sits under (法人或其他组织, 行政诉讼), if any
 
 
 @dataclass(frozen=True)
@@ -207,8 +207,8 @@ _OTHER_HANDLING_2021 = (
 
 _REVIEW_GROUPS: tuple[Term, ...] = (
     Term("review", "行政复议", ("行政复议",)),
-    Term("suit_direct", "未经复议直接起诉", ("未经复议", "直接起诉")),
-    Term("suit_after_review", "复议后起诉", ("复议后起诉", "复议后")),
+    Term("suit_direct", "未经复议直接起诉", ("未经复议", "直接起诉"), group="行政诉讼"),
+    Term("suit_after_review", "复议后起诉", ("复议后起诉", "复议后"), group="行政诉讼"),
 )
 _REVIEW_OUTCOMES: tuple[Term, ...] = (
     Term("upheld", "结果维持", ("维持",)),
