@@ -26,7 +26,8 @@ _HEADING_ACTIVE = re.compile(r"主动公开政府信息(?:的)?情况")
 _HEADING_REQUESTS = re.compile(r"收到和处理政府信息公开申请(?:的)?情况")
 _HEADING_REVIEWS = re.compile(r"行政复议[、，和及]*行政诉讼(?:的)?情况|被申请行政复议|提起行政诉讼")
 _HEADING_END = re.compile(r"存在的主要问题|其他需要报告的事项|主要问题及改进")
-_IGNORED_HEADER = ("申请人情况", "法人或其他组织", "勾稽关系", "信息内容")
+# Header labels of table 3 that are no row (with the column groups, 法人或其他组织, from the templates).
+_IGNORED_HEADER = ("申请人情况", "勾稽关系", "信息内容")
 
 Slot = tuple[str, float, float]  # key, x0, x1
 
@@ -229,7 +230,8 @@ class _Reader:
     # --- table 3 -----------------------------------------------------------------------------
 
     def _request_row(self, cells: list[Cell], label_idx: list[int], labels: list[str], positional: bool) -> None:
-        row_labels = [lab for lab in labels if not any(k in lab for k in _IGNORED_HEADER)]
+        ignored = (*_IGNORED_HEADER, *T.vocabulary().column_groups)
+        row_labels = [lab for lab in labels if not any(k in lab for k in ignored)]
         has_numbers = any(c.text.strip() and not c.spanned and not is_label(c) for c in cells)
         header = not row_labels or all(_column_code(lab) for lab in row_labels) or not self.seen_rows
         if not has_numbers and header:
@@ -452,7 +454,7 @@ def _column_code(label: str) -> str | None:
         return None  # （七）总计 is a row, not the 总计 column
     lab = strip_brackets(label) or label
     columns = T.vocabulary().columns
-    if "申请人" in lab or any(c.group and c.group in lab for c in columns):
+    if "申请人" in lab or any(g in lab for g in T.vocabulary().column_groups):
         return None  # the headers above the columns (申请人情况, 法人或其他组织)
     for c in columns:
         if lab == c.label:

@@ -368,6 +368,7 @@ class Vocabulary:
     metrics_by_label: dict[str, MetricDef] = field(default_factory=dict)
     item_names: frozenset[str] = frozenset()
     amount_unit_names: tuple[str, ...] = ()  # amount_units' keys, hashable (a cache key for values.py)
+    column_groups: tuple[str, ...] = ()  # headers over table-3 columns (法人或其他组织)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows_by_code", {r.code: r for r in self.rows})
@@ -375,6 +376,7 @@ class Vocabulary:
         object.__setattr__(self, "metrics_by_label", {m.label: m for m in self.metrics})
         object.__setattr__(self, "item_names", frozenset(i.name for i in self.items))
         object.__setattr__(self, "amount_unit_names", tuple(self.amount_units))
+        object.__setattr__(self, "column_groups", tuple(dict.fromkeys(c.group for c in self.columns if c.group)))
 
     def top_group(self, code: str | None) -> bool:
         """The outermost heading (三、本年度办理结果): no subtotal, no row of its own."""
@@ -398,6 +400,8 @@ V = TypeVar("V")
 
 
 def _merge(lists: Sequence[Sequence[V]], key: Callable[[V], K], join: Callable[[V, V], V]) -> tuple[V, ...]:
+    """The entries of every list once, `join`ed where a key repeats; a new entry goes right after
+    its predecessor in its own list, so a revision's added row sits in its group, not at the end."""
     merged: list[V] = []
     where: dict[K, int] = {}
     for entries in lists:
