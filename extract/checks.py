@@ -71,8 +71,9 @@ def _request_checks(requests: list[RequestRow], operands: T.CheckOperands) -> li
         else:
             out.append(Check("outcome_total", col, None, None, "uncheckable"))
     total_col, parts = operands.row_total
+    with_total = {r.row for r in requests if r.column == total_col}
     for row in [r.code for r in vocab.rows if r.code in rows]:
-        if any(r.row == row and r.column == total_col for r in requests):
+        if row in with_total:
             out.append(_check("row_total", row, get(row, total_col), _sum(get(row, c) for c in parts)))
     return out
 

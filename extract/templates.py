@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 # --- The parts a template is made of ---------------------------------------------------------
@@ -142,8 +143,12 @@ class Template:
     def row_codes(self) -> list[str]:
         return [r.code for r in self.rows]
 
+    @cached_property
+    def _rows_by_code(self) -> dict[str, RowDef]:
+        return {r.code: r for r in self.rows}
+
     def row(self, code: str) -> RowDef | None:
-        return next((r for r in self.rows if r.code == code), None)
+        return self._rows_by_code.get(code)
 
 
 # --- Shared by the two national templates: declared once, named in both ------------------------
