@@ -22,6 +22,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from extract.templates import headline_figures
+
 from . import fts
 
 MIGRATIONS = Migrations("nianbao")
@@ -39,23 +41,10 @@ INTERNAL_TABLES = ("crawl_urls", "crawl_portal_state", "crawl_columns", "sqlite_
 HIDDEN_TABLES = (*INTERNAL_TABLES[:3], "captures", "capture_blobs", "report_search", "_sqlite_migrations")
 
 # Headline figures of table 3 and table 4 (totals column / total outcome), one column each in
-# `report_figures` and in the `report_summary` view.  Data, not code: the ingest computes them
-# from these definitions, docs/schema.md lists them.
-FIGURES: dict[str, tuple[str, tuple[str, ...]]] = {
-    # name: (table, row codes (table 3) or groups (table 4) summed over the `total` column/outcome)
-    "requests_received": ("requests", ("1",)),
-    "carried_over": ("requests", ("2",)),
-    "granted": ("requests", ("3.1",)),
-    "partly_granted": ("requests", ("3.2",)),
-    "refused": ("requests", tuple(f"3.3.{i}" for i in range(1, 9))),
-    "unable": ("requests", ("3.4.1", "3.4.2", "3.4.3")),
-    "not_processed": ("requests", tuple(f"3.5.{i}" for i in range(1, 6))),
-    "other_handling": ("requests", ("3.6", "3.6.1", "3.6.2", "3.6.3")),
-    "handled": ("requests", ("3.7",)),
-    "carried_forward": ("requests", ("4",)),
-    "reviews": ("reviews", ("review",)),
-    "lawsuits": ("reviews", ("suit_direct", "suit_after_review")),
-}
+# `report_figures` and in the `report_summary` view: name -> (table, codes summed).  Declared with
+# the templates (`extract/templates.py`, `Figure`); the ingest computes them from the same data
+# (`headline_figures()`, which also sees a registered revision's rows), docs/schema.md lists them.
+FIGURES: dict[str, tuple[str, tuple[str, ...]]] = headline_figures()
 
 
 @MIGRATIONS(name="0001_core")

@@ -43,11 +43,11 @@ from extract.bounded import parse_bytes_bounded
 from extract.encoding import canonical
 from extract.metadata import page_meta
 from extract.model import Problem
+from extract.templates import headline_figures
 
 from .captures import Fetch, add_capture, content_fingerprint, latest_capture, now, read_blob
 from .regions import Placement, agency_type, place_report
 from .retry import retrying_write
-from .schema import FIGURES
 
 ROW_TABLES = ("active_disclosure", "requests", "reviews", "checks", "problems")
 TABLE_PROBLEMS = {"table_not_found", "template_unknown"}
@@ -351,7 +351,7 @@ def figures(report: Report) -> dict[str, float | None]:
         if r.outcome == "total" and r.value is not None:
             totals[r.group] = totals.get(r.group, 0) + r.value
     out: dict[str, float | None] = {}
-    for name, (_table, codes) in FIGURES.items():
+    for name, (_table, codes) in headline_figures().items():
         present = [totals[c] for c in codes if c in totals]
         out[name] = sum(present) if present else None
     return out

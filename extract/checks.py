@@ -1,5 +1,6 @@
 """The consistency rules (勾稽关系) within one report, evaluated on the values as printed.
 
+What each rule sums and compares is data (`templates.CheckOperands`); the rule shapes are here.
 Every evaluation is kept — pass, fail or uncheckable — with both sides of the equation, so a
 reader can see exactly which printed totals disagree.  A rule with a blank input is
 `uncheckable`, never failed, and nothing here changes a value.
@@ -30,56 +31,69 @@ def _check(rule: str, scope: str, lhs: Number | None, rhs: Number | None) -> Che
     return Check(rule, scope, lhs, rhs, "pass" if abs(lhs - rhs) < 1e-6 else "fail")
 
 
-def check_report(active: list[ActiveRow], requests: list[RequestRow], reviews: list[ReviewRow]) -> list[Check]:
-    return [*_request_checks(requests), *_review_checks(reviews), *_non_negative(active, requests, reviews)]
+def check_report(active: list[ActiveRow], requests: list[RequestRow], reviews: list[ReviewRow],
+                 template: T.Template | None = None) -> list[Check]:
+    """Every rule, with the operands of `template` (the oldest registered one when the report's
+    template was not told)."""
+    operands = (template or T.templates()[0]).checks
+    return [*_request_checks(requests, operands), *_review_checks(reviews, operands),
+            *_non_negative(active, requests, reviews)]
 
 
-def _request_checks(requests: list[RequestRow]) -> list[Check]:
+def _request_checks(requests: list[RequestRow], operands: T.CheckOperands) -> list[Check]:
     if not requests:
         return []
+    vocab = T.vocabulary()
     cell: dict[tuple[str, str], Number | None] = {(r.row, r.column): r.value for r in requests}
     rows = {r.row for r in requests}
-    columns = [c[0] for c in T.REQUEST_COLUMNS if any(r.column == c[0] for r in requests)]
+    columns = [c.code for c in vocab.columns if any(r.column == c.code for r in requests)]
 
     def get(row: str, col: str) -> Number | None:
         return cell.get((row, col))
 
     out: list[Check] = []
+    lhs_rows, rhs_rows = operands.balance
     for col in columns:
-        if {"1", "2", "3.7", "4"} <= rows:
-            lhs = _sum([get("1", col), get("2", col)])
-            rhs = _sum([get("3.7", col), get("4", col)])
+        if {*lhs_rows, *rhs_rows} <= rows:
+            lhs = _sum([get(code, col) for code in lhs_rows])
+            rhs = _sum([get(code, col) for code in rhs_rows])
             out.append(_check("balance", col, lhs, rhs))
         else:
             out.append(Check("balance", col, None, None, "uncheckable"))
-    leaves = [code for code in T.OUTCOME_LEAVES if code in rows]
-    if any(code.startswith("3.6.") for code in leaves) and "3.6" in leaves:
-        leaves.remove("3.6")  # a report printing both keeps 3.6 as the subtotal of its sub-rows
+    total_row, group = operands.outcome_total
+    leaves = [code for code in vocab.rows_under(group) if code != total_row and code in rows]
+    # a report printing a row and its sub-rows (3.6 and 3.6.x) keeps the row as their subtotal
+    above = {code[:i] for code in leaves for i, ch in enumerate(code) if ch == "."}
+    leaves = [code for code in leaves if code not in above]
     for col in columns:
-        if "3.7" in rows and leaves:
-            out.append(_check("outcome_total", col, get("3.7", col), _sum(get(code, col) for code in leaves)))
+        if total_row in rows and leaves:
+            out.append(_check("outcome_total", col, get(total_row, col), _sum(get(code, col) for code in leaves)))
         else:
             out.append(Check("outcome_total", col, None, None, "uncheckable"))
-    for row in [r.code for r in T.REQUEST_ROWS if r.code in rows]:
-        if any(r.row == row and r.column == "total" for r in requests):
-            out.append(_check("row_total", row, get(row, "total"), _sum(get(row, c) for c in T.APPLICANT_COLUMNS)))
+    total_col, parts = operands.row_total
+    with_total = {r.row for r in requests if r.column == total_col}
+    for row in [r.code for r in vocab.rows if r.code in rows]:
+        if row in with_total:
+            out.append(_check("row_total", row, get(row, total_col), _sum(get(row, c) for c in parts)))
     return out
 
 
-def _review_checks(reviews: list[ReviewRow]) -> list[Check]:
+def _review_checks(reviews: list[ReviewRow], operands: T.CheckOperands) -> list[Check]:
     cell = {(r.group, r.outcome): r.value for r in reviews}
+    total, parts = operands.litigation_total
     out = []
-    for group, _label, _keys in T.REVIEW_GROUPS:
-        if (group, "total") not in cell:
+    for group in T.vocabulary().review_groups:
+        if (group.code, total) not in cell:
             continue
-        parts = [cell.get((group, o)) for o in ("upheld", "corrected", "other", "pending")]
-        out.append(_check("litigation_total", group, cell[(group, "total")], _sum(parts)))
+        out.append(_check("litigation_total", group.code, cell[(group.code, total)],
+                          _sum([cell.get((group.code, o)) for o in parts])))
     return out
 
 
 def _non_negative(active: list[ActiveRow], requests: list[RequestRow], reviews: list[ReviewRow]) -> list[Check]:
     """One evaluation per table row (table 3), group (table 4) and item (table 2): lhs is the
     smallest printed value of that scope, rhs the bound 0."""
+    metrics = T.vocabulary().metrics_by_label
     scopes: dict[str, list[Number]] = {}
     for r in requests:
         if r.value is not None:
@@ -88,7 +102,7 @@ def _non_negative(active: list[ActiveRow], requests: list[RequestRow], reviews: 
         if v.value is not None:
             scopes.setdefault(v.group, []).append(v.value)
     for a in active:
-        mdef = T.METRICS_BY_LABEL.get(a.metric)
+        mdef = metrics.get(a.metric)
         if a.value is not None and not (mdef and mdef.signed):
             scopes.setdefault(a.item, []).append(a.value)
     return [Check("non_negative", scope, min(vals), 0, "pass" if min(vals) >= 0 else "fail")

@@ -51,8 +51,10 @@ def build_report(doc: Document, source: str, hints: dict[str, str] | None = None
     if report.format == "legacy":  # free-form tables: nothing in them maps onto template codes
         tables.active, tables.requests, tables.reviews, tables.problems = [], [], [], []
         report.active_disclosure, report.requests, report.reviews = [], [], []
-    report.checks = check_report(tables.active, tables.requests, tables.reviews)
-    report.problems = [*doc.problems, *_structure_problems(doc, tables, report.format), *tables.problems]
+    template = T.template(report.format)
+    _label_rows(tables, template)
+    report.checks = check_report(tables.active, tables.requests, tables.reviews, template)
+    report.problems = [*doc.problems, *_structure_problems(doc, tables, report.format, template), *tables.problems]
     report.extras = {"kind": doc.kind, "pub_date": meta.pub_date, "image_only": doc.image_only, "document": doc}
     return report
 
@@ -74,26 +76,36 @@ def not_a_report(report: Report) -> str | None:
 
 
 def _format(tables: Tables, year: int | None) -> str | None:
-    """The template, told by its labels; the year only breaks a tie.  Reports before 2019 follow
-    no national template (their tables, if any, are free-form) and are `legacy`."""
+    """The template, told by its labels (`Template.markers`, `marker_groups`); the year only
+    breaks a tie.  Reports before the oldest template follow none (their tables, if any, are
+    free-form) and are `legacy`."""
     labels = tables.labels_seen
-    votes_2021 = sum(any(m in lab for lab in labels) for m in T.FORMAT_2021_MARKERS)
-    votes_2019 = sum(any(m in lab for lab in labels) for m in T.FORMAT_2019_MARKERS)
     rows = {r.row for r in tables.requests}
-    if any(r.startswith("3.6.") for r in rows):
-        votes_2021 += 1
-    if votes_2021 > votes_2019:
-        return "2021"
-    if votes_2019 > votes_2021:
-        return "2019"
-    if year is not None and year < 2019:
+    candidates = T.templates()
+    votes = {t.name: sum(any(m in lab for lab in labels) for m in t.markers)
+             + any(r.startswith(g + ".") for g in t.marker_groups for r in rows) for t in candidates}
+    best = max(votes.values())
+    leaders = [t for t in candidates if votes[t.name] == best]
+    if len(leaders) == 1:
+        return leaders[0].name
+    if year is not None and year < candidates[0].first_year:
         return "legacy"
     if tables.found and year is not None:
-        return "2021" if year >= 2021 else "2019"
+        due = [t for t in leaders if t.first_year <= year]
+        return (due[-1] if due else leaders[0]).name
     return None
 
 
-def _structure_problems(doc: Document, tables: Tables, fmt: str | None) -> list[Problem]:
+def _label_rows(tables: Tables, template: T.Template | None) -> None:
+    """Each table-3 row under its label in the report's own template (a revision may reword a
+    row it keeps); rows the template does not print keep the reader's label."""
+    for r in tables.requests:
+        row = template.row(r.row) if template else None
+        if row is not None:
+            r.row_label = row.label
+
+
+def _structure_problems(doc: Document, tables: Tables, fmt: str | None, template: T.Template | None) -> list[Problem]:
     out: list[Problem] = []
     if doc.image_only:
         out.append(Problem("image_only", "document", "no text layer: the report is printed as images (OCR not done)"))
@@ -110,13 +122,13 @@ def _structure_problems(doc: Document, tables: Tables, fmt: str | None) -> list[
             out.append(Problem("table_not_found", table, f"table {['active', 'requests', 'reviews'].index(key) + 2} not found"))
     if "requests" in tables.found:
         rows = {r.row for r in tables.requests}
-        expected = T.ROWS_2021 if fmt == "2021" else T.ROWS_2019
-        for code in expected:
-            if code in rows:
+        expected = template or T.templates()[0]
+        for row in expected.rows:
+            if row.code in rows:
                 continue
-            if code.startswith("3.6.") and "3.6" in rows:
-                continue  # a 2021-format report that keeps the single （六）其他处理 row
-            if code == "3.6" and any(r.startswith("3.6.") for r in rows):
-                continue
-            out.append(Problem("missing_row", code, f"row {T.ROWS_BY_CODE[code].label} not printed"))
+            if "." in row.code and row.code.rsplit(".", 1)[0] in rows:
+                continue  # its parent row printed instead (a 2021-format report keeping the single 3.6 row)
+            if any(r.startswith(row.code + ".") for r in rows):
+                continue  # its sub-rows printed instead (3.6.x in a 2019-format report)
+            out.append(Problem("missing_row", row.code, f"row {row.label} not printed"))
     return out

@@ -26,7 +26,8 @@ _HEADING_ACTIVE = re.compile(r"主动公开政府信息(?:的)?情况")
 _HEADING_REQUESTS = re.compile(r"收到和处理政府信息公开申请(?:的)?情况")
 _HEADING_REVIEWS = re.compile(r"行政复议[、，和及]*行政诉讼(?:的)?情况|被申请行政复议|提起行政诉讼")
 _HEADING_END = re.compile(r"存在的主要问题|其他需要报告的事项|主要问题及改进")
-_IGNORED_HEADER = ("申请人情况", "法人或其他组织", "勾稽关系", "信息内容")
+# Header labels of table 3 that are no row (with the column groups, 法人或其他组织, from the templates).
+_IGNORED_HEADER = ("申请人情况", "勾稽关系", "信息内容")
 
 Slot = tuple[str, float, float]  # key, x0, x1
 
@@ -198,18 +199,19 @@ class _Reader:
             return
         own = strip_numbering(context[-1].removeprefix("其中：").removeprefix("其中"))
         item = _item(own)
-        if item not in _ITEM_NAMES and (len(item) < 3 or not any(w in item for w in ("行政", "其他", "事项", "收费"))):
+        vocab = T.vocabulary()
+        if item not in vocab.item_names and (len(item) < 3 or not any(w in item for w in ("行政", "其他", "事项", "收费"))):
             # local items (行政检查, 行政确认 …) read as such; a fragment of a wrapped label does not
             self.out.problems.append(Problem("unknown_row", item, "not a table-2 item"))
             return
         parent: str | None = None
-        if item in {name for name, _ in T.ITEMS}:
+        if item in vocab.item_names:
             self.parent = None if len(context) == 1 else self.parent
         for lab in context[:-1]:
             p = _item(strip_numbering(lab))
-            if p in {name for name, _ in T.ITEMS}:
+            if p in vocab.item_names:
                 parent = p
-        if parent is None and item not in {name for name, _ in T.ITEMS}:
+        if parent is None and item not in vocab.item_names:
             parent = self.parent
         if parent is not None:
             self.parent = parent
@@ -222,13 +224,14 @@ class _Reader:
             amount = bool(mdef and mdef.amount)
             raw = cell.text.strip() if cell else ""
             cv = parse_value(raw, amount=amount, header_factor=factor)
-            self.out.active.append(ActiveRow(self.section, item, parent, canon, cv.value, T.AMOUNT_UNIT if amount else None, raw))
+            self.out.active.append(ActiveRow(self.section, item, parent, canon, cv.value, vocab.amount_unit if amount else None, raw))
             self._value_problem(cv, "missing_active", f"{item}/{canon}")
 
     # --- table 3 -----------------------------------------------------------------------------
 
     def _request_row(self, cells: list[Cell], label_idx: list[int], labels: list[str], positional: bool) -> None:
-        row_labels = [lab for lab in labels if not any(k in lab for k in _IGNORED_HEADER)]
+        ignored = (*_IGNORED_HEADER, *T.vocabulary().column_groups)
+        row_labels = [lab for lab in labels if not any(k in lab for k in ignored)]
         has_numbers = any(c.text.strip() and not c.spanned and not is_label(c) for c in cells)
         header = not row_labels or all(_column_code(lab) for lab in row_labels) or not self.seen_rows
         if not has_numbers and header:
@@ -243,8 +246,9 @@ class _Reader:
                 if g:
                     self.group = g
             return
+        vocab = T.vocabulary()
         own_group = _group(row_labels[-1])
-        if own_group in ("3", "3.3", "3.4", "3.5") and not any(c.text.strip() for c in values):
+        if own_group and own_group not in vocab.rows_by_code and not any(c.text.strip() for c in values):
             self.group = own_group  # a group heading printed as its own row with empty cells
             return
         code = self._row_code(row_labels, cells, label_idx)
@@ -257,14 +261,14 @@ class _Reader:
         self.seen_rows.add(code)
         keys = [s[0] for s in slots]
         assigned = _assign(values, [(k, 0.0, 0.0) for k in keys], slots if positional else None)
-        if assigned is None and len(values) == len(T.REQUEST_COLUMNS):
-            keys = [c[0] for c in T.REQUEST_COLUMNS]
+        if assigned is None and len(values) == len(vocab.columns):
+            keys = [c.code for c in vocab.columns]
             assigned = list(values)
         if assigned is None:
             self.out.problems.append(Problem("column_mismatch", code, f"{len(values)} values for {len(keys)} columns"))
             return
         self.out.found.add("requests")
-        label = "小计" if code.endswith(".subtotal") else T.ROWS_BY_CODE[code].label
+        label = "小计" if code.endswith(".subtotal") else vocab.rows_by_code[code].label
         for col, cell in zip(keys, assigned, strict=True):
             raw = cell.text.strip() if cell else ""
             cv = parse_value(raw)
@@ -280,14 +284,16 @@ class _Reader:
             code = _column_code(lab)
             if code and code not in found:
                 found[code] = cell
-        standard = [c[0] for c in T.REQUEST_COLUMNS]
+        columns = T.vocabulary().columns
+        standard = [c.code for c in columns]
         if positional and all(c in found for c in standard) and _disjoint(found.values()):
             order = sorted(found, key=lambda k: found[k].center)
             slots = [(k, found[k].x0, found[k].x1) for k in order]
         else:
             order = list(standard)
-            if T.ORG_SUBTOTAL_COLUMN in found:
-                order.insert(order.index("total"), T.ORG_SUBTOTAL_COLUMN)
+            if T.ORG_SUBTOTAL.code in found:  # printed after the last column of its group
+                last = max((i for i, c in enumerate(columns) if c.group), default=len(order) - 1)
+                order.insert(last + 1, T.ORG_SUBTOTAL.code)
             slots = [(k, 0.0, 0.0) for k in order]  # positions only count when every column has one
         self.column_slots = slots
         return slots
@@ -304,16 +310,18 @@ class _Reader:
         if group is None and (leading_blank or len(labels) == 1):
             group = carried if len(labels) == 1 and leading_blank else None
         core = strip_numbering(own)
+        vocab = T.vocabulary()
         # Top-level rows 一、二、四、
-        for code in ("1", "2", "4"):
-            if any(k in core for k in T.ROWS_BY_CODE[code].keys):
+        for row in vocab.rows:
+            if not row.group and any(k in core for k in row.keys):
                 self.group = None
-                return code
+                return row.code
         if core.startswith(T.SUBTOTAL_KEYS):
             g = group or carried
-            return f"{g}.subtotal" if g and g != "3" else None
+            return f"{g}.subtotal" if g and not vocab.top_group(g) else None
         own_group = _group(own)
-        if own_group and own_group not in ("3", "3.6"):
+        # a bare group label with values is its subtotal, unless the group is also a row (（六）其他处理)
+        if own_group and not vocab.top_group(own_group) and own_group not in vocab.rows_by_code:
             self.group = own_group
             self.group_label_rows.add(f"{own_group}.subtotal")
             return f"{own_group}.subtotal"
@@ -327,22 +335,26 @@ class _Reader:
             code = best_match(own, _candidates(None), threshold=0.55)
         if code is None and group and group != "3":
             num = re.match(r"^(\d{1,2})", normalize(own))
-            if num and f"{group}.{num.group(1)}" in T.ROWS_BY_CODE:
+            if num and f"{group}.{num.group(1)}" in vocab.rows_by_code:
                 code = f"{group}.{num.group(1)}"
-        if code and "." in code and code.count(".") == 1 and code not in ("3.6",):
-            self.group = "3"  # (一)(二)(七) sit directly under 三
+        row = vocab.rows_by_code.get(code or "")
+        if row and vocab.top_group(row.group) and row.code not in vocab.groups_by_code:
+            self.group = row.group  # (一)(二)(七) sit directly under 三
         return code
 
     def finish(self) -> None:
-        """A blank （六）其他处理 row followed by its 3.6.x sub-rows was their heading, not a row."""
+        """A blank row that is also a group heading (（六）其他处理: a row in 2019, a heading in
+        2021) followed by its sub-rows was their heading, not a row."""
         rows = {r.row for r in self.out.requests}
-        heading = [r for r in self.out.requests if r.row == "3.6"]
-        if any(r.startswith("3.6.") for r in rows) and heading:
-            if all(r.value is None for r in heading):
-                self.out.requests = [r for r in self.out.requests if r.row != "3.6"]
-                self.out.problems = [p for p in self.out.problems if not p.where.startswith("3.6/")]
-            else:
-                self.out.problems.append(Problem("ambiguous_row", "3.6", "（六）其他处理 printed with values and with sub-rows"))
+        vocab = T.vocabulary()
+        for g in (g for g in vocab.groups if g.code in vocab.rows_by_code):
+            heading = [r for r in self.out.requests if r.row == g.code]
+            if any(r.startswith(g.code + ".") for r in rows) and heading:
+                if all(r.value is None for r in heading):
+                    self.out.requests = [r for r in self.out.requests if r.row != g.code]
+                    self.out.problems = [p for p in self.out.problems if not p.where.startswith(g.code + "/")]
+                else:
+                    self.out.problems.append(Problem("ambiguous_row", g.code, f"{g.label} printed with values and with sub-rows"))
         for code in sorted(self.group_label_rows):
             group = code.removesuffix(".subtotal")
             if any(r.startswith(group + ".") and r != code for r in rows):
@@ -360,9 +372,10 @@ class _Reader:
         if not numeric:
             self.outcome_cells.extend(c for c in cells if not c.spanned and is_label(c) and _outcome(normalize(c.text)))
             return
-        groups = [g[0] for g in T.REVIEW_GROUPS]
-        outcomes = [o[0] for o in T.REVIEW_OUTCOMES]
-        if labels and len(values) in (5, 4):  # transposed: one row per group
+        vocab = T.vocabulary()
+        groups = [g.code for g in vocab.review_groups]
+        outcomes = [o.code for o in vocab.review_outcomes]
+        if labels and len(values) in (len(outcomes), len(outcomes) - 1):  # transposed: one row per group
             g = _review_group(labels[-1])
             if g is None:
                 return
@@ -375,7 +388,8 @@ class _Reader:
                 keys = [s[0] for s in slots]
             assigned = _assign(values, [(k, 0.0, 0.0) for k in keys], slots)
             if assigned is None:
-                self.out.problems.append(Problem("column_mismatch", "reviews", f"{len(values)} values for 15 cells"))
+                cells = len(groups) * len(outcomes)
+                self.out.problems.append(Problem("column_mismatch", "reviews", f"{len(values)} values for {cells} cells"))
                 return
             self.review_done = True
         self.out.found.add("reviews")
@@ -387,14 +401,16 @@ class _Reader:
             self._value_problem(cv, "missing_review", key)
 
     def _review_slots(self) -> list[Slot] | None:
+        vocab = T.vocabulary()
+        groups = [g.code for g in vocab.review_groups]
+        per_group = len(vocab.review_outcomes)
         cells = sorted(self.outcome_cells, key=lambda c: c.center)
-        if len(cells) != 15 or not _disjoint(cells):
+        if len(cells) != len(groups) * per_group or not _disjoint(cells):
             return None
-        groups = [g[0] for g in T.REVIEW_GROUPS]
         slots = []
         for i, c in enumerate(cells):
-            slots.append((f"{groups[i // 5]}/{_outcome(normalize(c.text))}", c.x0, c.x1))
-        if len({s[0] for s in slots}) != 15:
+            slots.append((f"{groups[i // per_group]}/{_outcome(normalize(c.text))}", c.x0, c.x1))
+        if len({s[0] for s in slots}) != len(cells):
             return None
         return slots
 
@@ -409,82 +425,82 @@ class _Reader:
 
 # --- matching helpers ---------------------------------------------------------------------------
 
-_ITEM_NAMES = {name for name, _ in T.ITEMS}
-
 
 def _item(label: str) -> str:
     label = strip_brackets(label) or label
-    for name, _keys in T.ITEMS:
-        if label == name:
-            return name
-    for name, keys in T.ITEMS:
-        if any(k in label for k in keys) and len(label) <= len(name) + 4:
-            return name
+    items = T.vocabulary().items
+    for item in items:
+        if label == item.name:
+            return item.name
+    for item in items:
+        if any(k in label for k in item.keys) and len(label) <= len(item.name) + 4:
+            return item.name
     return label
 
 
 def _metric(text: str) -> tuple[str, T.MetricDef | None]:
     label = normalize(text)
     bare = strip_brackets(label) or label
-    cands = [(m.label, m.label, m.keys) for m in T.METRICS]
+    vocab = T.vocabulary()
+    cands = [(m.label, m.label, m.keys) for m in vocab.metrics]
     code = best_match(bare, cands, threshold=0.7)
     if code is None:
         return bare, None
-    return code, T.METRICS_BY_LABEL[code]
+    return code, vocab.metrics_by_label[code]
 
 
 def _column_code(label: str) -> str | None:
     if strip_numbering(label) != label:
         return None  # （七）总计 is a row, not the 总计 column
     lab = strip_brackets(label) or label
-    if "法人或其他组织" in lab or "申请人" in lab:
-        return None
-    for code, canon, _keys in T.REQUEST_COLUMNS:
-        if lab == canon:
-            return code
-    if any(k == lab for k in T.ORG_SUBTOTAL_KEYS):
-        return T.ORG_SUBTOTAL_COLUMN
-    for code, _canon, keys in T.REQUEST_COLUMNS:
-        if code != "other" and any(k in lab for k in keys):
-            return code
+    columns = T.vocabulary().columns
+    if "申请人" in lab or any(g in lab for g in T.vocabulary().column_groups):
+        return None  # the headers above the columns (申请人情况, 法人或其他组织)
+    for c in columns:
+        if lab == c.label:
+            return c.code
+    if any(k == lab for k in T.ORG_SUBTOTAL.keys):
+        return T.ORG_SUBTOTAL.code
+    for c in columns:
+        if not c.exact and any(k in lab for k in c.keys):
+            return c.code
     return None
 
 
 def _group(label: str) -> str | None:
     core = strip_numbering(label)
-    for code, keys in T.REQUEST_GROUPS:
-        if any(core.startswith(k) or core == k for k in keys):
-            return code
-    if "本年度办理结果" in label:
-        return "3"
+    groups = T.vocabulary().groups
+    for g in groups:
+        if any(core.startswith(k) or core == k for k in g.keys):
+            return g.code
+    for g in groups:  # the outermost heading, however it is prefixed (本年度办理结果 anywhere)
+        if not g.parent and g.keys[0] in label:
+            return g.code
     return None
 
 
 def _candidates(group: str | None) -> list[tuple[str, str, tuple[str, ...]]]:
-    rows = T.REQUEST_ROWS
+    rows = T.vocabulary().rows
     if group is None:
-        rows = [r for r in rows if r.code not in ("3.6.3",)]
-    elif group == "3":
-        rows = [r for r in rows if r.group == "3"]
+        found = [r for r in rows if not r.in_group_only]
     else:
-        rows = [r for r in rows if r.group == group]
-    return [(r.code, r.label, r.keys) for r in rows]
+        found = [r for r in rows if r.group == group]
+    return [(r.code, r.label, r.keys) for r in found]
 
 
 def _outcome(label: str) -> str | None:
-    lab = label
-    for code, canon, keys in T.REVIEW_OUTCOMES:
-        if lab == canon or any(k in lab for k in keys):
-            if code == "other" and "结果" not in lab:
+    for o in T.vocabulary().review_outcomes:
+        if label == o.label or any(k in label for k in o.keys):
+            if o.requires and o.requires not in label:
                 continue
-            return code
+            return o.code
     return None
 
 
 def _review_group(label: str) -> str | None:
-    for code, _canon, keys in reversed(T.REVIEW_GROUPS):
-        if any(k in label for k in keys):
-            return code
+    for g in reversed(T.vocabulary().review_groups):
+        if any(k in label for k in g.keys):
+            return g.code
     return None
 
 

@@ -13,12 +13,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .labels import squash
-from .templates import AMOUNT_UNITS, BLANK_MARKERS
+from .templates import vocabulary
 
-_NUMBER = re.compile(
-    r"^(?P<sign>[-+−－]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-    r"(?P<unit>亿元|万元|千元|元|件|个|项|条|次|人次|家|笔)?$"
-)
+# Units a count may be printed with; the amount units come from the templates.
+COUNT_UNITS = ("件", "个", "项", "条", "次", "人次", "家", "笔")
+
+
+@lru_cache(maxsize=8)
+def _number(amount_units: tuple[str, ...]) -> re.Pattern[str]:
+    units = "|".join(re.escape(u) for u in (*amount_units, *COUNT_UNITS))
+    return re.compile(
+        r"^(?P<sign>[-+−－]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+        rf"(?P<unit>{units})?$"
+    )
 
 
 MAX_DIGITS = 16
@@ -37,11 +44,17 @@ def _clean(raw: str) -> str:
     return t.replace("−", "-").replace("－", "-")
 
 
-@lru_cache(maxsize=8192)
 def looks_like_value(raw: str) -> bool:
     """True for cell text that is a number (with or without unit) or a blank marker."""
+    vocab = vocabulary()
+    return _looks_like_value(raw, vocab.blank_markers, vocab.amount_unit_names)
+
+
+@lru_cache(maxsize=8192)
+def _looks_like_value(raw: str, blanks: frozenset[str], amount_units: tuple[str, ...]) -> bool:
+    """Cached per vocabulary: a registered template revision may add blank markers or units."""
     t = _clean(raw)
-    return t in BLANK_MARKERS or squash(raw) in BLANK_MARKERS or bool(_NUMBER.match(t))
+    return t in blanks or squash(raw) in blanks or bool(_number(amount_units).match(t))
 
 
 def parse_value(raw: str, amount: bool = False, header_factor: float = 1.0) -> CellValue:
@@ -49,9 +62,10 @@ def parse_value(raw: str, amount: bool = False, header_factor: float = 1.0) -> C
     column whose header names another unit (采购总金额（元）)."""
     raw = raw.strip()
     t = _clean(raw)
-    if t in BLANK_MARKERS or squash(raw) in BLANK_MARKERS:
+    vocab = vocabulary()
+    if t in vocab.blank_markers or squash(raw) in vocab.blank_markers:
         return CellValue(None, raw, blank=True)
-    m = _NUMBER.match(t)
+    m = _number(vocab.amount_unit_names).match(t)
     if not m:
         return CellValue(None, raw, invalid=True)
     num = m.group("num").replace(",", "")
@@ -60,11 +74,11 @@ def parse_value(raw: str, amount: bool = False, header_factor: float = 1.0) -> C
     negative = m.group("sign") == "-"
     unit = m.group("unit")
     if amount:
-        factor = AMOUNT_UNITS.get(unit, header_factor) if unit else header_factor
+        factor = vocab.amount_units.get(unit, header_factor) if unit else header_factor
         value = float(num) * factor
         value = round(value, 6)
         return CellValue(-value if negative else value, raw)
-    if unit in AMOUNT_UNITS:  # a currency in a count cell is not a count
+    if unit in vocab.amount_units:  # a currency in a count cell is not a count
         return CellValue(None, raw, invalid=True)
     if "." in num:
         f = float(num)
@@ -78,11 +92,12 @@ def parse_value(raw: str, amount: bool = False, header_factor: float = 1.0) -> C
 def unit_factor_from_header(label: str) -> float:
     """The 万元 factor a metric header announces: `采购总金额（元）` → 0.0001, `（万元）` → 1."""
     t = _clean(label)
-    for unit in ("亿元", "万元", "千元"):
+    units = vocabulary().amount_units
+    for unit in (u for u in units if len(u) > 1):  # 亿元, 万元, 千元 before the bare 元
         if unit in t:
-            return AMOUNT_UNITS[unit]
+            return units[unit]
     if re.search(r"[（(:：][^（）()]*元", t) or t.endswith("元"):
         if "金额" in t and "元" not in t.split("金额")[-1]:
             return 1.0
-        return AMOUNT_UNITS["元"]
+        return units["元"]
     return 1.0
