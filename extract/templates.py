@@ -524,11 +524,13 @@ def headline_figures() -> dict[str, tuple[str, tuple[str, ...]]]:
 
 _NATIONAL = _build(NATIONAL)
 REQUEST_COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [(c.code, c.label, c.keys) for c in _NATIONAL.columns]
+APPLICANT_COLUMNS: list[str] = list(TEMPLATE_2021.checks.row_total[1])  # the columns the total column sums (both templates)
 REQUEST_ROWS: list[RowDef] = list(_NATIONAL.rows)
 ROWS_BY_CODE: dict[str, RowDef] = dict(_NATIONAL.rows_by_code)
 ROWS_2019: list[str] = TEMPLATE_2019.row_codes
 ROWS_2021: list[str] = TEMPLATE_2021.row_codes
 METRICS: list[MetricDef] = list(_NATIONAL.metrics)
+METRICS_BY_LABEL: dict[str, MetricDef] = {m.label: m for m in _NATIONAL.metrics}
 ITEMS: list[tuple[str, tuple[str, ...]]] = [(i.name, i.keys) for i in _NATIONAL.items]
 REVIEW_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [(g.code, g.label, g.keys) for g in _NATIONAL.review_groups]
 REVIEW_OUTCOMES: list[tuple[str, str, tuple[str, ...]]] = [(o.code, o.label, o.keys) for o in _NATIONAL.review_outcomes]
