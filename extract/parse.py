@@ -15,6 +15,7 @@ from .metadata import read_metadata
 from .model import Document, Problem, Report
 from .readers import read_document
 from .tables import Tables, read_tables
+from .uncertain import ocr_uncertain
 
 REPORT_TITLE = re.compile(r"年度报告|年报|工作报告")  # what a report's own title says it is
 
@@ -52,7 +53,8 @@ def build_report(doc: Document, source: str, hints: dict[str, str] | None = None
         tables.active, tables.requests, tables.reviews, tables.problems = [], [], [], []
         report.active_disclosure, report.requests, report.reviews = [], [], []
     report.checks = check_report(tables.active, tables.requests, tables.reviews)
-    report.problems = [*doc.problems, *_structure_problems(doc, tables, report.format), *tables.problems]
+    report.problems = [*doc.problems, *_structure_problems(doc, tables, report.format), *tables.problems,
+                       *ocr_uncertain(tables, report.checks, whole_document=doc.kind == "ocr")]
     report.extras = {"kind": doc.kind, "pub_date": meta.pub_date, "image_only": doc.image_only, "document": doc}
     return report
 

@@ -16,13 +16,15 @@ import ctypes
 import re
 
 from ..errors import ExtractError
-from ..limits import MAX_PAGES
+from ..limits import MAX_OCR_PAGES, MAX_PAGES
 from ..model import Document, Grid, Problem
 from ..values import looks_like_value
 from .geometry import SNAP, Char, H, V, page_blocks
+from .ocr import ocr_note, page_image_blocks, render_page
 from .pdffonts import FONT_DIR, fonts_available, pin_fonts, uses_unembedded_font
 from .pdfstreams import check_streams
 
+MIN_PAGE_CHARS = 20  # a page with fewer characters and a picture is a picture of a page
 _FONTS_MISSING = (f"text in fonts the PDF does not embed, and no substitute font in {FONT_DIR} "
                   "(NIANBAO_PDF_FONTS): characters may be missing or misplaced")
 _FONTS_UNPINNED = ("text in fonts the PDF does not embed, read with the host's fonts: PDFium was in use before "
@@ -46,7 +48,7 @@ def read_pdf(data: bytes) -> Document:
             raise ExtractError("PDF has no pages")
         if n_pages > MAX_PAGES:
             doc.problems.append(Problem("truncated", "document", f"only the first {MAX_PAGES} of {n_pages} pages read"))
-        total_chars = images = 0
+        total_chars = images = ocr_pages = 0
         for index in range(min(n_pages, MAX_PAGES)):
             try:
                 page = pdf[index]
@@ -59,17 +61,39 @@ def read_pdf(data: bytes) -> Document:
                 fonts_ok = True  # said once
             chars = _chars(page)
             total_chars += len(chars)
-            images += _count_images(page)
-            doc.blocks.extend(page_blocks(chars, _segments(page)))
+            pictures = _count_images(page)
+            images += pictures
+            if len(chars) < MIN_PAGE_CHARS and pictures:
+                ocr_pages += _ocr_page(page, index, doc, ocr_pages)
+            else:
+                doc.blocks.extend(page_blocks(chars, _segments(page)))
             page.close()
         doc.blocks = _join_split_rows(doc.blocks)
         _read_info(pdf, doc)
         doc.images = images
-        if total_chars < 20 and images:
-            doc.image_only = True
+        if ocr_pages:
+            doc.problems.insert(0, ocr_note(ocr_pages))
+            if total_chars < MIN_PAGE_CHARS:
+                doc.kind = "ocr"  # every word of it came from the pictures
+        elif total_chars < MIN_PAGE_CHARS and images:
+            doc.image_only = True  # pictures without legible text
     finally:
         pdf.close()
     return doc
+
+
+def _ocr_page(page, index: int, doc: Document, done: int) -> int:
+    """Read a page that is a picture (a scan, or a table pasted as an image) by OCR; 1 if any
+    text was found on it (a logo or a photo gives none, and the page stays a picture)."""
+    if done >= MAX_OCR_PAGES:
+        if done == MAX_OCR_PAGES:
+            doc.problems.append(Problem("truncated", f"page {index + 1}",
+                                        f"only the first {MAX_OCR_PAGES} picture pages OCR'd"))
+        return 0
+    gray, dpi = render_page(page)
+    blocks = page_image_blocks(gray, dpi)
+    doc.blocks.extend(blocks)
+    return 1 if blocks else 0
 
 
 def _read_info(pdf, doc: Document) -> None:
