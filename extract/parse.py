@@ -98,7 +98,7 @@ def _format(tables: Tables, year: int | None) -> str | None:
 def _structure_problems(doc: Document, tables: Tables, fmt: str | None) -> list[Problem]:
     out: list[Problem] = []
     if doc.image_only:
-        out.append(Problem("image_only", "document", "no text layer: the report is printed as images (OCR not done)"))
+        out.append(Problem("image_only", "document", "no legible text: the report is printed as images that OCR could not read"))
     if fmt == "legacy":
         return out
     if fmt is None and not doc.image_only:

@@ -162,9 +162,10 @@ def read_image(data: bytes) -> Document:
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         img = Image.open(io.BytesIO(data))
-        img.size  # noqa: B018 - the header is read here; a broken one fails now
-    except (OSError, Image.DecompressionBombError, ValueError) as exc:
-        raise ExtractError(f"unreadable image: {exc}") from exc
+    except Image.DecompressionBombError as exc:
+        raise ExtractError(f"image refused: {exc}") from exc
+    except (OSError, ValueError):
+        return Document(kind="image", image_only=True)  # a picture no decoder reads: still a picture
     doc = Document(kind="ocr")
     pages = 0
     try:
@@ -175,8 +176,12 @@ def read_image(data: bytes) -> Document:
             gray, dpi = _page_array(frame, img.info.get("dpi"))
             doc.blocks.extend(page_image_blocks(np.asarray(gray), dpi))
             pages += 1
-    except (OSError, Image.DecompressionBombError, ValueError) as exc:
-        raise ExtractError(f"unreadable image: {exc}") from exc
+    except Image.DecompressionBombError as exc:
+        raise ExtractError(f"image refused: {exc}") from exc
+    except (OSError, ValueError) as exc:  # a cut or damaged picture: what was read stays, and says so
+        if not pages:
+            return Document(kind="image", image_only=True)
+        doc.problems.append(Problem("truncated", f"picture {pages + 1}", f"unreadable: {exc}"))
     doc.images = pages
     if not any(isinstance(b, Grid) or getattr(b, "text", "").strip() for b in doc.blocks):
         doc.kind, doc.image_only = "image", True  # nothing legible: still waiting for a reader
