@@ -3,6 +3,7 @@
     .venv/bin/python bench/parse.py                  # Markdown table (the one in BENCHMARKS.md)
     .venv/bin/python bench/parse.py --profile        # plus a cProfile top 10 per format
     .venv/bin/python bench/parse.py --json           # machine-readable figures
+    .venv/bin/python bench/parse.py --ocr 12         # plus OCR of 12 generated scans (bench/ocr.py)
 
 Why one core: an archive run parses reports one per process, so the figure that sizes a crawl is
 reports per second per core (multiply by the cores you give it).  The aims from the issue are
@@ -369,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     ap.add_argument("--save", type=Path, default=None, help="also write the JSON figures to this file")
     ap.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the first one allowed)")
+    ap.add_argument("--ocr", type=int, default=0,
+                    help="also OCR this many generated scans (bench/ocr.py, in its own unpinned process)")
     args = ap.parse_args(argv)
 
     pinned = pin_to_one_core(args.cpu)
@@ -412,7 +415,21 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(summary))
     if prof:
         print(profile_markdown(prof))
+    if args.ocr:
+        print()
+        return ocr_figures(args.ocr)
     return 0
+
+
+def ocr_figures(count: int) -> int:
+    """bench/ocr.py in a child process: its peak memory is the OCR's alone, and it is not held
+    to the one core this process pinned itself to (the child's affinity is reset to all)."""
+    import subprocess
+
+    allowed = list(range(os.cpu_count() or 1))
+    return subprocess.run([sys.executable, str(ROOT / "bench" / "ocr.py"), "--count", str(count)],
+                          preexec_fn=(lambda: os.sched_setaffinity(0, allowed)) if hasattr(os, "sched_setaffinity")
+                          else None, check=False).returncode
 
 
 if __name__ == "__main__":

@@ -33,3 +33,9 @@ MAX_HTML_CELLS = 100_000  # cells of all grids of one page; later tables are not
 
 # --- DOC, WPS, RTF (extract/readers/convert.py) ---------------------------------------------------------
 CONVERT_TIMEOUT = 180  # seconds LibreOffice may take for one conversion; then its whole process group is killed
+
+# --- OCR of scans and pictures (extract/readers/ocr.py) --------------------------------------------------
+MAX_OCR_PAGES = 30  # page pictures OCR'd per report (a scan: 3-8 pages at ~5-25 s each on 2 cores); the rest `truncated`
+MAX_IMAGE_PIXELS = 60_000_000  # a picture larger than this is refused before it is decoded (A4 at 600 dpi: 35 M)
+OCR_DPI = 200  # PDF pages without text are rendered at this resolution for OCR
+OCR_MAX_SIDE = 3000  # pixels: larger pictures are scaled down to this before OCR (A4 at 250 dpi)

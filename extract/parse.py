@@ -15,6 +15,7 @@ from .metadata import read_metadata
 from .model import Document, Problem, Report
 from .readers import read_document
 from .tables import Tables, read_tables
+from .uncertain import ocr_uncertain
 
 REPORT_TITLE = re.compile(r"年度报告|年报|工作报告")  # what a report's own title says it is
 
@@ -54,7 +55,8 @@ def build_report(doc: Document, source: str, hints: dict[str, str] | None = None
     template = T.template(report.format)
     _label_rows(tables, template)
     report.checks = check_report(tables.active, tables.requests, tables.reviews, template)
-    report.problems = [*doc.problems, *_structure_problems(doc, tables, report.format, template), *tables.problems]
+    report.problems = [*doc.problems, *_structure_problems(doc, tables, report.format, template), *tables.problems,
+                       *ocr_uncertain(tables, report.checks, whole_document=doc.kind == "ocr")]
     report.extras = {"kind": doc.kind, "pub_date": meta.pub_date, "image_only": doc.image_only, "document": doc}
     return report
 
@@ -108,7 +110,7 @@ def _label_rows(tables: Tables, template: T.Template | None) -> None:
 def _structure_problems(doc: Document, tables: Tables, fmt: str | None, template: T.Template | None) -> list[Problem]:
     out: list[Problem] = []
     if doc.image_only:
-        out.append(Problem("image_only", "document", "no text layer: the report is printed as images (OCR not done)"))
+        out.append(Problem("image_only", "document", "no legible text: the report is printed as images that OCR could not read"))
     if fmt == "legacy":
         return out
     if fmt is None and not doc.image_only:

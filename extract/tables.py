@@ -40,6 +40,8 @@ class Tables:
     problems: list[Problem] = field(default_factory=list)
     found: set[str] = field(default_factory=set)  # which of active/requests/reviews had a value row
     labels_seen: set[str] = field(default_factory=set)  # normalized labels, for telling the template
+    # each value's source cell, by table and place (`3.1/natural`), for what OCR doubts (uncertain.py)
+    cells: list[tuple[str, str, Cell | None]] = field(default_factory=list)
 
 
 def is_label(cell: Cell) -> bool:
@@ -225,6 +227,7 @@ class _Reader:
             raw = cell.text.strip() if cell else ""
             cv = parse_value(raw, amount=amount, header_factor=factor)
             self.out.active.append(ActiveRow(self.section, item, parent, canon, cv.value, vocab.amount_unit if amount else None, raw))
+            self.out.cells.append(("active", f"{item}/{canon}", cell))
             self._value_problem(cv, "missing_active", f"{item}/{canon}")
 
     # --- table 3 -----------------------------------------------------------------------------
@@ -273,6 +276,7 @@ class _Reader:
             raw = cell.text.strip() if cell else ""
             cv = parse_value(raw)
             self.out.requests.append(RequestRow(code, label, col, cv.value, raw))
+            self.out.cells.append(("requests", f"{code}/{col}", cell))
             self._value_problem(cv, "missing_cell", f"{code}/{col}")
 
     def _request_slots(self, positional: bool) -> list[Slot]:
@@ -398,6 +402,7 @@ class _Reader:
             raw = cell.text.strip() if cell else ""
             cv = parse_value(raw)
             self.out.reviews.append(ReviewRow(g, o, cv.value, raw))
+            self.out.cells.append(("reviews", key, cell))
             self._value_problem(cv, "missing_review", key)
 
     def _review_slots(self) -> list[Slot] | None:

@@ -29,7 +29,9 @@ def read_document(data: bytes, name: str = "", declared_charset: str | None = No
 
         return read_converted(data, kind)
     if kind == "image":
-        return Document(kind="image", image_only=True)
+        from .ocr import read_image
+
+        return read_image(data)
     if kind in ("xls", "xlsx", "zip", "ppt", "binary"):
         raise ExtractError(f"{kind} files are not reports this reader handles")
     if kind == "html":

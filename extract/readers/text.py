@@ -1,6 +1,9 @@
-"""Text copies of reports: one table cell per line, as `../shared/examples/*.txt` are written.
+"""Text copies of reports: markdown, CSV/TSV, or one table cell per line as `../shared/examples/*.txt`.
 
-A line that starts with a tab opens a cell; a tab-only line is an empty cell; an empty line closes
+`read_text` tells the three forms apart by their content and hands markdown to `markdown.py` and
+delimited exports to `delimited.py`; all three give the same `Grid`s to the one table reader.
+
+In the one-cell-per-line form a line that starts with a tab opens a cell; a tab-only line is an empty cell; an empty line closes
 a table row.  Short lines without a tab, followed by more cells, continue the cell before them
 (`（三）不予` / `公开` is one label broken by the copy).  Any other line is body text.
 """
@@ -12,6 +15,8 @@ import re
 from ..labels import has_cjk
 from ..model import Cell, Document, Grid, Paragraph
 from ..values import looks_like_value
+from .delimited import delimiter_of, read_delimited
+from .markdown import looks_like_markdown, read_markdown
 
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]\s*\S|第[一二三四五六七八九十]+)")
 _CONTINUATION_MAX = 40
@@ -19,6 +24,16 @@ _CONTINUATION_MAX = 40
 
 def read_text(text: str) -> Document:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if looks_like_markdown(lines):
+        return read_markdown(lines)
+    delimiter = delimiter_of(text)
+    if delimiter is not None:
+        return read_delimited(text, delimiter)
+    return read_cell_lines(lines)
+
+
+def read_cell_lines(lines: list[str]) -> Document:
+    """One table cell per line (a DOCX table copied as text)."""
     doc = Document(kind="text")
     grid: list[list[str]] | None = None
     row: list[str] = []

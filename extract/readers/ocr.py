@@ -1,0 +1,241 @@
+"""Reading pictures of pages: OCR with rapidocr (PP-OCRv6 on onnxruntime), offline.
+
+Why rapidocr: its PyPI wheel carries the detection and recognition models, and onnxruntime runs
+them on a CPU, so a scan reads the same on every machine with no network and no fee.  The
+engine is given the model files inside the installed package by path (`model_paths`), so it has
+no reason to look anywhere else (rapidocr downloads a model only when no path is given and the
+file is missing); the tests run it with sockets refused.
+
+A page image goes through four stages: straighten it (`scan.deskew`), find its ruling lines
+(`scan.rules`), recognize text boxes, and hand the boxes as characters with confidences to the
+one geometric reader (`geometry.page_blocks`) in points with y up, as a PDF text layer is.
+A numeric cell may have the classic confusions repaired (`O`→0, `l`→1, a stray full stop);
+the OCR'd text stays on the cell (`Cell.ocr_text`) and the confidence with it, and the report
+says which cells it doubts (`extract/uncertain.py`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import ExtractError
+from ..limits import MAX_IMAGE_PIXELS, MAX_OCR_PAGES, OCR_DPI, OCR_MAX_SIDE
+from ..model import Cell, Document, Grid, Problem
+from .geometry import Char, page_blocks
+
+ENGINE = "rapidocr"
+MODELS = {"det": "PP-OCRv6_det_small.onnx", "rec": "PP-OCRv6_rec_small.onnx"}
+# Confusions of a recognizer in a cell that is otherwise a number.
+_REPAIR = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "i": "1",
+                         "S": "5", "B": "8", "Z": "2", "，": "", ",": "", "。": ".", "．": "."})
+_REPAIRABLE = re.compile(r"^[-\dOoDQ〇lIi|。．.]+$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
+def model_paths() -> dict[str, Path]:
+    """The model files inside the installed rapidocr package: nothing is fetched at run time."""
+    import rapidocr
+
+    root = Path(rapidocr.__file__).resolve().parent / "models"
+    paths = {task: root / name for task, name in MODELS.items()}
+    missing = [str(p) for p in paths.values() if not p.is_file()]
+    if missing:
+        raise ExtractError(f"OCR models missing from the rapidocr package: {', '.join(missing)}")
+    return paths
+
+
+def versions() -> dict[str, str]:
+    """What read the text: engine, runtime and model versions, recorded on every OCR'd report."""
+    import onnxruntime
+    import rapidocr
+
+    return {"engine": f"{ENGINE} {rapidocr.__version__ if hasattr(rapidocr, '__version__') else _dist('rapidocr')}",
+            "runtime": f"onnxruntime {onnxruntime.__version__}",
+            "models": " + ".join(MODELS.values())}
+
+
+def _dist(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def describe() -> str:
+    v = versions()
+    return f"{v['engine']}, {v['models']} on {v['runtime']}"
+
+
+@lru_cache(maxsize=1)
+def engine() -> Any:
+    """One engine per process: loading the models costs about a second."""
+    from rapidocr import RapidOCR
+
+    paths = model_paths()
+    return RapidOCR(params={
+        "Global.log_level": "error",
+        "Global.use_cls": False,  # pages are upright; a small skew is straightened before
+        "Global.max_side_len": OCR_MAX_SIDE,  # no hidden downscaling: long pictures are cut into pages first
+        "Det.model_path": str(paths["det"]),
+        "Rec.model_path": str(paths["rec"]),
+    })
+
+
+# --- one page ------------------------------------------------------------------------------------
+
+
+def page_image_blocks(gray: Any, dpi: float) -> list:
+    """The blocks of one page picture (a greyscale numpy array scanned at `dpi`)."""
+    from .scan import deskew, rules
+
+    gray = deskew(gray)
+    hs, vs = rules(gray, dpi)
+    result = engine()(gray, use_det=True, use_cls=False, use_rec=True)
+    chars: list[Char] = []
+    if result.boxes is not None:
+        height = gray.shape[0]
+        scale = 72.0 / dpi
+        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
+            chars.extend(_box_chars(box, text, float(score), height, scale))
+    blocks = page_blocks(chars, (hs, vs))
+    for block in blocks:
+        if isinstance(block, Grid):
+            for row in block.rows:
+                for cell in row:
+                    repair_number(cell)
+    return blocks
+
+
+def _box_chars(box: Any, text: str, score: float, height: int, scale: float) -> list[Char]:
+    """A recognized text box as characters spread over it (left to right, or top to bottom for a
+    tall box: 三、本年度办理结果 printed in a narrow column), in points with y up."""
+    glyphs = [ch for ch in text if not ch.isspace()]
+    if not glyphs:
+        return []
+    xs = [float(p[0]) for p in box]
+    ys = [float(p[1]) for p in box]
+    x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
+    n = len(glyphs)
+    vertical = n > 1 and (bottom - top) > 1.5 * (x1 - x0)
+    out = []
+    for i, ch in enumerate(glyphs):
+        if vertical:
+            step = (bottom - top) / n
+            cx0, cx1, ct, cb = x0, x1, top + i * step, top + (i + 1) * step
+        else:
+            step = (x1 - x0) / n
+            cx0, cx1, ct, cb = x0 + i * step, x0 + (i + 1) * step, top, bottom
+        out.append(Char(ch, cx0 * scale, (height - cb) * scale, cx1 * scale, (height - ct) * scale, score))
+    return out
+
+
+def repair_number(cell: Cell) -> None:
+    """`l2` → `12`, `O` → `0`, `1。5` → `1.5` in a cell that is otherwise a number; the OCR'd text
+    is kept in `ocr_text` and the cell is doubted (`extract/uncertain.py`)."""
+    if cell.confidence is None or not cell.text:
+        return
+    text = re.sub(r"\s+", "", cell.text)
+    if _NUMBER.match(text) or not _REPAIRABLE.match(text) or not re.search(r"\d|^[OoDQ〇lIi|]$", text):
+        return
+    fixed = text.translate(_REPAIR).strip(".")
+    if _NUMBER.match(fixed):
+        cell.ocr_text, cell.text = cell.text, fixed
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def ocr_note(pages: int, where: str = "document") -> Problem:
+    """The report says it was read by OCR, and by what: the contract's problems are where a
+    reader of the JSON and of the archive looks for how far to trust the numbers."""
+    return Problem("ocr", where, f"read by OCR ({pages} page{'s' if pages != 1 else ''}): {describe()}")
+
+
+def read_image(data: bytes) -> Document:
+    """A JPG/PNG/TIFF/GIF/BMP attachment: each frame a page, OCR'd."""
+    import numpy as np
+    from PIL import Image, ImageSequence
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        img = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise ExtractError(f"image refused: {exc}") from exc
+    except (OSError, ValueError):
+        return Document(kind="image", image_only=True)  # a picture no decoder reads: still a picture
+    doc = Document(kind="ocr")
+    pages = 0
+    try:
+        for index, frame in enumerate(ImageSequence.Iterator(img)):
+            if index >= MAX_OCR_PAGES:
+                doc.problems.append(Problem("truncated", "document", f"only the first {MAX_OCR_PAGES} pictures read"))
+                break
+            gray, dpi = _page_array(frame, img.info.get("dpi"))
+            for strip in page_strips(np.asarray(gray)):
+                doc.blocks.extend(page_image_blocks(strip, dpi))
+            pages += 1
+    except Image.DecompressionBombError as exc:
+        raise ExtractError(f"image refused: {exc}") from exc
+    except (OSError, ValueError) as exc:  # a cut or damaged picture: what was read stays, and says so
+        if not pages:
+            return Document(kind="image", image_only=True)
+        doc.problems.append(Problem("truncated", f"picture {pages + 1}", f"unreadable: {exc}"))
+    doc.images = pages
+    if not any(isinstance(b, Grid) or getattr(b, "text", "").strip() for b in doc.blocks):
+        doc.kind, doc.image_only = "image", True  # nothing legible: still waiting for a reader
+        return doc
+    doc.problems.insert(0, ocr_note(pages))
+    return doc
+
+
+def _page_array(frame: Any, dpi_info: Any) -> tuple[Any, float]:
+    """A frame as greyscale at a size OCR reads well, and its resolution in dots per inch.
+    The width is capped (so that a page-high strip fits OCR_MAX_SIDE), not the height: a long
+    picture (长图, pages one below the other) keeps its text size and is cut by `page_strips`.
+
+    Without a usable resolution a page is taken to be A4 wide (8.27 in), which is what a scanned
+    report page is; only ratios of sizes matter after that."""
+    gray = frame.convert("L")
+    width, height = gray.size
+    dpi = None
+    if isinstance(dpi_info, tuple) and dpi_info and float(dpi_info[0] or 0) >= 50:
+        dpi = float(dpi_info[0])
+    if dpi is None or width / dpi > 20:
+        dpi = max(width / 8.27, 50.0)
+    scale = min(1.0, OCR_MAX_SIDE / (width * 1.414), OCR_DPI * 1.5 / dpi)
+    if scale < 1.0:
+        gray = gray.resize((max(1, round(width * scale)), max(1, round(height * scale))))
+        dpi *= scale
+    return gray, dpi
+
+
+def page_strips(gray: Any) -> list[Any]:
+    """A long picture (长图) cut into page-high strips at its emptiest rows near each A4 height:
+    detection on a 10,000-pixel picture takes gigabytes, a page at a time a few hundred MB."""
+    height, width = gray.shape
+    page = int(width * 1.414)
+    if height <= page * 1.3:
+        return [gray]
+    ink = (255 - gray).sum(axis=1)
+    strips, top = [], 0
+    while height - top > page * 1.3:
+        lo, hi = top + int(page * 0.85), min(top + int(page * 1.15), height - 1)
+        cut = lo + int(ink[lo:hi].argmin())
+        strips.append(gray[top:cut])
+        top = cut
+    strips.append(gray[top:])
+    return strips
+
+
+def render_page(page: Any) -> tuple[Any, float]:
+    """A PDF page (pypdfium2) rendered for OCR: greyscale at OCR_DPI, capped at OCR_MAX_SIDE."""
+    width, height = page.get_size()
+    scale = min(OCR_DPI / 72.0, OCR_MAX_SIDE / max(width, height, 1.0))
+    bitmap = page.render(scale=scale, grayscale=True)
+    array = bitmap.to_numpy()
+    if array.ndim == 3:
+        array = array[:, :, 0]
+    return array.copy(), scale * 72.0

@@ -1,0 +1,109 @@
+"""Markdown and CSV/TSV copies of the generator's reports, for the round-trip tests.
+
+Kept in tests/ while `nianbao/synthetic` is being turned into a package (its renderers move there
+later).  They lay out the same logical tables (`synthetic.blocks`) the way tools and researchers
+keep reports: markdown pipe tables (merged cells repeated or left empty, headers that number the
+columns, a table cut into several small tables, the header printed again mid-table, `#`
+headings) and spreadsheet exports (comma, tab or semicolon; body text as one-field rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+from nianbao.synthetic import LTable, ReportSpec, blocks
+
+
+def _grid_texts(table: LTable, *, repeat: bool) -> list[list[str]]:
+    """Each grid cell's text: a merged cell's text everywhere it covers, or only at its origin."""
+    out = []
+    for r, row in enumerate(table.grid()):
+        texts = []
+        for c, cell in enumerate(row):
+            if cell is None or (not repeat and (cell.row, cell.col) != (r, c)):
+                texts.append("")
+            else:
+                texts.append(cell.text)
+        out.append(texts)
+    return out
+
+
+def _header_rows(table: LTable) -> int:
+    """How many leading rows of the table are its column header (no value cells)."""
+    values = {cell.row for cell in table.cells if cell.kind == "value"}
+    n = 0
+    while n < table.nrows and n not in values:
+        n += 1
+    return n
+
+
+def _numbered(table: LTable) -> list[str]:
+    """A header that numbers the value columns instead of naming them (`| | | | 1 | 2 | … |`)."""
+    value_cols = sorted({cell.col for cell in table.cells if cell.kind == "value"})
+    return ["" if c not in value_cols else str(value_cols.index(c) + 1) for c in range(table.ncols)]
+
+
+def _md_row(texts: list[str]) -> str:
+    return "| " + " | ".join(t.replace("|", "\\|").replace("\n", "<br>") for t in texts) + " |"
+
+
+def _md_table(rows: list[list[str]]) -> list[str]:
+    return [_md_row(rows[0]), "|" + "---|" * len(rows[0]), *(_md_row(r) for r in rows[1:])]
+
+
+def render_markdown(spec: ReportSpec, *, repeat: bool = True, numbered: bool = False, split: bool = False,
+                    repeat_header: bool = False) -> bytes:
+    """The report as markdown: `#` title, `##` headings, tables as pipe tables.
+
+    `numbered` replaces the header of tables 3 and 4 by column numbers; `split` cuts table 3 into
+    small tables (each with its header line); `repeat_header` prints table 3's header again in
+    the middle of the table, as a copy of a table crossing a page break does."""
+    rng = random.Random(f"markdown:{spec.seed}:{spec.template}")
+    lines: list[str] = []
+    for kind, content in blocks(spec, split_active=split):
+        if kind == "title":
+            lines += ["# " + content, ""]
+        elif kind == "heading":
+            lines += ["## " + content, ""]
+        elif kind == "table":
+            texts = _grid_texts(content, repeat=repeat)
+            head_n = _header_rows(content)
+            head, body = texts[:head_n], texts[head_n:]
+            if numbered and content.name in ("table3", "table4"):
+                head = [_numbered(content)]
+            if not head:
+                head = [[""] * content.ncols]
+            if content.name == "table3" and split:
+                cut = sorted(rng.sample(range(1, len(body)), 2))
+                parts = [body[:cut[0]], body[cut[0]:cut[1]], body[cut[1]:]]
+                for k, part in enumerate(parts):
+                    lines += _md_table([*head, *part]) if k == 0 else _md_table([head[-1], *part])
+                    lines.append("")
+                continue
+            if content.name == "table3" and repeat_header:
+                at = rng.randint(3, len(body) - 3)
+                body = [*body[:at], *head, *body[at:]]
+            lines += _md_table([*head, *body])
+            lines.append("")
+        else:
+            lines += [content, ""]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def render_delimited(spec: ReportSpec, delimiter: str = ",", *, numbered: bool = False) -> bytes:
+    """The report as one spreadsheet export: body lines as one-field rows, tables padded to width."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    for kind, content in blocks(spec):
+        if kind != "table":
+            writer.writerow([content])
+            continue
+        texts = _grid_texts(content, repeat=False)
+        head_n = _header_rows(content)
+        if numbered and content.name in ("table3", "table4"):
+            texts = [_numbered(content), *texts[head_n:]]
+        writer.writerows(texts)
+        writer.writerow([])
+    return buf.getvalue().encode("utf-8")

@@ -1,0 +1,123 @@
+"""Scans of the generator's reports, for the OCR tests and the bench: what a scanner or a phone
+makes of a printed report.
+
+Each page of a generated PDF is rendered at a scanner's resolution, in greyscale, turned by a
+small angle, given sensor noise and saved through JPEG, then wrapped as an image-only PDF (the
+picture is the page, as scanners write them), as one long PNG (长图, pages one below the other, as
+reports are posted as pictures), or as a multi-page TIFF.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class Scan:
+    dpi: int = 200
+    angle: float = 0.6  # degrees, counter-clockwise
+    noise: float = 10.0  # standard deviation of the grey-level noise
+    jpeg_quality: int = 60
+    seed: int = 0
+
+
+def scan_pages(pdf: bytes, scan: Scan) -> list[Image.Image]:
+    import numpy as np
+
+    rng = np.random.default_rng(scan.seed)
+    doc = pdfium.PdfDocument(pdf)
+    pages = []
+    for i in range(len(doc)):
+        img = doc[i].render(scale=scan.dpi / 72, grayscale=True).to_pil().convert("L")
+        img = img.rotate(scan.angle, resample=Image.BICUBIC, fillcolor=255)
+        if scan.noise:
+            arr = np.asarray(img, dtype=np.float32) + rng.normal(0, scan.noise, (img.height, img.width))
+            img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=scan.jpeg_quality)
+        pages.append(Image.open(io.BytesIO(buf.getvalue())))
+    doc.close()
+    return pages
+
+
+def image_only_pdf(pages: list[Image.Image], dpi: int) -> bytes:
+    buf = io.BytesIO()
+    pages[0].save(buf, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    return buf.getvalue()
+
+
+def long_png(pages: list[Image.Image], dpi: int) -> bytes:
+    width = max(p.width for p in pages)
+    out = Image.new("L", (width, sum(p.height for p in pages)), 255)
+    y = 0
+    for p in pages:
+        out.paste(p, (0, y))
+        y += p.height
+    buf = io.BytesIO()
+    out.save(buf, "PNG", dpi=(dpi, dpi))
+    return buf.getvalue()
+
+
+def tiff(pages: list[Image.Image], dpi: int) -> bytes:
+    buf = io.BytesIO()
+    pages[0].save(buf, "TIFF", dpi=(dpi, dpi), save_all=True, append_images=pages[1:], compression="tiff_deflate")
+    return buf.getvalue()
+
+
+def random_scan(seed: int) -> Scan:
+    """A scan of the range the target covers: 150-300 dpi, up to ±1.5°, noise, JPEG artefacts."""
+    rng = random.Random(f"scan:{seed}")
+    return Scan(dpi=rng.choice([150, 200, 240, 300]), angle=round(rng.uniform(-1.5, 1.5), 2),
+                noise=rng.choice([4.0, 8.0, 12.0]), jpeg_quality=rng.choice([45, 60, 75]), seed=seed)
+
+
+@dataclass
+class Score:
+    """How a parse of a scan compares with what the generator printed, cell by cell."""
+
+    cells: int  # cells the report prints in tables 2-4
+    correct: int
+    wrong_unflagged: list[str]  # read as another value and not doubted (`ocr_uncertain`): must be empty
+    unread_unflagged: list[str]  # not read and no problem says so: must be empty
+
+    @property
+    def rate(self) -> float:
+        return self.correct / self.cells if self.cells else 0.0
+
+
+def score(report: dict, want: dict) -> Score:
+    """`report` is the parse output (to_dict), `want` the generator's expected shape."""
+    from expected import number, to_expected_from_report
+
+    got = to_expected_from_report(report)
+    doubted = {p["where"] for p in report["problems"] if p["kind"] == "ocr_uncertain"}
+    said = {p["where"] for p in report["problems"]}
+    tables_missing = {p["where"] for p in report["problems"] if p["kind"] == "table_not_found"}
+    cells = correct = 0
+    wrong: list[str] = []
+    unread: list[str] = []
+
+    def compare(key: str, value, have: dict, table: str, row: str | None = None) -> None:
+        nonlocal cells, correct
+        cells += 1
+        if key.split("/")[-1] in have:
+            if number(have[key.split("/")[-1]]) == number(value):
+                correct += 1
+            elif key not in doubted:
+                wrong.append(key)
+        elif table not in tables_missing and key not in said and (row is None or row not in said):
+            unread.append(key)
+
+    for key, value in want["active"].items():
+        compare(key, value, {key.split("/")[-1]: got["active"][key]} if key in got["active"] else {}, "active_disclosure")
+    for row, cols in want["applications"].items():
+        for col, value in cols.items():
+            compare(f"{row}/{col}", value, got["applications"].get(row, {}), "requests", row)
+    for key, value in want["litigation"].items():
+        compare(key, value, {key.split("/")[-1]: got["litigation"][key]} if key in got["litigation"] else {}, "reviews")
+    return Score(cells, correct, wrong, unread)

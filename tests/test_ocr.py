@@ -1,0 +1,111 @@
+"""OCR of scans and pictures: offline, recorded on the report, and never silently wrong.
+
+Generated reports are printed to PDF, scanned (tests/scans.py: 150-300 dpi, greyscale, noise, a
+small rotation, JPEG artefacts) and read back from an image-only PDF, a long PNG and a TIFF.
+Each case must read ≥ 99.5 % of its cells, and every cell it reads wrong must be doubted
+(`ocr_uncertain`).  OCR is CPU-heavy (seconds per page), so the default run keeps a handful of
+cases; `bench/parse.py --ocr N` runs the big sample.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from generate import expected, make_spec, render_pdf
+from scans import Scan, image_only_pdf, long_png, random_scan, scan_pages, score, tiff
+
+from extract import parse_bytes
+from extract.model import Cell
+from extract.readers import ocr
+from extract.readers.scan import skew_angle
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_models_ship_inside_the_installed_package() -> None:
+    import rapidocr
+
+    package = Path(rapidocr.__file__).resolve().parent
+    for path in ocr.model_paths().values():
+        assert path.is_file() and package in path.parents
+
+
+def test_the_tested_versions_are_pinned() -> None:
+    from importlib.metadata import version
+
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for dist in ("rapidocr", "onnxruntime"):
+        assert f'"{dist}=={version(dist)}"' in pyproject
+
+
+def test_ocr_reads_with_the_network_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine is built from scratch with every socket refused: no model, no key list, no
+    font is fetched."""
+    def refuse(*_args, **_kwargs):
+        raise OSError("network refused by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    ocr.engine.cache_clear()
+    try:
+        spec = make_spec(7100, "2019")
+        page = scan_pages(render_pdf(spec), Scan(dpi=150, angle=0, noise=0))[-1]  # table 4's page
+        report = parse_bytes(long_png([page], 150), "page.png", name="page.png")
+    finally:
+        ocr.engine.cache_clear()
+    assert {f"{r.group}/{r.outcome}": r.value for r in report.reviews} == expected(spec)["litigation"]
+    note = next(p for p in report.problems if p.kind == "ocr")
+    assert "rapidocr" in note.detail and "PP-OCRv6" in note.detail and "onnxruntime" in note.detail
+    assert report.extras["kind"] == "ocr"
+
+
+CASES = [  # (seed, template, options, scan, wrapper)
+    (7000, "2019", {}, Scan(dpi=150, angle=0.8, noise=10, jpeg_quality=55, seed=1), "pdf"),
+    (7001, "2021", {"blanks": True}, Scan(dpi=300, angle=-1.2, noise=6, jpeg_quality=70, seed=2), "pdf"),
+    (7002, "2021", {"inconsistent": True}, Scan(dpi=200, angle=0.5, noise=12, jpeg_quality=45, seed=3), "png"),
+    (7003, "2019", {"odd_labels": True}, random_scan(7003), "tiff"),
+]
+
+
+@pytest.mark.parametrize(("seed", "template", "options", "scan", "wrapper"), CASES,
+                         ids=[f"{c[4]}-{c[1]}-{c[3].dpi}dpi-{c[3].angle}deg" for c in CASES])
+def test_scanned_report_reads_back_with_every_wrong_cell_doubted(seed: int, template: str, options: dict,
+                                                                 scan: Scan, wrapper: str) -> None:
+    spec = make_spec(seed, template, **options)
+    pages = scan_pages(render_pdf(spec, ruled=True), scan)
+    data = {"pdf": image_only_pdf, "png": long_png, "tiff": tiff}[wrapper](pages, scan.dpi)
+    report = parse_bytes(data, f"scan.{wrapper}", name=f"scan.{wrapper}").to_dict()
+    result = score(report, expected(spec))
+    assert result.wrong_unflagged == [] and result.unread_unflagged == []
+    assert result.rate >= 0.995, result
+    assert any(p["kind"] == "ocr" for p in report["problems"])
+    assert report["agency"] == spec.agency and report["year"] == spec.year and report["format"] == template
+
+
+@pytest.mark.parametrize("angle", [-1.5, -0.7, 0.0, 0.4, 1.2])
+def test_skew_is_measured_to_a_tenth_of_a_degree(angle: float) -> None:
+    import numpy as np
+
+    page = scan_pages(render_pdf(make_spec(7200, "2021")), Scan(dpi=150, angle=angle, noise=8))[1]
+    measured = skew_angle(np.asarray(page))
+    assert abs(measured + angle) <= 0.1 + 1e-9, measured  # turning back by -angle straightens it
+
+
+@pytest.mark.parametrize(("read", "text", "repaired"), [
+    ("l2", "12", True), ("O", "0", True), ("1O5", "105", True), ("3。5", "3.5", True), ("7.", "7", True),
+    ("12", "12", False), ("行政", "行政", False), ("", "", False), ("Oil", "Oil", False),  # letters without a digit: a word, not a number
+])
+def test_numeric_confusions_are_repaired_with_the_ocr_text_kept(read: str, text: str, repaired: bool) -> None:
+    cell = Cell(read, confidence=0.9)
+    ocr.repair_number(cell)
+    assert cell.text == text
+    assert cell.ocr_text == (read if repaired else None)
+
+
+def test_a_repair_never_touches_text_that_was_not_ocr_d() -> None:
+    cell = Cell("l2")
+    ocr.repair_number(cell)
+    assert (cell.text, cell.ocr_text) == ("l2", None)
