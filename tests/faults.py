@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from http.server import ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from nianbao.demo import DemoWorld
 from nianbao.demo.model import SITES, Response
@@ -277,12 +277,7 @@ class _FaultHandler(_Handler):
             return
         if transport is not None and transport.kind == "stall":
             plan.sleep(transport.seconds)  # the client has given up by now; what follows may hit a closed socket
-        parts = urlsplit(self.path)
-        form: dict[str, list[str]] = {}
-        if method == "POST":
-            length = int(self.headers.get("Content-Length") or 0)
-            form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
-        headers = {k.lower(): v for k, v in self.headers.items()}
+        parts, form, headers = self.read_request(method)
         status, hdrs, body = demo.world.respond(site, method, parts.path, parts.query, form, headers)
         for fault in faults:
             if fault.kind in CONTENT_KINDS or fault.kind in ("gzip_bomb", "oversize"):

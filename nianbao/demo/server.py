@@ -27,7 +27,7 @@ import re
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import yaml
 
@@ -60,15 +60,18 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - keep stderr quiet
         return
 
-    def _serve(self, method: str) -> None:
-        demo: DemoServer = self.server.demo  # type: ignore[attr-defined]
-        site: str = self.server.site  # type: ignore[attr-defined]
-        parts = urlsplit(self.path)
+    def read_request(self, method: str) -> tuple[SplitResult, dict[str, list[str]], dict[str, str]]:
+        """The request as the world answers it: its URL parts, a POST's form, its headers (lower-cased)."""
         form: dict[str, list[str]] = {}
         if method == "POST":
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
-        headers = {k.lower(): v for k, v in self.headers.items()}
+        return urlsplit(self.path), form, {k.lower(): v for k, v in self.headers.items()}
+
+    def _serve(self, method: str) -> None:
+        demo: DemoServer = self.server.demo  # type: ignore[attr-defined]
+        site: str = self.server.site  # type: ignore[attr-defined]
+        parts, form, headers = self.read_request(method)
         status, hdrs, body = demo.respond(site, method, parts.path, parts.query, form, headers)
         conditional = "if-none-match" in headers or "if-modified-since" in headers
         if status == 200 and _not_modified(headers, hdrs):
