@@ -15,7 +15,7 @@ once did, and the writer recorded a cut download as `captured`, so it was never 
   else `captured`; under its request URL too when a redirect named it otherwise.
 
 Stats: nianbao/reports/<new|changed|unchanged|duplicate|error>, nianbao/reports/pending,
-nianbao/pages/<stored|unchanged>, nianbao/image_only — each also per portal (`count`).
+nianbao/pages/<stored|unchanged>, nianbao/image_only — each also per portal (`crawler.stats.count`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,7 @@ from typing import Any
 
 from .items import FetchedDocument
 from .pipelines.extraction import Extracted
-
-
-def count(stats: Any, portal: str, key: str) -> None:
-    """One event of the crawl, counted overall and for its portal (`nianbao/portal/<name>/<key>`)."""
-    stats.inc_value(f"nianbao/{key}")
-    stats.inc_value(f"nianbao/portal/{portal}/{key}")
+from .stats import count
 
 
 def needs_reading(state: Any, item: FetchedDocument) -> bool:

@@ -47,6 +47,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.response import get_meta_refresh
 
 from ..health import Refused
+from ..stats import count
 
 # What each kind means (docs/crawling.md lists them; a test checks that every kind is documented).
 KINDS: dict[str, str] = {
@@ -314,8 +315,7 @@ class HostilePageMiddleware:
         raise Refused("blocked", f"hostile page: {kind}")
 
     def _count(self, portal: str, kind: str) -> None:
-        self.stats.inc_value(f"nianbao/hostile/{kind}")
-        self.stats.inc_value(f"nianbao/portal/{portal}/hostile/{kind}")
+        count(self.stats, portal, f"hostile/{kind}")
 
     def _remember(self, request: Request, portal: str, kind: str) -> None:
         if not self.crawler.settings.get("NIANBAO_DB"):

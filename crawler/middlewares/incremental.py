@@ -33,6 +33,7 @@ from scrapy.http import Response
 
 from ..health import column_key
 from ..state import CrawlState
+from ..stats import count
 
 
 class IncrementalMiddleware:
@@ -91,5 +92,4 @@ class IncrementalMiddleware:
             yield out
 
     def _count(self, portal: str, key: str) -> None:
-        self.stats.inc_value(f"nianbao/incremental/{key}")
-        self.stats.inc_value(f"nianbao/portal/{portal}/incremental/{key}")
+        count(self.stats, portal, f"incremental/{key}")

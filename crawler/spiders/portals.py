@@ -33,6 +33,7 @@ from ..detail import is_attachment_url, read_detail
 from ..health import Refused, column_key, network_cause
 from ..items import FetchedDocument
 from ..registry import Portal, load_registry
+from ..stats import count
 
 # Column and pager URLs that generate pages without end and hold no report: calendar trees
 # (…/2024/01/, …/2024-01-05/, ?date=, ?month=) and search results (/search, ?keyword=, ?q=).
@@ -73,9 +74,7 @@ class PortalsSpider(scrapy.Spider):
     # --- helpers -----------------------------------------------------------------------------
 
     def _count(self, portal: str, key: str, n: int = 1) -> None:
-        stats = self.crawler.stats
-        stats.inc_value(f"nianbao/{key}", n)
-        stats.inc_value(f"nianbao/portal/{portal}/{key}", n)
+        count(self.crawler.stats, portal, key, n)
 
     async def start(self) -> Any:
         for portal in self.portals.values():
