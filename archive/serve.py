@@ -13,8 +13,9 @@ server that built it uses it; the pid file in it says who that is, so a later `s
 directories of servers that have stopped and never touches a running one's.  The port is checked
 before any of this work (`ensure_port_free`): a taken port fails in a second, not after a crawl
 and a snapshot.  Interface and charts
-are configuration (`datasette/metadata.yml`, datasette-dashboards), not code; the one plugin of
-our own, `datasette/plugins/nianbao_search.py`, makes `?_search=` find any substring.
+are configuration (`datasette/metadata.yml`, datasette-dashboards), not code; two small plugins of
+our own: `datasette/plugins/nianbao_search.py` makes `?_search=` find any substring, and
+`nianbao_pages.py` serves a page per report and per agency (archive/pages.py, datasette/templates/).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def _site_folder() -> Path:
 SITE = _site_folder()
 METADATA = SITE / "metadata.yml"
 STATIC = SITE / "static"  # served at /nianbao-static/ (metadata.yml's extra_css_urls)
-PLUGINS = SITE / "plugins"  # nianbao_search.py: the search (archive/fts.py)
+PLUGINS = SITE / "plugins"  # nianbao_search.py: the search (archive/fts.py); nianbao_pages.py: report and agency pages
+TEMPLATES = SITE / "templates"  # the report and agency pages' templates (archive/pages.py has their data)
 
 # Datasette settings (0.65): limits keep one slow query from starving the others on a 2-core host.
 SETTINGS = {
@@ -117,7 +119,8 @@ def datasette_command(snapshot_path: Path, inspect_file: Path, *, host: str = "1
                       metadata: Path = METADATA) -> list[str]:
     cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(snapshot_path), "--inspect-file",
            str(inspect_file), "--metadata", str(metadata), "--host", host, "--port", str(port),
-           "--static", f"nianbao-static:{STATIC}", "--plugins-dir", str(PLUGINS)]
+           "--static", f"nianbao-static:{STATIC}", "--plugins-dir", str(PLUGINS),
+           "--template-dir", str(TEMPLATES)]
     for key, value in SETTINGS.items():
         cmd += ["--setting", key, str(value)]
     return cmd
