@@ -37,3 +37,25 @@ def test_filling_is_idempotent_and_repairs_an_older_archive(tmp_path: Path) -> N
     db.execute("update regions set coordinates = null")
     assert fill_coordinates(db) == sum(c in ("city", "province") for _, c in before.values())
     assert {r["adcode"]: (r["longitude"], r["coordinates"]) for r in db["regions"].rows} == before
+
+
+def test_a_served_snapshot_holds_the_maps_reports_per_region(tmp_path: Path) -> None:
+    import sqlite3
+
+    from conftest import EXAMPLES
+    from test_serve import build_archive
+
+    from archive.serve import MAP_TABLE, snapshot
+
+    db_path = build_archive(tmp_path, EXAMPLES)
+    con = sqlite3.connect(snapshot(db_path, tmp_path / "snap"))
+    drawn = {r[0]: r[1:] for r in con.execute(f"select adcode, province, reports, longitude from {MAP_TABLE}")}
+    expected = {r[0]: r[1:] for r in con.execute(
+        "select r.adcode, g.province, count(*), g.longitude from reports r join regions g on g.adcode = r.adcode "
+        "where r.duplicate_of is null group by r.adcode")}
+    assert drawn == expected and len(drawn) >= 5
+    provinces = {p for (p,) in con.execute("select distinct province from reports where duplicate_of is null "
+                                           "and province is not null")}
+    assert provinces <= {p for p, *_ in drawn.values()}  # every province with reports is on the map
+    release = sqlite3.connect(snapshot(db_path, tmp_path / "release", analyze=False))
+    assert release.execute("select count(*) from sqlite_master where name = ?", [MAP_TABLE]).fetchone()[0] == 0
