@@ -414,6 +414,7 @@ def test_markup_in_reports_is_shown_never_run(site: tuple[str, int]) -> None:
     base, rid = site
     pages = [
         "/", "/nianbao", "/nianbao/reports", f"/nianbao/reports/{rid}", "/nianbao/report_summary",
+        f"/-/report/{rid}", "/nianbao/agencies",
         f"/nianbao/reports?_search={quote('注入测试')}", f"/nianbao/report_summary?_search={quote('注入测试')}",
         f"/nianbao/search?q={quote('注入测试')}", f"/nianbao/search?q={quote('<script>')}",
         "/nianbao/reports?_facet=agency&_facet=province&_facet=district",
@@ -439,8 +440,10 @@ def test_markup_in_reports_is_shown_never_run(site: tuple[str, int]) -> None:
                 page.wait_for_load_state("networkidle")
                 if "dashboards" in path:
                     page.wait_for_timeout(1500)  # charts and the map draw after load
-                    for marker in page.locator(".leaflet-marker-icon").all()[:20]:
-                        marker.click(force=True)  # open the popups: their HTML is built from rows
+                    # hover the maps' marks: their tooltips are built from rows (vega-tooltip shows text)
+                    for marker in page.locator("#chart-report-map .layer_1_marks path, "
+                                               "#chart-indicator-map .layer_1_marks path").all()[:20]:
+                        marker.hover(force=True)
                         page.wait_for_timeout(50)
                 pwned = page.evaluate("window.__pwned")
                 assert pwned is None, f"{path}: injected markup ran (window.__pwned={pwned})"
