@@ -155,8 +155,11 @@ def publication_pages(db_path: Path) -> dict[str, str]:
     try:
         (report_id,) = con.execute("select id from reports where duplicate_of is null "
                                    "order by id limit 1 offset (select count(*) / 2 from reports)").fetchone()
-        (agency_id,) = con.execute("select agency_id from reports where agency_id is not null "
-                                   "order by id limit 1 offset (select count(*) / 2 from reports)").fetchone()
+        found = con.execute("select id from agencies order by id limit 1 offset (select count(*) / 2 from agencies)").fetchone()
+        if found is None:
+            raise SystemExit(f"{db_path} has no agencies: build the research layer first "
+                             "(archive.research.refresh_research_layer)")
+        (agency_id,) = found
     finally:
         con.close()
     charts = yaml.safe_load(METADATA.read_text())["plugins"]["datasette-dashboards"]["overview"]["charts"]
