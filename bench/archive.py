@@ -12,12 +12,18 @@ sequential requests from one client, the facet page, a Chinese search and each c
 median and p95 over `--repeat` requests each.
 
     python bench/archive.py --reports 100000 --db /tmp/bench/nianbao.db
+    python bench/archive.py --publication-only --db /tmp/bench/nianbao.db   # the report, agency and map pages only
+
+`time_publication` (after the pages above, or alone with `--publication-only` on any archive)
+times the publication's own pages: a report page, its original's download, an agency page, the
+dashboard maps' queries and the research canned queries opened with their defaults.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import socket
 import statistics
@@ -133,6 +139,52 @@ def requests_to_time(sample_agency: str) -> dict[str, str]:
     }
 
 
+# --- The publication's own pages (issue 13): report and agency pages, the original, the maps -------
+
+def publication_pages(db_path: Path) -> dict[str, str]:
+    """The report page, its original's download and the agency page of a report in the middle of
+    the archive (its cells far from the first rows), the two dashboard maps' queries and the
+    canned queries opened with their defaults: the pages a researcher opens after a search."""
+    import sqlite3
+
+    import yaml
+
+    from archive.serve import METADATA
+
+    con = sqlite3.connect(db_path)
+    try:
+        (report_id,) = con.execute("select id from reports where duplicate_of is null "
+                                   "order by id limit 1 offset (select count(*) / 2 from reports)").fetchone()
+        found = con.execute("select id from agencies order by id limit 1 offset (select count(*) / 2 from agencies)").fetchone()
+        if found is None:
+            raise SystemExit(f"{db_path} has no agencies: build the research layer first "
+                             "(archive.research.refresh_research_layer)")
+        (agency_id,) = found
+    finally:
+        con.close()
+    charts = yaml.safe_load(METADATA.read_text())["plugins"]["datasette-dashboards"]["overview"]["charts"]
+    pages = {
+        "report page": f"/-/report/{report_id}",
+        "report original (download)": f"/-/report/{report_id}/original",
+        "agency page": f"/-/agency/{quote(agency_id, safe='')}",
+    }
+    for chart in ("report-map", "indicator-map"):
+        sql = re.sub(r"\[\[.*?\]\]", "", charts[chart]["query"], flags=re.S)  # no dashboard filter
+        pages[f"dashboard query: {chart}"] = f"/nianbao.json?sql={quote(sql)}&_shape=objects"
+    for query in ("reports_failing_rule", "leaderboard_by_region", "agency_time_series", "region_vs_parent"):
+        pages[f"canned, defaults: {query}"] = f"/nianbao/{query}"
+    return pages
+
+
+def time_publication(db_path: Path, repeat: int) -> None:
+    """Print median and p95 ms of publication_pages() on a real `nianbao serve` of `db_path`."""
+    results, startup = time_datasette(db_path, repeat, paths=publication_pages(db_path))
+    print(f"\npublication pages (nianbao serve started in {startup:.0f} s; load {os.getloadavg()[0]:.1f})")
+    print("\n| page | median ms | p95 ms | status |\n| --- | ---: | ---: | --- |")
+    for name, (median, p95, status) in results.items():
+        print(f"| {name} | {median:.0f} | {p95:.0f} | {status} |")
+
+
 def time_datasette(db_path: Path, repeat: int, sample: str = "海淀",
                    paths: dict[str, str] | None = None) -> tuple[dict[str, tuple[float, float, int]], float]:
     """Start `nianbao serve` on `db_path`; median and p95 ms of each page of requests_to_time(sample)
@@ -179,7 +231,12 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/nianbao-bench/nianbao.db"))
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--publication-only", action="store_true",
+                        help="time only the publication's pages (report, agency, original, maps) on the archive at --db")
     args = parser.parse_args()
+    if args.publication_only:
+        time_publication(args.db, args.repeat)
+        return
     args.db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(str(args.db) + suffix).unlink(missing_ok=True)
@@ -198,6 +255,7 @@ def main() -> None:
     print("\n| request | median ms | p95 ms | status |\n| --- | ---: | ---: | --- |")
     for name, (median, p95, status) in results.items():
         print(f"| {name} | {median:.0f} | {p95:.0f} | {status} |")
+    time_publication(args.db, args.repeat)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """A person's visit, in real headless Chromium, to a real `nianbao serve` on localhost.
 
 Home page → the reports table with two facets applied → a Chinese full-text search → a canned
-query → the dashboard with its charts drawn → the database download.  Screenshots go to
+query → the dashboard with its charts drawn and the map marking every province that has reports
+→ the database download → a report page's three tables and its original's download → an
+agency page.  The network is blocked: every request that is not to the local server is aborted
+and recorded, and the visit fails if there is one (the map has no tile server).  Screenshots go to
 `artifacts/browser/` (git-ignored; `NIANBAO_ARTIFACTS` moves it) so a reviewer can look.
 Chromium is Debian's package (scripts/install-system.sh), driven by Playwright with
 `executable_path`; no browser is ever downloaded.
@@ -43,9 +46,14 @@ def page(server: str):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
                                       locale="zh-CN")
         context.set_default_timeout(20000)
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
+                      else (OUTSIDE.append(route.request.url), route.abort()))
         yield context.new_page()
         context.close()
         browser.close()
+
+
+OUTSIDE: list[str] = []  # requests the pages made beyond the local server (aborted)
 
 
 def shot(page, name: str) -> None:
@@ -89,8 +97,16 @@ def test_visit(server: str, page) -> None:
                            timeout=30000)
     marks = page.evaluate("document.querySelectorAll('.vega-embed .mark-rect path, .vega-embed .mark-arc path').length")
     assert marks >= 5, marks
-    # the map's markers come from a query of their own, fetched after the charts: wait for them too
-    page.wait_for_function("document.querySelectorAll('.leaflet-marker-icon, .leaflet-interactive').length >= 1",
+    # the map (vega-lite, no tiles): one circle per region with reports, every such province among them
+    page.wait_for_function("document.querySelectorAll('#chart-report-map .layer_1_marks path').length >= 1",
+                           timeout=30000)
+    drawn = page.evaluate("document.querySelectorAll('#chart-report-map .layer_1_marks path').length")
+    regions = sql(server, "select r.adcode, r.province from report_summary r join regions g on g.adcode = r.adcode "
+                          "where g.latitude is not null group by r.adcode")
+    provinces = {r["province"] for r in sql(server, "select distinct province from report_summary where province is not null")}
+    assert drawn == len(regions), (drawn, len(regions))
+    assert provinces <= {r["province"] for r in regions}, provinces - {r["province"] for r in regions}
+    page.wait_for_function("document.querySelectorAll('#chart-indicator-map .layer_1_marks path').length >= 1",
                            timeout=30000)
     page.wait_for_timeout(500)
     shot(page, "5-dashboard")
@@ -103,3 +119,32 @@ def test_visit(server: str, page) -> None:
     info.value.save_as(target)
     assert target.read_bytes()[:16] == b"SQLite format 3\x00"
     shot(page, "6-database")
+
+    # 7. a report page: its three tables as printed, then its original, downloaded, never opened
+    report = sql(server, "select id, title from reports where kind = 'html' and duplicate_of is null limit 1")[0]
+    page.goto(f"{server}/nianbao/reports?id={report['id']}")
+    page.locator(f"a[href='/-/report/{report['id']}']").first.click()
+    page.wait_for_url(f"**/-/report/{report['id']}")
+    for table in ("nb-table2", "nb-table3", "nb-table4"):
+        assert page.locator(f"table.{table} td.nb-value").count() >= 1, table
+    assert page.locator("table.nb-table3 tbody tr").count() >= 20  # rows as printed, not one per cell
+    assert "本年新收政府信息公开申请数量" in page.inner_text("table.nb-table3")
+    shot(page, "7-report")
+    with page.expect_download() as info:
+        page.locator("a.nb-download").click()
+    assert info.value.suggested_filename == f"report-{report['id']}.html"
+    assert page.url.endswith(f"/-/report/{report['id']}")  # still on the report page: nothing was rendered
+
+    # 8. its agency's page: reports by year, indicators
+    page.locator("dl.nb-facts a[href^='/-/agency/']").click()
+    page.wait_for_url("**/-/agency/**")
+    assert page.locator("table.nb-agency-reports tbody tr").count() >= 1
+    assert page.locator(f"table.nb-agency-reports a[href='/-/report/{report['id']}']").count() == 1
+    shot(page, "8-agency")
+    assert OUTSIDE == [], OUTSIDE
+
+
+def sql(server: str, query: str) -> list[dict]:
+    import httpx
+
+    return httpx.get(f"{server}/nianbao.json", params={"sql": query, "_shape": "array"}, timeout=30).json()

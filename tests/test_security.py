@@ -383,9 +383,11 @@ def test_datasette_refuses_every_write(site: tuple[str, int]) -> None:
     writers = {p for p in plugins if re.search(r"write|insert|upload|import|edit|delete|mutable|csvs|sql-", p)}
     assert writers == set(), writers
     # nianbao_search.py: our own, from datasette/plugins (SQL functions, snippet cells, a link);
-    # "nianbao": this package's own entry-point plugins (archive/datasette_limits.py: limits, no writes)
+    # nianbao_pages.py (report and agency pages, read-only GET routes) and nianbao_display.py (cell
+    # display) likewise; "nianbao": this package's own entry-point plugins (archive/datasette_limits.py:
+    # limits, no writes)
     assert plugins <= {"datasette-dashboards", "datasette-leaflet", "datasette-render-markdown",
-                       "nianbao_search.py", "nianbao"}, plugins
+                       "nianbao_search.py", "nianbao_pages.py", "nianbao_display.py", "nianbao"}, plugins
 
 
 def test_datasette_cuts_off_a_slow_query(site: tuple[str, int]) -> None:
@@ -412,6 +414,7 @@ def test_markup_in_reports_is_shown_never_run(site: tuple[str, int]) -> None:
     base, rid = site
     pages = [
         "/", "/nianbao", "/nianbao/reports", f"/nianbao/reports/{rid}", "/nianbao/report_summary",
+        f"/-/report/{rid}", "/nianbao/agencies",
         f"/nianbao/reports?_search={quote('注入测试')}", f"/nianbao/report_summary?_search={quote('注入测试')}",
         f"/nianbao/search?q={quote('注入测试')}", f"/nianbao/search?q={quote('<script>')}",
         "/nianbao/reports?_facet=agency&_facet=province&_facet=district",
@@ -437,8 +440,10 @@ def test_markup_in_reports_is_shown_never_run(site: tuple[str, int]) -> None:
                 page.wait_for_load_state("networkidle")
                 if "dashboards" in path:
                     page.wait_for_timeout(1500)  # charts and the map draw after load
-                    for marker in page.locator(".leaflet-marker-icon").all()[:20]:
-                        marker.click(force=True)  # open the popups: their HTML is built from rows
+                    # hover the maps' marks: their tooltips are built from rows (vega-tooltip shows text)
+                    for marker in page.locator("#chart-report-map .layer_1_marks path, "
+                                               "#chart-indicator-map .layer_1_marks path").all()[:20]:
+                        marker.hover(force=True)
                         page.wait_for_timeout(50)
                 pwned = page.evaluate("window.__pwned")
                 assert pwned is None, f"{path}: injected markup ran (window.__pwned={pwned})"
