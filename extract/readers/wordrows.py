@@ -21,6 +21,7 @@ stays a line of its own, and the table reader reports what it could not read.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from ..values import looks_like_value
 ATTACH = 1.5  # line heights: how far a wrapped label line may stand from its row's value line
 HEADER_GAP = 0.7  # character widths: a gap this wide separates two header cells on one line
 # (narrower gaps do where a column boundary falls in them: `_header_pieces`)
+HEADER_LINES = 12  # a header is a few lines: a longer run of them is text, and is not joined (nor costly)
 HEADER_JOIN = 1.6  # line heights: how far down a wrapped header cell continues
 _NUMERIC = re.compile(r"[-.,%]*\d[-\d.,%]*")  # a number has a digit: a lone `.` is a mark
 LABEL_HEADER = "信息内容"  # table 2's label-column header: never a row's wrapped label
@@ -94,16 +96,17 @@ def table_lines(lines: list[list], text_of: Callable[[list], str], block_of: Cal
     anchors = [ln for ln in infos if ln.anchor]
     if not anchors:
         return [(ln.y, ln.block) for ln in infos]
-    order = [ln for ln in infos if ln.anchor or not _attach(ln, anchors)]
+    heights = [-a.y for a in anchors]  # ascending: lines come top to bottom
+    order = [ln for ln in infos if ln.anchor or not _attach(ln, anchors, heights)]
+    at = [k for k, ln in enumerate(order) if ln.anchor]  # positions of the anchors in `order`
     header: dict[int, list[_Line]] = {}  # index of an anchor's first header line -> the header run
     used: set[int] = set()
-    for j, ln in enumerate(order):
-        if not ln.anchor:
-            continue
+    for n, j in enumerate(at):
+        ln = order[j]
         # where this table's numbers begin: its first rows may leave the first columns blank
-        left = min(_value_left(a) for a in [x for x in order[j:] if x.anchor][:6])
+        left = min(_value_left(order[k]) for k in at[n:n + 6])
         i = j
-        while i > 0 and not order[i - 1].anchor and id(order[i - 1]) not in used \
+        while i > 0 and j - i < HEADER_LINES and not order[i - 1].anchor and id(order[i - 1]) not in used \
                 and order[i - 1].y - order[i].y <= 3 * order[i - 1].size and (
                     _header_line(order[i - 1], left) or _inside_header(order, i - 1, left)):
             i -= 1
@@ -113,7 +116,7 @@ def table_lines(lines: list[list], text_of: Callable[[list], str], block_of: Cal
     # a header at the foot of a page, its rows on the next: read with no columns to guide it
     left = min(_value_left(a) for a in anchors)
     i = len(order)
-    while i > 0 and not order[i - 1].anchor and _header_line(order[i - 1], left) and (
+    while i > 0 and len(order) - i < HEADER_LINES and not order[i - 1].anchor and _header_line(order[i - 1], left) and (
             i == len(order) or order[i - 1].y - order[i].y <= 3 * order[i - 1].size):
         i -= 1
     if i < len(order) and any(isinstance(ln.block, Grid) for ln in order[i:]):
@@ -126,8 +129,10 @@ def table_lines(lines: list[list], text_of: Callable[[list], str], block_of: Cal
         if ln.anchor:
             out.extend(_anchor_block(ln, confidence_of, starts_at))
         elif i in header:
-            end = next((k for k in starts if k > i), len(order))
-            body = [a for a in order[i + len(header[i]):end] if a.anchor]
+            nxt = bisect.bisect_right(starts, i)
+            end = starts[nxt] if nxt < len(starts) else len(order)
+            first = bisect.bisect_left(at, i + len(header[i]))
+            body = [order[k] for k in at[first:first + 60] if k < end]  # a sample of its rows is enough
             out.extend(_flush(header[i], confidence_of, _columns(body)))
         elif id(ln) not in used:
             out.append((ln.y, ln.block))
@@ -156,9 +161,10 @@ def _value_left(anchor: _Line) -> float:
     return min(c.x0 for c in anchor.block.rows[0] if _NUMERIC.fullmatch(c.text.strip()) and looks_like_value(c.text))
 
 
-def _attach(line: _Line, anchors: list[_Line]) -> bool:
+def _attach(line: _Line, anchors: list[_Line], heights: list[float]) -> bool:
     """Give a label-only line to the nearest row, if one is near: True when given."""
-    nearest = min(anchors, key=lambda a: abs(a.y - line.y))
+    k = bisect.bisect_left(heights, -line.y)
+    nearest = min(anchors[max(k - 1, 0):k + 1], key=lambda a: abs(a.y - line.y))
     if max(c.x1 for c in line.chars) > _value_left(nearest) - 1.0 or _TOP_HEADING.match(line.text.strip()) \
             or line.text.strip().startswith(LABEL_HEADER):
         return False
