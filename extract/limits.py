@@ -36,6 +36,10 @@ CONVERT_TIMEOUT = 180  # seconds LibreOffice may take for one conversion; then i
 
 # --- OCR of scans and pictures (extract/readers/ocr.py) --------------------------------------------------
 MAX_OCR_PAGES = 30  # page pictures OCR'd per report (a scan: 3-8 pages at ~5-25 s each on 2 cores); the rest `truncated`
+# seconds of OCR per report: once spent, no further picture is started and the report says which were
+# not read (`truncated`); a page's worth below the parse's own limit (120 s in the crawl), so a scan
+# gives a labelled partial result instead of costing the whole file
+OCR_TIME_LIMIT = 90.0
 MAX_IMAGE_PIXELS = 60_000_000  # a picture larger than this is refused before it is decoded (A4 at 600 dpi: 35 M)
 OCR_DPI = 200  # PDF pages without text are rendered at this resolution for OCR
 OCR_MAX_SIDE = 3000  # pixels: larger pictures are scaled down to this before OCR (A4 at 250 dpi)

@@ -122,6 +122,14 @@ def _structure_problems(doc: Document, tables: Tables, fmt: str | None, template
         key = {"active_disclosure": "active"}.get(table, table)
         if key not in tables.found and not doc.image_only:
             out.append(Problem("table_not_found", table, f"table {['active', 'requests', 'reviews'].index(key) + 2} not found"))
+    if "active" in tables.found and template is not None:
+        out.extend(_missing_items(tables, template))
+    if "reviews" in tables.found and template is not None:
+        read = {(r.group, r.outcome) for r in tables.reviews}
+        for g in template.review_groups:
+            for o in template.review_outcomes:
+                if (g.code, o.code) not in read:
+                    out.append(Problem("missing_row", f"{g.code}/{o.code}", f"table-4 cell {g.label} {o.label} not read"))
     if "requests" in tables.found:
         rows = {r.row for r in tables.requests}
         expected = template or T.templates()[0]
@@ -133,4 +141,20 @@ def _structure_problems(doc: Document, tables: Tables, fmt: str | None, template
             if any(r.startswith(row.code + ".") for r in rows):
                 continue  # its sub-rows printed instead (3.6.x in a 2019-format report)
             out.append(Problem("missing_row", row.code, f"row {row.label} not printed"))
+    return out
+
+
+def _missing_items(tables: Tables, template: T.Template) -> list[Problem]:
+    """A table-2 item of the template that the report does not print, or that its reader lost
+    (a row a scan or an unruled page could not align): table 2 has no check that would show it,
+    so it is said here.  An item counts as printed under its name or any of its keywords, or as
+    the parent of its local sub-rows (其他对外管理服务事项: 行政检查, 行政确认)."""
+    printed = {r.item for r in tables.active} | {r.parent for r in tables.active if r.parent}  # or by its sub-rows
+    items = {i.name: i for i in template.items}
+    out: list[Problem] = []
+    for section in template.sections:
+        for name in section.items:
+            keys = items[name].keys if name in items else (name,)
+            if not any(item == name or any(k in item for k in keys) for item in printed):
+                out.append(Problem("missing_row", name, f"table-2 item {name} ({section.article}) not read"))
     return out

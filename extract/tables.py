@@ -94,6 +94,12 @@ class _Reader:
         self.pending = ""
         if len(t) > 40:
             return
+        m = _SECTION.search(t)
+        if m and self.zone == "active":  # a section heading printed as a line (no table around it)
+            self.section = f"第二十条第（{m.group(1)}）项"
+            self.metrics, self.metric_slots = [], []  # each section prints its own header
+            self.parent = None
+            return
         if self.zone in ("active", "requests") and len(t) <= 4 and has_cjk(t) and not looks_like_value(t):
             self.pending = t  # the first line of a label wrapped above its row (tables without rules)
             return

@@ -39,21 +39,68 @@ def read_docx(data: bytes) -> Document:
     if body is None:  # a main part whose root is not w:document
         raise ExtractError("unreadable DOCX: word/document.xml has no w:body")
     images = 0
+    pictures: list[tuple[int, str]] = []  # (index in doc.blocks, relationship id) of each picture
     for child in body.iterchildren():
         tag = child.tag
         if tag == W + "p":
             text = _text(child)
             if text.strip():
                 doc.blocks.append(Paragraph(text.strip()))
-            images += len(child.findall(".//" + W + "drawing")) + len(child.findall(".//{urn:schemas-microsoft-com:vml}imagedata"))
+            images += len(child.findall(".//" + W + "drawing")) + len(child.findall(".//" + _VML + "imagedata"))
+            pictures.extend((len(doc.blocks), rid) for rid in _picture_ids(child))
         elif tag == W + "tbl":
             grid = _grid(child)
             if grid.rows:
                 doc.blocks.append(grid)
     doc.images = images
+    if pictures and not any(isinstance(b, Grid) for b in doc.blocks):
+        _ocr_pictures(document, doc, pictures)
     if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 200:
         doc.image_only = True
     return doc
+
+
+_VML = "{urn:schemas-microsoft-com:vml}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _picture_ids(paragraph) -> list[str]:
+    """The relationship ids of the pictures a paragraph shows (DrawingML blips, VML imagedata)."""
+    ids = [b.get(_R + "embed") for b in paragraph.iter(_A + "blip")]
+    ids += [v.get(_R + "id") for v in paragraph.iter(_VML + "imagedata")]
+    return [i for i in ids if i]
+
+
+def _ocr_pictures(document, doc: Document, pictures: list[tuple[int, str]]) -> None:
+    """Tables pasted into a DOCX as pictures (no table in its body): each picture OCR'd where it
+    stands, within the report's OCR budget, so its tables read as a scan's do.  The report says
+    it was read by OCR (an `ocr` problem); its kind stays `docx` since its text is the file's."""
+    from .ocr import Budget, Undecodable, ocr_note, picture_blocks
+
+    budget = Budget()
+    related = document.part.related_parts
+    out: list = []
+    read = 0
+    start = 0
+    for k, (position, rid) in enumerate(pictures):
+        out.extend(doc.blocks[start:position])
+        start = position
+        part = related.get(rid)
+        if part is None:
+            continue
+        found = Document(kind="docx")
+        try:
+            frames = picture_blocks(part.blob, found, budget, f"picture {k + 1}")
+        except Undecodable:
+            continue  # an EMF or a damaged picture: it stays a picture
+        out.extend(found.blocks)
+        doc.problems.extend(found.problems)
+        read += 1 if frames and found.blocks else 0
+    out.extend(doc.blocks[start:])
+    doc.blocks = out
+    if read:
+        doc.problems.insert(0, ocr_note(read))
 
 
 def _check_archive(data: bytes) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from ..limits import MAX_LATTICE, MAX_SEGMENTS
 from ..model import Cell, Grid, Paragraph
+from .wordrows import LABEL_HEADER, table_lines
 
 SNAP = 2.5  # points: segments this close are the same line
 PAGE_NUMBER = re.compile(r"^[-－—–\s]*\d{1,3}[-－—–\s]*$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$")
@@ -144,16 +145,17 @@ def lines(chars: list[Char]) -> list[list[Char]]:
     """
     lines: list[tuple[list[Char], list[float]]] = []  # chars, [y0, y1]
     for ch in sorted(chars, key=lambda c: (-c.y1, c.x0)):
-        placed = False
-        for members, band in reversed(lines[-3:]):
-            if band[0] - 0.5 <= ch.cy <= band[1] + 0.5:
-                members.append(ch)
-                if ch.y1 - ch.y0 > (band[1] - band[0]) * 0.6:
-                    band[0], band[1] = min(band[0], ch.y0), max(band[1], ch.y1)
-                placed = True
-                break
-        if not placed:
+        fits = [(members, band) for members, band in reversed(lines[-3:]) if band[0] - 0.5 <= ch.cy <= band[1] + 0.5]
+        if not fits:
             lines.append(([ch], [ch.y0, ch.y1]))
+            continue
+        # in two bands at once (a full stop's small box at a baseline where the next line's
+        # band begins): the line with a character nearest it across the page, `29220.9651`
+        members, band = min(fits, key=lambda fit: min(max(c.x0 - ch.x1, ch.x0 - c.x1, 0.0) for c in fit[0])) \
+            if len(fits) > 1 else fits[0]
+        members.append(ch)
+        if ch.y1 - ch.y0 > (band[1] - band[0]) * 0.6:
+            band[0], band[1] = min(band[0], ch.y0), max(band[1], ch.y1)
     out = []
     for members, _band in lines:
         members.sort(key=lambda c: c.x0)
@@ -228,11 +230,7 @@ def page_blocks(chars: list[Char], segments: tuple[list[H], list[V]]) -> list:
         if rows:
             items.append((ys[0], Grid(rows, positional=True)))
     rest = [ch for i, ch in enumerate(chars) if i not in placed]
-    for line in lines(rest):
-        text = _line_text(line)
-        if PAGE_NUMBER.match(text.strip()):
-            continue
-        items.append((line[0].cy, _text_line_block(line, text)))
+    items.extend(table_lines(lines(rest), _line_text, _text_line_block, _size, _confidence, PAGE_NUMBER.match))
     items.sort(key=lambda it: -it[0])
     return [block for _y, block in items]
 
@@ -249,7 +247,7 @@ def _text_line_block(line: list[Char], text: str):
         else:
             cells[-1].append(ch)
     numeric = any(re.fullmatch(r"[-\d.,%]+", "".join(c.text for c in cell)) for cell in cells[1:])
-    header = len(cells) >= 2 and "".join(c.text for c in cells[0]).startswith("信息内容")
+    header = len(cells) >= 2 and "".join(c.text for c in cells[0]).startswith(LABEL_HEADER)
     if (len(cells) >= 2 and (numeric or header)) or len(cells) >= 3:
         row = [Cell(_line_text(cell), cell[0].x0, cell[-1].x1, confidence=_confidence(cell)) for cell in cells]
         return Grid([row], positional=True)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import ExtractError
-from ..limits import MAX_IMAGE_PIXELS, MAX_OCR_PAGES, OCR_DPI, OCR_MAX_SIDE
+from ..limits import MAX_IMAGE_PIXELS, MAX_OCR_PAGES, OCR_DPI, OCR_MAX_SIDE, OCR_TIME_LIMIT
 from ..model import Cell, Document, Grid, Problem
 from .geometry import Char, page_blocks
 
@@ -148,6 +149,42 @@ def repair_number(cell: Cell) -> None:
 # --- documents -----------------------------------------------------------------------------------
 
 
+class Budget:
+    """OCR's own limits for one report: `MAX_OCR_PAGES` pictures and `OCR_TIME_LIMIT` seconds.
+
+    Checked before each picture is started (a page cannot be stopped half read, and the first is
+    always read), so a long scan ends with what it read and a `truncated` problem naming the first
+    picture it did not read, well before the parse's hard limit would throw the whole file away."""
+
+    def __init__(self, seconds: float | None = None, pages: int | None = None) -> None:
+        self.seconds = OCR_TIME_LIMIT if seconds is None else seconds
+        self.pages = MAX_OCR_PAGES if pages is None else pages
+        self.started: float | None = None
+        self.done = 0
+        self.stopped = False
+
+    def allow(self, where: str, doc: Document) -> bool:
+        """May the next picture (`where`, e.g. `page 7`) be OCR'd?  When not, the report says so, once."""
+        if self.stopped:
+            return False
+        if self.started is None:
+            self.started = time.monotonic()
+        why = None
+        if self.done >= self.pages:
+            why = f"only the first {self.pages} pictures OCR'd (MAX_OCR_PAGES)"
+        elif self.done and time.monotonic() - self.started >= self.seconds:
+            why = f"OCR stopped after {self.done} picture{'s' if self.done != 1 else ''}: its {self.seconds:g} s limit (OCR_TIME_LIMIT) was spent"
+        if why is None:
+            return True
+        self.stopped = True
+        doc.problems.append(Problem("truncated", where, f"{why}; {where} and after not read"))
+        return False
+
+    def read(self) -> None:
+        self.done += 1
+
+
+
 def ocr_note(pages: int, where: str = "document") -> Problem:
     """The report says it was read by OCR, and by what: the contract's problems are where a
     reader of the JSON and of the archive looks for how far to trust the numbers."""
@@ -156,6 +193,29 @@ def ocr_note(pages: int, where: str = "document") -> Problem:
 
 def read_image(data: bytes) -> Document:
     """A JPG/PNG/TIFF/GIF/BMP attachment: each frame a page, OCR'd."""
+    doc = Document(kind="ocr")
+    try:
+        pages = picture_blocks(data, doc, Budget(), "picture")
+    except ExtractError:
+        raise
+    except Undecodable:
+        return Document(kind="image", image_only=True)  # a picture no decoder reads: still a picture
+    doc.images = pages
+    if not any(isinstance(b, Grid) or getattr(b, "text", "").strip() for b in doc.blocks):
+        doc.kind, doc.image_only = "image", True  # nothing legible: still waiting for a reader
+        return doc
+    doc.problems.insert(0, ocr_note(pages))
+    return doc
+
+
+class Undecodable(Exception):
+    """A picture no decoder reads (its first frame already): it stays a picture."""
+
+
+def picture_blocks(data: bytes, doc: Document, budget: Budget, where: str) -> int:
+    """OCR one picture file's frames (a long picture a page-high strip at a time) into
+    `doc.blocks`, within `budget`; the number of frames read.  A picture embedded in a DOCX goes
+    through here as an attachment does."""
     import numpy as np
     from PIL import Image, ImageSequence
 
@@ -164,31 +224,29 @@ def read_image(data: bytes) -> Document:
         img = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         raise ExtractError(f"image refused: {exc}") from exc
-    except (OSError, ValueError):
-        return Document(kind="image", image_only=True)  # a picture no decoder reads: still a picture
-    doc = Document(kind="ocr")
+    except (OSError, ValueError) as exc:
+        raise Undecodable(str(exc)) from exc
     pages = 0
+    frames = getattr(img, "n_frames", 1)
     try:
         for index, frame in enumerate(ImageSequence.Iterator(img)):
-            if index >= MAX_OCR_PAGES:
-                doc.problems.append(Problem("truncated", "document", f"only the first {MAX_OCR_PAGES} pictures read"))
-                break
             gray, dpi = _page_array(frame, img.info.get("dpi"))
-            for strip in page_strips(np.asarray(gray)):
+            strips = page_strips(np.asarray(gray))
+            for k, strip in enumerate(strips):
+                here = (f"{where} {index + 1}" if frames > 1 or where == "picture" else where) + \
+                    (f" strip {k + 1}" if len(strips) > 1 else "")
+                if not budget.allow(here, doc):
+                    return pages
                 doc.blocks.extend(page_image_blocks(strip, dpi))
+                budget.read()
             pages += 1
     except Image.DecompressionBombError as exc:
         raise ExtractError(f"image refused: {exc}") from exc
     except (OSError, ValueError) as exc:  # a cut or damaged picture: what was read stays, and says so
         if not pages:
-            return Document(kind="image", image_only=True)
-        doc.problems.append(Problem("truncated", f"picture {pages + 1}", f"unreadable: {exc}"))
-    doc.images = pages
-    if not any(isinstance(b, Grid) or getattr(b, "text", "").strip() for b in doc.blocks):
-        doc.kind, doc.image_only = "image", True  # nothing legible: still waiting for a reader
-        return doc
-    doc.problems.insert(0, ocr_note(pages))
-    return doc
+            raise Undecodable(str(exc)) from exc
+        doc.problems.append(Problem("truncated", f"{where} {pages + 1}", f"unreadable: {exc}"))
+    return pages
 
 
 def _page_array(frame: Any, dpi_info: Any) -> tuple[Any, float]:

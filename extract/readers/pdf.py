@@ -16,11 +16,11 @@ import ctypes
 import re
 
 from ..errors import ExtractError
-from ..limits import MAX_OCR_PAGES, MAX_PAGES
+from ..limits import MAX_PAGES
 from ..model import Document, Grid, Problem
 from ..values import looks_like_value
 from .geometry import SNAP, Char, H, V, page_blocks
-from .ocr import ocr_note, page_image_blocks, render_page
+from .ocr import Budget, ocr_note, page_image_blocks, render_page
 from .pdffonts import FONT_DIR, fonts_available, pin_fonts, uses_unembedded_font
 from .pdfstreams import check_streams
 
@@ -49,6 +49,7 @@ def read_pdf(data: bytes) -> Document:
         if n_pages > MAX_PAGES:
             doc.problems.append(Problem("truncated", "document", f"only the first {MAX_PAGES} of {n_pages} pages read"))
         total_chars = images = ocr_pages = 0
+        budget = Budget()
         for index in range(min(n_pages, MAX_PAGES)):
             try:
                 page = pdf[index]
@@ -64,7 +65,7 @@ def read_pdf(data: bytes) -> Document:
             pictures = _count_images(page)
             images += pictures
             if len(chars) < MIN_PAGE_CHARS and pictures:
-                ocr_pages += _ocr_page(page, index, doc, ocr_pages)
+                ocr_pages += _ocr_page(page, index, doc, budget)
             else:
                 doc.blocks.extend(page_blocks(chars, _segments(page)))
             page.close()
@@ -82,16 +83,15 @@ def read_pdf(data: bytes) -> Document:
     return doc
 
 
-def _ocr_page(page, index: int, doc: Document, done: int) -> int:
-    """Read a page that is a picture (a scan, or a table pasted as an image) by OCR; 1 if any
-    text was found on it (a logo or a photo gives none, and the page stays a picture)."""
-    if done >= MAX_OCR_PAGES:
-        if done == MAX_OCR_PAGES:
-            doc.problems.append(Problem("truncated", f"page {index + 1}",
-                                        f"only the first {MAX_OCR_PAGES} picture pages OCR'd"))
+def _ocr_page(page, index: int, doc: Document, budget: Budget) -> int:
+    """Read a page that is a picture (a scan, or a table pasted as an image) by OCR, within the
+    report's OCR budget; 1 if any text was found on it (a logo or a photo gives none, and the
+    page stays a picture)."""
+    if not budget.allow(f"page {index + 1}", doc):
         return 0
     gray, dpi = render_page(page)
     blocks = page_image_blocks(gray, dpi)
+    budget.read()
     doc.blocks.extend(blocks)
     return 1 if blocks else 0
 
