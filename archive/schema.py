@@ -273,14 +273,48 @@ def m0007_research_incremental(db: Database) -> None:
     10,000 reports, minutes at 100,000): `research_dirty` and its triggers on `reports` record
     every report written (archive/research/changes.py), and `research_state` says what each part
     was built from and whether the rollups are stale (they are built once per publication:
-    archive/research/state.py).  This step builds the per-report part for an existing archive."""
-    from .research import rebuild_research_layer
+    archive/research/state.py).  0008 then builds the per-report part for an existing archive."""
     from .research.changes import create_tracking
     from .research.state import create_state
 
     create_tracking(db)
     create_state(db)
-    rebuild_research_layer(db, cross_checks=False)
+
+
+
+@MIGRATIONS(name="0008_report_quality")
+def m0008_report_quality(db: Database) -> None:
+    """Report quality (archive/research/quality.py): `report_quality`, one row per canonical report
+    — publication date against the statutory deadline and its basis, `all_zero`, `text_reuse`
+    against the agency's previous-year report, the six parts' `structure` —,
+    `quality_problems`, each structural fault with whose it is (report or reader), and
+    `missing_reports` (archive/research/coverage.py: an agency with a report for Y−1 on a portal
+    and none for Y, or why the archive cannot say so yet).  The checks
+    `stock_flow` and `text_table` go into `checks` like every rule.  This step builds them for an
+    existing archive (a full rebuild of the per-report part)."""
+    db["report_quality"].create(
+        {"report_id": int, "agency_id": str, "year": int, "published_on": str, "deadline": str,
+         "deadline_basis": str, "days_late": int, "all_zero": int, "text_reuse": float,
+         "text_reuse_report_id": int, "text_reuse_measure": str, "structure": str, "parts_found": str},
+        pk="report_id", if_not_exists=True,
+        foreign_keys=[("report_id", "reports", "id"), ("agency_id", "agencies", "id"),
+                      ("text_reuse_report_id", "reports", "id")])
+    db["report_quality"].create_index(["year", "days_late"], if_not_exists=True)
+    db["report_quality"].create_index(["text_reuse"], if_not_exists=True)
+    db["quality_problems"].create(
+        {"report_id": int, "kind": str, "part": str, "fault": str, "detail": str},
+        foreign_keys=[("report_id", "reports", "id")], not_null=["report_id"], if_not_exists=True)
+    db["quality_problems"].create_index(["report_id"], if_not_exists=True)
+    db["quality_problems"].create_index(["kind", "fault"], if_not_exists=True)
+    db["missing_reports"].create(
+        {"agency_id": str, "year": int, "portal_id": int, "province": str, "city": str, "district": str,
+         "previous_report_id": int, "status": str, "detail": str, "crawl_complete_at": str, "deadline": str},
+        foreign_keys=[("agency_id", "agencies", "id"), ("portal_id", "portals", "id"),
+                      ("previous_report_id", "reports", "id")], if_not_exists=True)
+    db["missing_reports"].create_index(["status", "province", "year"], if_not_exists=True)
+    from .research import rebuild_research_layer
+
+    rebuild_research_layer(db, cross_checks=True)
 
 
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -109,18 +109,21 @@ def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = Fa
 def publish_research(copy: Path) -> bool:
     """Build the rollups and leaderboard in a snapshot when the archive's are stale (they are
     computed once per publication, archive/research/state.py): a published copy never serves
-    rollups older than its reports.  Done on the copy, so the working archive — which an ingest
+    rollups older than its reports; the coverage rows are recomputed every time.  Done on the copy, so the working archive — which an ingest
     may be writing — is only read.  Returns whether they were rebuilt."""
     from sqlite_utils import Database
 
     from . import fts
     from .research import derive_publication, publication_stale
+    from .research.coverage import refresh_coverage
 
     db = Database(str(copy))
     try:
         fts.register(db)  # the report triggers call it when the layer updates reports
         db.execute("PRAGMA recursive_triggers = ON")
         if not publication_stale(db):
+            with db.atomic():  # the crawl's state may have moved on without any report written
+                refresh_coverage(db)
             return False
         derive_publication(db)
         return True

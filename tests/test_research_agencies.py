@@ -67,13 +67,13 @@ def test_an_archive_from_before_the_research_layer_gets_it_when_opened(tmp_path:
     # take the archive back to the schema before 0006 (and 0007), its derived tables, column and triggers gone
     for trigger in ("research_dirty_ai", "research_dirty_au", "research_dirty_ad"):
         db.execute(f"drop trigger {trigger}")
-    for table in ("research_dirty", "research_state"):
+    for table in ("quality_problems", "report_quality", "research_dirty", "research_state"):
         db[table].drop()
     for table in ("leaderboard", "indicator_rollups", "indicators", "indicator_definitions", "agencies"):
         db[table].drop()
     db.execute("drop index idx_reports_agency_id_year")
     db.execute("alter table reports drop column agency_id")
-    db.execute("delete from _sqlite_migrations where name in ('0006_research_layer', '0007_research_incremental')")
+    db.execute("delete from _sqlite_migrations where name in ('0006_research_layer', '0007_research_incremental', '0008_report_quality')")
     db.close()
     assert "0006_research_layer" in [m.name for m in MIGRATIONS._migrations]
     db = open_db(path)

@@ -8,7 +8,7 @@ Everything here is derived from the report rows, in two parts with different rhy
   triggers, changes.py) and the reports that pair with them, so its cost follows the run, not the
   archive.  `rebuild_research_layer` recomputes every report (a migration, `reextract`).
 - per publication (`derive_publication`): `indicator_rollups` and `leaderboard`, pooled over whole
-  regions, computed by the snapshot behind `serve` and `export` and by `nianbao derive`.  Between
+  regions, and `missing_reports` (coverage.py: it reads the crawl's state too), computed by the snapshot behind `serve` and `export` and by `nianbao derive`.  Between
   two, `research_state` says the working archive's rollups are stale (state.py).
 
 The definitions are data (definitions.py); docs/indicators.md is generated from them (docs_page.py).
@@ -23,14 +23,19 @@ from sqlite_utils import Database
 from ..crossref import refresh_cross_checks
 from . import changes, state
 from .agencies import assign_agencies, recount_agencies
+from .coverage import refresh_coverage
 from .definitions import DEFINITIONS_VERSION, INDICATORS
 from .indicators import refresh_indicators
+from .quality import refresh_quality
 from .rollups import refresh_leaderboard, refresh_rollups
+from .text_table import refresh_text_table
 
 # Rebuilt from scratch by `rebuild_research_layer`, dependants first: their foreign keys name the ones after them.
-DERIVED_TABLES = ("leaderboard", "indicator_rollups", "indicators", "indicator_definitions", "agencies")
-PUBLICATION_TABLES = "indicator_rollups, leaderboard"
-PER_REPORT_TABLES = "agencies, checks (carry_over), indicators"
+DERIVED_TABLES = ("missing_reports", "quality_problems", "report_quality", "leaderboard", "indicator_rollups", "indicators",
+                  "indicator_definitions", "agencies")
+PUBLICATION_TABLES = "indicator_rollups, leaderboard, missing_reports"
+PER_REPORT_TABLES = ("agencies, checks (carry_over, stock_flow, text_table), indicators, report_quality, "
+                     "quality_problems")
 
 
 @dataclass
@@ -42,6 +47,7 @@ class ResearchCounts:
     agencies: int
     carry_over: int | None
     indicators: int
+    quality: int = 0
 
 
 @dataclass
@@ -50,6 +56,7 @@ class PublicationCounts:
 
     rollups: int
     leaderboard: int
+    missing_reports: int
 
 
 def refresh_definitions(db: Database) -> int:
@@ -81,13 +88,15 @@ def refresh_research_layer(db: Database, *, cross_checks: bool = True) -> Resear
         assign_agencies(db, scoped=True)
         scope = changes.add_partners(db)
         agencies = recount_agencies(db, scoped=True)
+        refresh_text_table(db, scoped=True)
         carry = refresh_cross_checks(db, scoped=True) if cross_checks else None
         indicators = refresh_indicators(db, scoped=True)
+        quality = refresh_quality(db, scoped=True)
         changes.clear(db)
         state.mark_built(db, state.PER_REPORT, PER_REPORT_TABLES, f"{scope} reports recomputed")
         state.mark_stale(db, state.PUBLICATION, PUBLICATION_TABLES,
                          "the indicators changed since the rollups were built: `nianbao derive`, or publish")
-    return ResearchCounts(scope, agencies, carry, indicators)
+    return ResearchCounts(scope, agencies, carry, indicators, quality)
 
 
 def rebuild_research_layer(db: Database, *, cross_checks: bool = True) -> ResearchCounts:
@@ -99,25 +108,29 @@ def rebuild_research_layer(db: Database, *, cross_checks: bool = True) -> Resear
         changes.every_report(db)
         reports = assign_agencies(db, scoped=False)
         agencies = recount_agencies(db, scoped=False)
+        refresh_text_table(db)
         carry = refresh_cross_checks(db) if cross_checks else None
         refresh_definitions(db)
         indicators = refresh_indicators(db)
+        quality = refresh_quality(db)
         changes.clear(db)
         state.mark_built(db, state.PER_REPORT, PER_REPORT_TABLES, f"every report ({reports}) recomputed")
         state.mark_stale(db, state.PUBLICATION, PUBLICATION_TABLES,
                          "the per-report part was rebuilt: `nianbao derive`, or publish")
-    return ResearchCounts(reports, agencies, carry, indicators)
+    return ResearchCounts(reports, agencies, carry, indicators, quality)
 
 
 def derive_publication(db: Database) -> PublicationCounts:
-    """Build the rollups and the leaderboard from the indicators (after bringing the per-report part
+    """Build the rollups, the leaderboard and the coverage rows from the indicators (after bringing the per-report part
     up to date, so they never pool numbers older than the reports), and record them as current."""
     refresh_research_layer(db)
     with db.atomic():
         rollups = refresh_rollups(db)
         leaderboard = refresh_leaderboard(db)
-        state.mark_built(db, state.PUBLICATION, PUBLICATION_TABLES, "built from the indicators as they are now")
-    return PublicationCounts(rollups, leaderboard)
+        missing = refresh_coverage(db)
+        state.mark_built(db, state.PUBLICATION, PUBLICATION_TABLES,
+                         "built from the indicators and the crawl's state as they are now")
+    return PublicationCounts(rollups, leaderboard, missing)
 
 
 def publication_stale(db: Database) -> bool:

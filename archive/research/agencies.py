@@ -131,5 +131,7 @@ def recount_agencies(db: Database, *, scoped: bool) -> int:
     orphans = f"select id from agencies where {scope}id not in (select agency_id from reports where agency_id is not null)"
     db.execute(f"delete from leaderboard where agency_id in ({orphans})")
     db.execute(f"delete from indicators where agency_id in ({orphans})")
+    db.execute(f"update report_quality set agency_id = null where agency_id in ({orphans})")
+    db.execute(f"delete from missing_reports where agency_id in ({orphans})")
     db.execute(f"delete from agencies where id in ({orphans})")
     return len(agencies)
