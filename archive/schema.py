@@ -317,6 +317,21 @@ def m0008_report_quality(db: Database) -> None:
     rebuild_research_layer(db, cross_checks=True)
 
 
+
+@MIGRATIONS(name="0009_integer_counts")
+def m0009_integer_counts(db: Database) -> None:
+    """Counts as INTEGER: `requests.value`, `reviews.value` and the headline figures of
+    `report_figures` were REAL columns, so a count read back as 26.0.  INTEGER affinity stores an
+    integral number as an integer and keeps any other number exactly as it was (a misprinted 2.5
+    stays 2.5: what a report says is never changed); a blank stays NULL.  Table 2 keeps one REAL
+    `value` column, as it holds both counts and amounts (万元; `unit` says which, and the
+    `active_amounts` view gives the amounts a column of their own).  Existing rows are rewritten
+    once (sqlite-utils `transform`)."""
+    for table, columns in (("requests", ["value"]), ("reviews", ["value"]), ("report_figures", list(FIGURES))):
+        if any(db[table].columns_dict[c] is not int for c in columns):
+            db[table].transform(types={c: int for c in columns})
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 
 

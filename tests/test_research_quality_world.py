@@ -146,3 +146,55 @@ def test_coverage_says_the_crawl_is_incomplete_rather_than_missing(world: dict, 
     finally:
         db["crawl_portal_state"].update("北京市政府信息公开平台", {"last_complete_walk": "2024-05-01T02:00:00+00:00"})
         refresh_coverage(db, today=TODAY)
+
+
+def canned(name: str) -> str:
+    import yaml
+
+    meta = yaml.safe_load((Path(__file__).resolve().parent.parent / "datasette" / "metadata.yml").read_text("utf-8"))
+    return meta["databases"]["nianbao"]["queries"][name]["sql"]
+
+
+def test_the_canned_queries_list_the_planted_contradiction_copy_and_missing_report(world: dict) -> None:
+    db: Database = world["db"]
+    ids, planted = world["ids"], world["planted"]
+    contradicts = list(db.query(canned("narrative_contradicts_tables"), {"province": "", "year": ""}))
+    assert [(r["report_id"], r["quantity"], r["stated_in_text"] - r["in_table"]) for r in contradicts] == [
+        (ids[planted["text_table"]], "requests_new", 1)]
+    missing = list(db.query(canned("missing_reports_by_region"), {"status": "missing_report", "province": "北京市",
+                                                                  "year": ""}))
+    assert [(r["agency"], r["year"]) for r in missing] == [("朝阳区人民政府", 2023)]
+    reused = list(db.query(canned("reused_text"), {"min_share": ""}))
+    assert [r["report_id"] for r in reused] == [ids[planted["text_reuse"]]]
+
+
+def test_red_and_yellow_lists_consider_only_agencies_above_the_threshold_and_say_it(world: dict) -> None:
+    db: Database = world["db"]
+    params = {"indicator": "rate_disclosed", "year": "2022", "province": "北京市", "direction": "low"}
+    eligible = db.execute("select count(*) from indicators where indicator = 'rate_disclosed' and year = 2022 "
+                          "and denominator >= 40 and value is not null").fetchone()[0]
+    rows = list(db.query(canned("red_yellow_list"), {**params, "min_denominator": "40"}))
+    assert rows and {r["min_denominator"] for r in rows} == {40} and {r["units_ranked"] for r in rows} == {eligible}
+    assert all(r["denominator"] >= 40 for r in rows)
+    assert rows[0]["list"] == "red" and rows[0]["value"] == min(r["value"] for r in rows)
+    default = list(db.query(canned("red_yellow_list"), {**params, "min_denominator": ""}))
+    assert {r["min_denominator"] for r in default} == {30}  # the definition's own threshold
+
+
+def test_the_indicator_dashboard_shows_pooled_values_with_numerator_and_denominator(world: dict) -> None:
+    import re
+
+    import yaml
+
+    meta = yaml.safe_load((Path(__file__).resolve().parent.parent / "datasette" / "metadata.yml").read_text("utf-8"))
+    charts = meta["plugins"]["datasette-dashboards"]["indicators"]["charts"]
+    db: Database = world["db"]
+    by_province = list(db.query(re.sub(r"\[\[.*?\]\]", "", charts["headline-by-province"]["query"])))
+    row = next(r for r in by_province if r["indicator"] == "rate_disclosed" and r["year"] == 2022)
+    assert row["value"] == row["numerator"] / row["denominator"]
+    rate = db.execute(re.sub(r"\[\[.*?\]\]", "", charts["disclosed-rate"]["query"])).fetchone()[0]
+    pooled = db.execute("select 1.0 * sum(numerator) / sum(denominator) from indicators "
+                        "where indicator = 'rate_disclosed' and denominator is not null and numerator is not null").fetchone()[0]
+    assert rate == round(pooled, 4)
+    for chart in charts.values():  # every chart's query runs on the archive
+        db.execute(re.sub(r"\[\[.*?\]\]", "", chart["query"])).fetchall()
