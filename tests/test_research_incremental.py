@@ -110,3 +110,23 @@ def test_reextract_rebuilds_every_derived_table_rollups_included(db: Database) -
     assert db.execute("select count(*) from indicators where report_id = ?", [rid]).fetchone()[0] > 0
     assert db.execute("select count(*) from report_quality where report_id = ?", [rid]).fetchone() == (1,)
     assert db.execute("select count(*) from indicator_rollups where indicator = 'rate_disclosed'").fetchone()[0] > 0
+
+
+def test_nianbao_derive_builds_the_rollups_and_fails_when_there_is_nothing_to_roll_up(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from nianbao.cli import main
+
+    path = tmp_path / "derive.db"
+    open_db(path).close()
+    empty = CliRunner().invoke(main, ["derive", "--db", str(path)])
+    assert empty.exit_code == 1 and "no indicators" in empty.output
+    db = open_db(path)
+    store(db, make_report("北京市东城区民政局", 2021, totals={"1": 10, "3.1": 5, "3.7": 10}))
+    db.close()
+    done = CliRunner().invoke(main, ["derive", "--db", str(path)])
+    assert done.exit_code == 0, done.output
+    assert "indicator_rollups=" in done.output
+    db = open_db(path)
+    assert not publication_stale(db)
+    assert db.execute("select count(*) from indicators").fetchone()[0] > 0  # the written report was refreshed first
