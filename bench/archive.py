@@ -136,7 +136,7 @@ def print_derived(d: dict[str, float]) -> None:
     print(f"\nresearch layer at {d['reports']:,.0f} reports ({d['indicator_rows']:,.0f} indicator rows, "
           f"{d['rollup_rows']:,.0f} rollup rows, {d['leaderboard_rows']:,.0f} leaderboard rows)")
     print("| step | seconds |\n| --- | ---: |")
-    print(f"| per-report part, every report (agencies, carry_over, indicators) | {d['rebuild_per_report_s']:.1f} |")
+    print(f"| per-report part, every report (agencies, checks across reports, indicators, report quality) | {d['rebuild_per_report_s']:.1f} |")
     print(f"| rollups (per publication) | {d['rollups_s']:.1f} |")
     print(f"| leaderboard (per publication) | {d['leaderboard_s']:.1f} |")
     print(f"| before: the full rebuild every ingest and crawl run paid | {before:.1f} |")

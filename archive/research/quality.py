@@ -128,8 +128,9 @@ def _all_zero(db: Database, only: str) -> dict[int, int | None]:
     out: dict[int, int | None] = {}
     for rid, cells, nonzero, blanks in db.execute(f"""
             select report_id, count(*), sum(value is not null and value != 0), sum(value is null)
-            from (select report_id, value from requests union all select report_id, value from reviews)
-            where 1{_scope(only, 'report_id')} group by report_id"""):
+            from (select report_id, value from requests where 1{_scope(only, 'report_id')}
+                  union all select report_id, value from reviews where 1{_scope(only, 'report_id')})
+            group by report_id"""):  # the filter in each branch: SQLite does not push it into a union
         out[rid] = 0 if nonzero else (None if blanks or not cells else 1)
     return out
 
