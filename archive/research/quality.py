@@ -156,15 +156,27 @@ def refresh_quality(db: Database, *, scoped: bool = False) -> int:
                (select p.id from reports p where p.agency_id = r.agency_id and p.year = r.year - 1
                 and p.duplicate_of is null order by p.id desc limit 1)
         from reports r left join agencies a on a.id = r.agency_id
-        where r.duplicate_of is null{_scope(only, 'r.id')}"""))
-    previous_ids = {row[8] for row in reports if row[8] is not None}
-    previous_bodies = dict(_bodies(db, previous_ids))
+        where r.duplicate_of is null{_scope(only, 'r.id')}
+        order by r.agency_id, r.year, r.id"""))
+    in_run = {row[0] for row in reports}
+    previous_bodies = dict(_bodies(db, {row[8] for row in reports if row[8] is not None} - in_run))
+    # in agency and year order, a report's previous year was usually shingled just before it: keep
+    # the shingles of the agency's reports seen so far (one agency's, never the archive's)
+    seen: dict[int, set[str]] = {}
+    seen_agency: str | None = None
     rows: list[tuple[Any, ...]] = []
     problems: list[tuple[Any, ...]] = []
     for rid, agency, year, fmt, pub_date, agency_type, level, body, prev_id in reports:
         deadline, basis = deadline_for(year, agency_type, level)
         published = published_on(pub_date)
-        reuse = jaccard(shingles(body), shingles(previous_bodies.get(prev_id))) if prev_id is not None else None
+        if agency != seen_agency:
+            seen, seen_agency = {}, agency
+        seen[rid] = mine = shingles(body)
+        if prev_id is None:
+            reuse = None
+        else:
+            theirs = seen.get(prev_id)
+            reuse = jaccard(mine, theirs if theirs is not None else shingles(previous_bodies.get(prev_id)))
         shape, order, faults = (structure(body, read.get(rid, set())) if fmt in ("2019", "2021")
                                 else (None, "", []))
         rows.append((rid, agency, year, published, deadline, basis, days_between(published, deadline),
