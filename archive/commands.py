@@ -90,6 +90,29 @@ def reextract_command(db_path: Path, pending_only: bool) -> None:
         sys.exit(1)
 
 
+@click.command("derive")
+@db_option
+def derive_command(db_path: Path) -> None:
+    """Build the research layer's rollups and leaderboard in the working archive now (publishing
+    builds them in its snapshot anyway), after recomputing any reports written since the last
+    refresh; prints what was built.  Exit status 1 when the archive has no indicators to roll up."""
+    import time
+
+    from .research import derive_publication
+    from .schema import open_db
+
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path} does not exist")
+    db = open_db(db_path)
+    t0 = time.perf_counter()
+    counts = derive_publication(db)
+    click.echo(f"{db_path}: indicator_rollups={counts.rollups}, leaderboard={counts.leaderboard} "
+               f"({time.perf_counter() - t0:.1f} s)")
+    if counts.rollups == 0:
+        click.echo("nianbao derive: no indicators to roll up (no report with tables 2-4)", err=True)
+        sys.exit(1)
+
+
 @click.command("serve")
 @db_option
 @port_option
@@ -124,4 +147,4 @@ def export_command(db_path: Path, out: Path) -> None:
     click.echo(str(release))
 
 
-COMMANDS = [ingest_command, reextract_command, serve_command, export_command]
+COMMANDS = [ingest_command, reextract_command, derive_command, serve_command, export_command]

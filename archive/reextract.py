@@ -52,7 +52,7 @@ def reextract(db: Database, *, pending_only: bool = False,
     A better extractor upgrades the whole archive; a capture the new extractor cannot read keeps
     the rows the report has.  `pending_only` reads just the reports whose latest version was
     stored without extraction (a crawl with NIANBAO_EXTRACT off)."""
-    from .research import refresh_research_layer
+    from .research import derive_publication, rebuild_research_layer, refresh_research_layer
 
     summary = IngestSummary()
     for report_id, url in list(db.execute(_reports_query(pending_only))):
@@ -63,7 +63,11 @@ def reextract(db: Database, *, pending_only: bool = False,
         summary.outcomes.append(outcome)
         if on_report:
             on_report(report_id, outcome.status)
-    retrying_write(lambda: refresh_research_layer(db))
+    if pending_only:  # a few reports read: the per-report part follows them, as after a crawl
+        retrying_write(lambda: refresh_research_layer(db))
+    else:  # the whole archive re-read: every derived table rebuilt, rollups and leaderboard too
+        retrying_write(lambda: rebuild_research_layer(db))
+        retrying_write(lambda: derive_publication(db))
     return summary
 
 

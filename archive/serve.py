@@ -74,10 +74,10 @@ SETTINGS = {
 
 def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = False, drop: tuple[str, ...] = (),
              analyze: bool = True) -> Path:
-    """Copy the archive to `out_dir/nianbao.db` with VACUUM INTO; optionally drop the raw bytes
-    (`capture_blobs.data`) for a lighter publication (hashes and sizes stay) and the tables in
-    `drop` (a release leaves out the internal ones); `analyze` gives the served copy the planner
-    statistics its facet queries need."""
+    """Copy the archive to `out_dir/nianbao.db` with VACUUM INTO; bring the copy's research layer up
+    to date (`publish_research`); optionally drop the raw bytes (`capture_blobs.data`) for a lighter
+    publication (hashes and sizes stay) and the tables in `drop` (a release leaves out the internal
+    ones); `analyze` gives the served copy the planner statistics its facet queries need."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{DB_NAME}.db"
@@ -88,6 +88,7 @@ def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = Fa
         src.execute("VACUUM INTO ?", [str(partial)])
     finally:
         src.close()
+    publish_research(partial)
     con = sqlite3.connect(str(partial))
     try:
         con.execute("PRAGMA journal_mode = DELETE")
@@ -126,6 +127,31 @@ def precompute_publication(con: sqlite3.Connection) -> None:
         WHERE r.duplicate_of IS NULL AND g.latitude IS NOT NULL
         GROUP BY r.adcode""")
     con.commit()
+
+
+def publish_research(copy: Path) -> bool:
+    """Build the rollups and leaderboard in a snapshot when the archive's are stale (they are
+    computed once per publication, archive/research/state.py): a published copy never serves
+    rollups older than its reports; the coverage rows are recomputed every time.  Done on the copy, so the working archive — which an ingest
+    may be writing — is only read.  Returns whether they were rebuilt."""
+    from sqlite_utils import Database
+
+    from . import fts
+    from .research import derive_publication, publication_stale
+    from .research.coverage import refresh_coverage
+
+    db = Database(str(copy))
+    try:
+        fts.register(db)  # the report triggers call it when the layer updates reports
+        db.execute("PRAGMA recursive_triggers = ON")
+        if not publication_stale(db):
+            with db.atomic():  # the crawl's state may have moved on without any report written
+                refresh_coverage(db)
+            return False
+        derive_publication(db)
+        return True
+    finally:
+        db.close()
 
 
 def inspect(snapshot_path: Path) -> Path:

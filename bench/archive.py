@@ -98,6 +98,59 @@ def build(db_path: Path, n_reports: int) -> dict[str, float]:
             "bytes_per_report": size / done, "raw_bytes_per_report": raw_bytes / done}
 
 
+def time_derived(db_path: Path, run_reports: int = 100) -> dict[str, float]:
+    """The research layer's build times on the archive at `db_path` (issue 12): the full rebuild of
+    the per-report part (what every ingest and crawl run paid before it followed the writes), the
+    publication part (rollups, leaderboard: once per snapshot), and then one "nightly run" that
+    writes `run_reports` reports — a 2024 report for that many agencies — refreshed incrementally."""
+    from archive.research import rebuild_research_layer, refresh_research_layer
+    from archive.research.rollups import refresh_leaderboard, refresh_rollups
+
+    db = open_db(db_path)
+    out: dict[str, float] = {"reports": db.execute("select count(*) from reports").fetchone()[0]}
+    t = time.perf_counter()
+    counts = rebuild_research_layer(db)
+    out["rebuild_per_report_s"] = time.perf_counter() - t
+    out["indicator_rows"] = counts.indicators
+    with db.atomic():
+        t = time.perf_counter()
+        out["rollup_rows"] = refresh_rollups(db)
+        out["rollups_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        out["leaderboard_rows"] = refresh_leaderboard(db)
+        out["leaderboard_s"] = time.perf_counter() - t
+    names = [r[0] for r in db.execute("select agency from reports where year = 2023 and duplicate_of is null "
+                                      "order by id limit ?", [run_reports])]
+    t = time.perf_counter()
+    with db.atomic():
+        for i, name in enumerate(names):
+            rep = balanced(name, 2024, seed=i)
+            url = f"https://bench.invalid/run/{i}/2024.txt"
+            ingest_bytes(db, render_series_text(rep), Fetch(url=url), Hints(), report=to_report(rep, url))
+    out["run_ingest_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    counts = refresh_research_layer(db)
+    out["run_refresh_s"] = time.perf_counter() - t
+    out["run_written"] = len(names)
+    out["run_recomputed"] = counts.reports
+    db.close()
+    return out
+
+
+def print_derived(d: dict[str, float]) -> None:
+    before = d["rebuild_per_report_s"] + d["rollups_s"] + d["leaderboard_s"]
+    print(f"\nresearch layer at {d['reports']:,.0f} reports ({d['indicator_rows']:,.0f} indicator rows, "
+          f"{d['rollup_rows']:,.0f} rollup rows, {d['leaderboard_rows']:,.0f} leaderboard rows)")
+    print("| step | seconds |\n| --- | ---: |")
+    print(f"| per-report part, every report (agencies, checks across reports, indicators, report quality) | {d['rebuild_per_report_s']:.1f} |")
+    print(f"| rollups (per publication) | {d['rollups_s']:.1f} |")
+    print(f"| leaderboard (per publication) | {d['leaderboard_s']:.1f} |")
+    print(f"| before: the full rebuild every ingest and crawl run paid | {before:.1f} |")
+    print(f"| after: refresh after a run writing {d['run_written']:.0f} reports "
+          f"({d['run_recomputed']:.0f} recomputed) | {d['run_refresh_s']:.2f} |")
+    print(f"| (that run's own ingest of {d['run_written']:.0f} reports) | {d['run_ingest_s']:.1f} |")
+
+
 def parse_sample(n: int = 200) -> float:
     """Reports per second through the whole path (parse + ingest) on a small sample."""
     import tempfile
@@ -233,6 +286,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--publication-only", action="store_true",
                         help="time only the publication's pages (report, agency, original, maps) on the archive at --db")
+    parser.add_argument("--no-serve", action="store_true", help="Skip the Datasette timings.")
     args = parser.parse_args()
     if args.publication_only:
         time_publication(args.db, args.repeat)
@@ -250,6 +304,9 @@ def main() -> None:
     print(f"parse + ingest (200 text reports through nianbao ingest): {full_rate:.0f} reports/s")
     print(f"database: {b['db_bytes'] / 2**20:,.0f} MiB = {b['bytes_per_report'] / 1024:.1f} KiB/report "
           f"(raw capture {b['raw_bytes_per_report'] / 1024:.1f} KiB/report before gzip)")
+    print_derived(time_derived(args.db))
+    if args.no_serve:
+        return
     results, startup = time_datasette(args.db, args.repeat)
     print(f"nianbao serve startup (VACUUM INTO snapshot + inspect + Datasette): {startup:.0f} s")
     print("\n| request | median ms | p95 ms | status |\n| --- | ---: | ---: | --- |")

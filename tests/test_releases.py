@@ -85,7 +85,10 @@ def test_a_second_export_is_a_new_release_with_a_changelog(tmp_path: Path) -> No
     db.execute("delete from indicators where report_id in (select id from reports where url = ?) "
                "or previous_report_id in (select id from reports where url = ?)", [withdrawn, withdrawn])
     db.execute("delete from leaderboard where report_id in (select id from reports where url = ?)", [withdrawn])
-    for table in ("requests", "reviews", "active_disclosure", "checks", "problems", "report_figures"):
+    db.execute("delete from report_quality where report_id in (select id from reports where url = ?) "
+               "or text_reuse_report_id in (select id from reports where url = ?)", [withdrawn, withdrawn])
+    for table in ("requests", "reviews", "active_disclosure", "checks", "problems", "report_figures",
+                  "quality_problems"):
         db.execute(f"delete from {table} where report_id in (select id from reports where url = ?)", [withdrawn])
     db.execute("update captures set report_id = null where report_id in (select id from reports where url = ?)", [withdrawn])
     db.execute("delete from report_versions where report_id in (select id from reports where url = ?)", [withdrawn])

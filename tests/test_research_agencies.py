@@ -64,12 +64,16 @@ def test_an_archive_from_before_the_research_layer_gets_it_when_opened(tmp_path:
     path = tmp_path / "old.db"
     db = open_db(path)
     rid = store(db, make_report("北京市东城区人民政府", 2021, totals={"1": 10, "3.1": 4, "3.7": 8}))
-    # take the archive back to the schema before 0006, its derived tables and column gone
+    # take the archive back to the schema before 0006 (and 0008), its derived tables, column and triggers gone
+    for trigger in ("research_dirty_ai", "research_dirty_au", "research_dirty_ad"):
+        db.execute(f"drop trigger {trigger}")
+    for table in ("quality_problems", "report_quality", "research_dirty", "research_state"):
+        db[table].drop()
     for table in ("leaderboard", "indicator_rollups", "indicators", "indicator_definitions", "agencies"):
         db[table].drop()
     db.execute("drop index idx_reports_agency_id_year")
     db.execute("alter table reports drop column agency_id")
-    db.execute("delete from _sqlite_migrations where name = '0006_research_layer'")
+    db.execute("delete from _sqlite_migrations where name in ('0006_research_layer', '0008_research_incremental', '0009_report_quality')")
     db.close()
     assert "0006_research_layer" in [m.name for m in MIGRATIONS._migrations]
     db = open_db(path)

@@ -7,7 +7,7 @@ import pytest
 from research_reports import indicator, make_report, store
 from sqlite_utils import Database
 
-from archive.research import refresh_research_layer
+from archive.research import derive_publication, refresh_research_layer
 from archive.schema import open_db
 
 
@@ -118,7 +118,7 @@ def test_a_report_posted_on_two_portals_counts_once(db: Database) -> None:
     report = make_report("北京市东城区人民政府", 2021, totals={"1": 7, "3.1": 7, "3.7": 7})
     first = store(db, report, url="http://a.example/r.html", data=b"same bytes")
     copy = store(db, report, url="http://b.example/r.html", data=b"same bytes")
-    refresh_research_layer(db)
+    derive_publication(db)
     assert db.execute("select duplicate_of from reports where id = ?", [copy]).fetchone()[0] == first
     assert db.execute("select count(*) from indicators where report_id = ?", [copy]).fetchone()[0] == 0
     rollup = db.execute("select numerator, reports from indicator_rollups where level = 'province' "

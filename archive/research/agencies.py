@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from ..regions import MUNICIPALITIES, agency_type
+from .changes import AGENCY_SCOPE_TABLE, SCOPE_TABLE
 
 # Wordings of the same body made one, applied to the name once its region is taken off, in order.
 _CANONICAL_WORDING: list[tuple[re.Pattern[str], str]] = [
@@ -85,20 +86,32 @@ def agency_id(adcode: str | None, core: str) -> str:
     return f"{adcode or '-'}/{core}"
 
 
-def refresh_agencies(db: Database) -> int:
-    """Rebuild `agencies` from the reports and set every report's `agency_id` (re-posted copies
-    too: they link, but are not counted).  Returns the number of agencies."""
-    agencies: dict[str, _Agency] = {}
+def assign_agencies(db: Database, *, scoped: bool) -> int:
+    """Set `reports.agency_id` for the reports in `research_scope` (every report unless `scoped`),
+    re-posted copies too (they link, but are not counted).  Returns the number of reports linked."""
+    where = f"where id in (select report_id from temp.{SCOPE_TABLE})" if scoped else ""
     links: list[tuple[str | None, int]] = []
-    for rid, name, adcode, province, city, district, year, dup in db.execute(
-            "select id, agency, adcode, province, city, district, year, duplicate_of from reports"):
-        if not name:
-            links.append((None, rid))
-            continue
-        core = normalize_agency_name(name, province, city, district)
-        key = agency_id(adcode, core)
+    for rid, name, adcode, province, city, district in db.execute(
+            f"select id, agency, adcode, province, city, district from reports {where}"):
+        key = agency_id(adcode, normalize_agency_name(name, province, city, district)) if name else None
+        links.append((key, rid))
+    db.conn.executemany("update reports set agency_id = ? where id = ?", links)
+    return len(links)
+
+
+def recount_agencies(db: Database, *, scoped: bool) -> int:
+    """Rewrite the `agencies` rows of the agencies in `research_agency_scope` (every agency unless
+    `scoped`) from the reports that link to them now, and remove those no report links any more
+    (with their stale leaderboard rows).  Returns the number of agencies written."""
+    where = f"where agency_id in (select id from temp.{AGENCY_SCOPE_TABLE})" if scoped else \
+        "where agency_id is not null"
+    agencies: dict[str, _Agency] = {}
+    for key, name, adcode, province, city, district, year, dup in db.execute(
+            f"select agency_id, agency, adcode, province, city, district, year, duplicate_of from reports {where} "
+            "order by id"):
         agency = agencies.get(key)
         if agency is None:
+            core = normalize_agency_name(name, province, city, district)
             city_shown = None if city in MUNICIPALITIES else city
             prefix = region_prefix(province, city_shown, district) if adcode else ""
             agency = agencies[key] = _Agency(key, prefix + core, adcode, province, city, district)
@@ -107,14 +120,18 @@ def refresh_agencies(db: Database) -> int:
             agency.reports += 1
             if year is not None:
                 agency.years.add(year)
-        links.append((key, rid))
-    db.execute("delete from agencies")
-    db["agencies"].insert_all(
+    db["agencies"].upsert_all(
         ({"id": a.id, "name": a.name, "adcode": a.adcode, "province": a.province, "city": a.city,
           "district": a.district, "level": agency_level(agency_type(a.name), a.adcode),
           "agency_type": agency_type(a.name),
           "variants": json.dumps(sorted(a.variants, key=lambda v: (-a.variants[v], v)), ensure_ascii=False),
           "reports": a.reports, "first_year": min(a.years, default=None), "last_year": max(a.years, default=None)}
-         for a in agencies.values()), batch_size=1000)
-    db.conn.executemany("update reports set agency_id = ? where id = ?", links)
+         for a in agencies.values()), pk="id", batch_size=1000)
+    scope = f"id in (select id from temp.{AGENCY_SCOPE_TABLE}) and " if scoped else ""
+    orphans = f"select id from agencies where {scope}id not in (select agency_id from reports where agency_id is not null)"
+    db.execute(f"delete from leaderboard where agency_id in ({orphans})")
+    db.execute(f"delete from indicators where agency_id in ({orphans})")
+    db.execute(f"update report_quality set agency_id = null where agency_id in ({orphans})")
+    db.execute(f"delete from missing_reports where agency_id in ({orphans})")
+    db.execute(f"delete from agencies where id in ({orphans})")
     return len(agencies)

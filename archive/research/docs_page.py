@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .coverage import DEADLINE_MONTH_DAY
 from .definitions import (
     COLUMN_DESCRIPTIONS,
     DEFINITIONS_VERSION,
@@ -18,6 +19,8 @@ from .definitions import (
     MIN_REQUESTS,
     TABLE_DESCRIPTIONS,
 )
+from .quality import HIGH_REUSE, PARTS, REUSE_MEASURE, SHINGLE
+from .text_table import CELLS as TEXT_TABLE_CELLS
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "indicators.md"
 
@@ -61,6 +64,38 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _quality_section() -> list[str]:
+    """Report quality, the checks the research layer adds, and coverage (quality.py, text_table.py,
+    crossref.py, coverage.py), with the constants the code uses."""
+    month, day = DEADLINE_MONTH_DAY
+    lines = ["", "## Report quality, checks and coverage", "",
+             "Per report in `report_quality` (archive/research/quality.py):", "",
+             "- `published_on` against `deadline` (政府信息公开条例 art. 49): government departments by 31 January "
+             "of the next year, a people's government (人民政府) by 31 March, both `deadline_basis = statutory`; "
+             "other bodies (乡镇, 街道, public institutions) 31 March, `assumed`. `days_late` = published − "
+             "deadline in days (negative: early).",
+             "- `all_zero`: every count of tables 3 and 4 is 0 (a blank is not 0: null).",
+             f"- `text_reuse`: Jaccard similarity of the character {SHINGLE}-gram shingle sets (NFKC, whitespace "
+             f"removed) of the body and the same agency's previous-year body (`text_reuse_measure = "
+             f"{REUSE_MEASURE}`); the canned query `reused_text` lists reports at or above {HIGH_REUSE}.",
+             "- `structure`: the six parts " + " ".join(n for n, _w in PARTS) + " under their headings, present "
+             "and in order; each fault is a `quality_problems` row with `fault` = `report` or `reader`.",
+             "", "Checks stored in `checks` with both sides:", "",
+             "- `stock_flow` (format 2021): this year's 现行有效件数 = last year's 现行有效件数 + 本年制发件数 − "
+             "本年废止件数, for 规章 and 行政规范性文件 of the same agency (`agencies.id`).",
+             "- `text_table`: the number the narrative states (extract/narrative.py) against the cells: "
+             + "; ".join(f"`{q}` = " + " + ".join(f"{t}:{r}/{c}" for t, r, c in cells)
+                         for q, cells in TEXT_TABLE_CELLS.items()) + ".",
+             "", f"Coverage (`missing_reports`, archive/research/coverage.py): an agency with a report for Y−1 on a "
+             f"portal and none for Y is `missing_report` only when that portal was walked to the end of its lists "
+             f"after the deadline for Y ({day} {['', 'January', 'February', 'March', 'April'][month]} of Y+1); "
+             "otherwise `crawl_incomplete` (the detail says which) or `not_yet_due`.",
+             "", "The per-report part follows every write (the written reports and their next-year partners); "
+             "rollups, leaderboard and coverage are built once per publication (the snapshot of `serve` and "
+             "`export`, `nianbao derive`); `research_state` says when the working archive's are stale."]
+    return lines
+
+
 def render() -> str:
     """The page's text."""
     lines = [_INTRO.rstrip("\n")]
@@ -72,6 +107,7 @@ def render() -> str:
         lines += ["", f"## Table `{table}`", "", TABLE_DESCRIPTIONS[table] + ".", "", "| column | meaning |",
                   "| --- | --- |"]
         lines += [f"| `{name}` | {_cell(text)} |" for name, text in columns.items()]
+    lines += _quality_section()
     return "\n".join(lines) + "\n"
 
 

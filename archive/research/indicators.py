@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .changes import SCOPE_TABLE
 from .definitions import DEFINITIONS_VERSION, INDICATORS, TABLE_NUMBERS, Cell, Expr, Indicator, cells_needed
 
 # What a report printed for one cell: its values (a code printed twice is summed, as
@@ -89,18 +90,19 @@ def evaluate(ind: Indicator, cells: Cells, previous: Cells | None = None) -> dic
     return out
 
 
-def load_cells(db: Database) -> dict[int, Cells]:
-    """The cells any indicator reads, per report (canonical reports only), in three queries."""
+def load_cells(db: Database, only: str = "") -> dict[int, Cells]:
+    """The cells any indicator reads, per report, in three queries; `only` is a subquery of the
+    report ids wanted (default: every report)."""
     needed = cells_needed()
     rows_by_table = {t: {(c.row, c.column) for c in needed if c.table == t} for t in TABLE_NUMBERS}
     items = sorted({c.row for c in needed if c.table == "active_disclosure"})
     queries = {
         "requests": ('select q.report_id, q.row, q."column", q.value from requests q '
-                     'where q."column" = \'total\' or q.row = \'1\'', []),
-        "reviews": ('select v.report_id, v."group", v.outcome, v.value from reviews v', []),
+                     f'where (q."column" = \'total\' or q.row = \'1\'){_in("q", only)}', []),
+        "reviews": (f'select v.report_id, v."group", v.outcome, v.value from reviews v where 1{_in("v", only)}', []),
         # local sub-rows (a parent item) are not the template's item of the same name
         "active_disclosure": ("select a.report_id, a.item, a.metric, a.value from active_disclosure a "
-                              f"where a.parent is null and a.item in ({', '.join('?' * len(items))})", items),
+                              f"where a.parent is null and a.item in ({', '.join('?' * len(items))}){_in('a', only)}", items),
     }
     out: dict[int, Cells] = defaultdict(dict)
     for table, (sql, params) in queries.items():
@@ -111,25 +113,40 @@ def load_cells(db: Database) -> dict[int, Cells]:
     return out
 
 
-def previous_reports(db: Database) -> dict[int, int]:
-    """Each canonical report → the same agency's canonical report a year earlier (the latest one
-    stored, as carry_over takes it)."""
-    rows = db.execute("""
+def _in(alias: str, only: str) -> str:
+    return f" and {alias}.report_id in ({only})" if only else ""
+
+
+def previous_reports(db: Database, only: str = "") -> dict[int, int]:
+    """Each canonical report (of `only`, a subquery of ids; default every one) → the same agency's
+    canonical report a year earlier (the latest one stored, as carry_over takes it)."""
+    rows = db.execute(f"""
         select cur.id, (select p.id from reports p where p.agency_id = cur.agency_id and p.year = cur.year - 1
                         and p.duplicate_of is null order by p.id desc limit 1)
         from reports cur
-        where cur.duplicate_of is null and cur.agency_id is not null and cur.year is not null""")
+        where cur.duplicate_of is null and cur.agency_id is not null and cur.year is not null
+        {f"and cur.id in ({only})" if only else ""}""")
     return {cur: prev for cur, prev in rows if prev is not None}
 
 
-def refresh_indicators(db: Database) -> int:
-    """Rebuild `indicators` (after `refresh_agencies`: year-on-year pairs go through agencies).
-    Returns the number of rows."""
-    cells = load_cells(db)
-    previous = previous_reports(db)
+def refresh_indicators(db: Database, *, scoped: bool = False) -> int:
+    """Recompute `indicators` for the reports in `research_scope` (every report unless `scoped`),
+    after the agencies are assigned: year-on-year pairs go through them.  Returns the rows written."""
+    only = f"select report_id from temp.{SCOPE_TABLE}" if scoped else ""
+    previous = previous_reports(db, only)
+    if scoped:
+        db.execute("create temp table if not exists research_cells_scope (report_id integer primary key)")
+        db.execute("delete from temp.research_cells_scope")
+        db.conn.executemany("insert or ignore into temp.research_cells_scope values (?)",
+                            [(r,) for r in {*previous.values()}])
+        db.execute(f"insert or ignore into temp.research_cells_scope select report_id from temp.{SCOPE_TABLE}")
+        cells = load_cells(db, "select report_id from temp.research_cells_scope")
+    else:
+        cells = load_cells(db)
     meta = {rid: (agency, year) for rid, agency, year in
-            db.execute("select id, agency_id, year from reports where duplicate_of is null")}
-    db.execute("delete from indicators")
+            db.execute("select id, agency_id, year from reports where duplicate_of is null"
+                       f"{f' and id in ({only})' if only else ''}")}
+    db.execute(f"delete from indicators{f' where report_id in ({only})' if only else ''}")
     columns = ["report_id", "agency_id", "year", "indicator", "numerator", "denominator", "amount", "value",
                "null_reason", "previous_report_id", "definitions_version"]
     batch: list[tuple[Any, ...]] = []

@@ -1,0 +1,41 @@
+"""Types a researcher expects: counts read back as integers, a number printed with a fraction as
+printed, a blank as NULL — in new archives and in archives upgraded from REAL columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from research_reports import make_report, store
+
+from archive.schema import open_db
+
+
+def test_counts_are_integers_fractions_stay_and_blanks_are_null(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "nianbao.db")
+    rid = store(db, make_report("北京市东城区民政局", 2021, totals={"1": 26, "3.1": 2.5, "3.7": None},
+                                reviews={("review", "total"): 3}))
+    cells = dict(db.execute("select row, value from requests where report_id = ? and \"column\" = 'total' "
+                            "and row in ('1', '3.1', '3.7')", [rid]).fetchall())
+    assert (cells["1"], type(cells["1"])) == (26, int)
+    assert cells["3.1"] == 2.5 and cells["3.7"] is None
+    assert db.execute("select typeof(value) from reviews where report_id = ? and \"group\" = 'review' "
+                      "and outcome = 'total'", [rid]).fetchone() == ("integer",)
+    assert {t for (t,) in db.execute("select typeof(requests_received) from report_figures")} == {"integer"}
+
+
+def test_an_archive_with_real_count_columns_is_upgraded_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = open_db(path)
+    rid = store(db, make_report("北京市东城区民政局", 2021, totals={"1": 26, "3.7": None}))
+    db["requests"].transform(types={"value": float})  # the schema before 0010
+    db.execute("delete from _sqlite_migrations where name = '0010_integer_counts'")
+    db.conn.commit()
+    assert db.execute("select typeof(value) from requests where report_id = ? and row = '1' "
+                      "and \"column\" = 'total'", [rid]).fetchone() == ("real",)
+    db.close()
+    db = open_db(path)
+    assert db["requests"].columns_dict["value"] is int
+    assert db.execute("select typeof(value) from requests where report_id = ? and row = '1' "
+                      "and \"column\" = 'total'", [rid]).fetchone() == ("integer",)
+    assert db.execute("select value from requests where report_id = ? and row = '3.7' "
+                      "and \"column\" = 'total'", [rid]).fetchone() == (None,)
