@@ -377,6 +377,11 @@ def fill_coordinates(db: Database) -> int:
     their mark, and a division no ancestor of which has coordinates (苏鲁交界) stays null."""
     if "coordinates" not in db["regions"].columns_dict:
         return 0
+    if db.execute("select 1 from regions r where r.coordinates is null and (r.longitude is not null or exists ("
+                  "select 1 from regions p where p.adcode in (substr(r.adcode, 1, 4) || '00', "
+                  "substr(r.adcode, 1, 2) || '0000') and p.adcode != r.adcode and p.longitude is not null)) "
+                  "limit 1").fetchone() is None:
+        return 0  # done before: opening an archive writes nothing (a reader may hold the lock)
     with db.atomic():
         db.execute("update regions set coordinates = 'cpca' where coordinates is null and longitude is not null")
         filled = 0

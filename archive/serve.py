@@ -112,6 +112,7 @@ def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = Fa
 # Precomputed at snapshot time for the served copy only: what a page would otherwise compute over
 # every report on every request.  Hidden from browsing (archive.schema.HIDDEN_TABLES).
 MAP_TABLE = "publication_region_reports"
+PUBLICATION_TABLES = (MAP_TABLE,)  # in served snapshots only, never in the working archive
 
 
 def precompute_publication(con: sqlite3.Connection) -> None:
