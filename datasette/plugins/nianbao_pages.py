@@ -45,13 +45,18 @@ def agency_url(agency_id: str) -> str:
     return "/-/agency/" + quote(agency_id, safe="")
 
 
+async def _not_found(datasette, request, message: str):
+    """Datasette's own error page, status 404, saying what was asked for."""
+    return Response.html(await datasette.render_template(
+        "error.html", {"ok": False, "error": message, "title": "未找到 · Not found", "status": 404},
+        request=request), status=404)
+
+
 async def _report(datasette, request):
     report_id = int(request.url_vars["report_id"])
     data = await datasette.get_database(DATABASE).execute_fn(lambda con: pages.report_page(con, report_id))
     if data is None:
-        return Response.html(await datasette.render_template(
-            "error.html", {"ok": False, "error": f"没有编号为 {report_id} 的年报 · No report {report_id}",
-                           "title": "未找到 · Not found", "status": 404}, request=request), status=404)
+        return await _not_found(datasette, request, f"没有编号为 {report_id} 的年报 · No report {report_id}")
     context = {**data, "database": DATABASE, "agency_href": agency_url(data["agency_id"]) if data["agency_id"] else None,
                "original_href": report_url(report_id) + "/original"}
     return Response.html(await datasette.render_template("nianbao_report.html", context, request=request))
@@ -72,9 +77,7 @@ async def _agency(datasette, request):
     agency_id = unquote(request.url_vars["agency_id"])
     data = await datasette.get_database(DATABASE).execute_fn(lambda con: pages.agency_page(con, agency_id))
     if data is None:
-        return Response.html(await datasette.render_template(
-            "error.html", {"ok": False, "error": f"没有机关 {agency_id} · No agency {agency_id}",
-                           "title": "未找到 · Not found", "status": 404}, request=request), status=404)
+        return await _not_found(datasette, request, f"没有机关 {agency_id} · No agency {agency_id}")
     context = {**data, "database": DATABASE, "report_url": report_url}
     return Response.html(await datasette.render_template("nianbao_agency.html", context, request=request))
 
