@@ -12,7 +12,7 @@ from .errors import ExtractError
 from .files import path_text
 from .limits import MAX_INPUT_BYTES
 from .metadata import read_metadata
-from .model import Document, Problem, Report
+from .model import ActiveRow, Document, Problem, Report
 from .readers import read_document
 from .tables import Tables, read_tables
 from .uncertain import ocr_uncertain
@@ -123,7 +123,7 @@ def _structure_problems(doc: Document, tables: Tables, fmt: str | None, template
         if key not in tables.found and not doc.image_only:
             out.append(Problem("table_not_found", table, f"table {['active', 'requests', 'reviews'].index(key) + 2} not found"))
     if "active" in tables.found and template is not None:
-        out.extend(_missing_items(tables, template))
+        out.extend(missing_items(tables.active, template))
     if "reviews" in tables.found and template is not None:
         read = {(r.group, r.outcome) for r in tables.reviews}
         for g in template.review_groups:
@@ -144,12 +144,12 @@ def _structure_problems(doc: Document, tables: Tables, fmt: str | None, template
     return out
 
 
-def _missing_items(tables: Tables, template: T.Template) -> list[Problem]:
+def missing_items(active: list[ActiveRow], template: T.Template) -> list[Problem]:
     """A table-2 item of the template that the report does not print, or that its reader lost
     (a row a scan or an unruled page could not align): table 2 has no check that would show it,
     so it is said here.  An item counts as printed under its name or any of its keywords, or as
     the parent of its local sub-rows (其他对外管理服务事项: 行政检查, 行政确认)."""
-    printed = {r.item for r in tables.active} | {r.parent for r in tables.active if r.parent}  # or by its sub-rows
+    printed = {r.item for r in active} | {r.parent for r in active if r.parent}  # or by its sub-rows
     items = {i.name: i for i in template.items}
     out: list[Problem] = []
     for section in template.sections:

@@ -94,6 +94,8 @@ def to_report(rep: SeriesReport, source: str = "") -> Report:
     the benchmark uses it to load 100,000 reports in minutes; a test checks it equals the parse."""
     from extract.checks import check_report
     from extract.model import ActiveRow, RequestRow, ReviewRow
+    from extract.parse import missing_items
+    from extract.templates import template
 
     fmt = "2021" if rep.year >= 2021 else "2019"
     section, metrics, items = (ACTIVE_2021 if fmt == "2021" else ACTIVE_2019)[0]
@@ -109,5 +111,6 @@ def to_report(rep: SeriesReport, source: str = "") -> Report:
     report = Report(source=source, title=f"{rep.agency}{rep.year}年政府信息公开工作年度报告", agency=rep.agency,
                     year=rep.year, format=fmt, active_disclosure=active, requests=requests, reviews=reviews)
     report.checks = check_report(active, requests, reviews)
+    report.problems = missing_items(active, template(fmt))  # the series prints one section of table 2
     report.extras = {"kind": "text", "pub_date": None, "image_only": False, "body": rep.body}
     return report
