@@ -182,7 +182,7 @@ def export(db_path: str | Path, out: str | Path, *, date: str | None = None) -> 
     previous_dir = (releases(out) or [None])[-1] if out.is_dir() else None
     release = _new_release_dir(out, date)
     name = release.name.removeprefix("nianbao-")
-    snap = snapshot(db_path, release, drop=INTERNAL_TABLES, analyze=False)
+    snap = snapshot(db_path, release, drop=INTERNAL_TABLES, served=False)
     db = Database(snap)
     tables = _write_csvs(db, release)
     versions = {"extractor_version": extractor_version(), "schema_version": schema_version(db),

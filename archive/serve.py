@@ -73,11 +73,12 @@ SETTINGS = {
 
 
 def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = False, drop: tuple[str, ...] = (),
-             analyze: bool = True) -> Path:
+             served: bool = True) -> Path:
     """Copy the archive to `out_dir/nianbao.db` with VACUUM INTO; bring the copy's research layer up
     to date (`publish_research`); optionally drop the raw bytes (`capture_blobs.data`) for a lighter
     publication (hashes and sizes stay) and the tables in `drop` (a release leaves out the internal
-    ones); `analyze` gives the served copy the planner statistics its facet queries need."""
+    ones); a `served` copy also gets what its pages read precomputed (`precompute_publication`) and
+    the planner statistics its facet queries need (a release is a file for readers: neither)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{DB_NAME}.db"
@@ -99,7 +100,7 @@ def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = Fa
         con.commit()
         if without_raw or drop:
             con.execute("VACUUM")
-        if analyze:  # a served snapshot (a release is analyzed by nobody: it is a file for readers)
+        if served:
             precompute_publication(con)
             con.execute("ANALYZE")
             con.commit()
@@ -225,14 +226,18 @@ def own_snapshot_dir(base: Path) -> Path:
     return d
 
 
+def new_snapshot_dir(db_path: str | Path, base: str | Path | None = None) -> Path:
+    """A fresh directory of this process's own under `base` (default `publish/` beside the
+    archive), after removing those of stopped servers there."""
+    base = Path(base) if base else Path(db_path).resolve().parent / "publish"
+    remove_stopped_snapshots(base)
+    return own_snapshot_dir(base)
+
+
 def prepare(db_path: str | Path, snapshot_dir: str | Path | None = None, *, without_raw: bool = False) -> tuple[Path, Path]:
-    """Snapshot and inspect into `snapshot_dir` (default: a new directory of this process's own
-    under `publish/` beside the archive): everything `serve` needs, as (snapshot, inspect file)."""
-    if snapshot_dir is None:
-        base = Path(db_path).resolve().parent / "publish"
-        remove_stopped_snapshots(base)
-        snapshot_dir = own_snapshot_dir(base)
-    snap = snapshot(db_path, snapshot_dir, without_raw=without_raw)
+    """Snapshot and inspect into `snapshot_dir` (default: `new_snapshot_dir`): everything `serve`
+    needs, as (snapshot, inspect file)."""
+    snap = snapshot(db_path, snapshot_dir or new_snapshot_dir(db_path), without_raw=without_raw)
     return snap, inspect(snap)
 
 
@@ -244,9 +249,7 @@ def serve(db_path: str | Path, *, port: int = 8001, host: str = "127.0.0.1", sna
     `snapshot_dir` is the parent under which that directory is made (default `publish/` beside
     the archive)."""
     ensure_port_free(host, port)
-    base = Path(snapshot_dir) if snapshot_dir else Path(db_path).resolve().parent / "publish"
-    remove_stopped_snapshots(base)
-    snap, counts = prepare(db_path, own_snapshot_dir(base), without_raw=without_raw)
+    snap, counts = prepare(db_path, new_snapshot_dir(db_path, snapshot_dir), without_raw=without_raw)
     cmd = datasette_command(snap, counts, host=host, port=port, metadata=metadata)
     sys.stdout.flush()
     os.execv(cmd[0], cmd)

@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from parse import _loadavg  # noqa: E402 - bench/parse.py: one load-average reading for both benches
+
 from extract import parse_bytes  # noqa: E402
 from extract.readers import ocr  # noqa: E402
 
@@ -101,13 +103,6 @@ def markdown(m: dict[str, Any]) -> str:
         f"{m['cases_below_99_5']} | {m['seconds_per_page']} | {m['median_seconds_per_report']} | "
         f"{m['five_page_scan_seconds']} | {m['peak_rss_mib']} |",
     ])
-
-
-def _loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,5 +57,5 @@ def test_a_served_snapshot_holds_the_maps_reports_per_region(tmp_path: Path) -> 
     provinces = {p for (p,) in con.execute("select distinct province from reports where duplicate_of is null "
                                            "and province is not null")}
     assert provinces <= {p for p, *_ in drawn.values()}  # every province with reports is on the map
-    release = sqlite3.connect(snapshot(db_path, tmp_path / "release", analyze=False))
+    release = sqlite3.connect(snapshot(db_path, tmp_path / "release", served=False))
     assert release.execute("select count(*) from sqlite_master where name = ?", [MAP_TABLE]).fetchone()[0] == 0
