@@ -38,9 +38,9 @@ INTERNAL_TABLES = ("crawl_urls", "crawl_portal_state", "crawl_columns", "sqlite_
 # Tables Datasette does not list (still reachable by URL, and documented in docs/schema.md): the
 # internal ones, the raw captures behind every report (each report links its capture), the search
 # index (searched through the search box) and migration bookkeeping.
-# `publication_region_reports` exists only in a served snapshot (archive/serve.py `precompute_publication`).
+# The publication_* tables exist only in a served snapshot (archive/precompute.py).
 HIDDEN_TABLES = (*INTERNAL_TABLES[:3], "captures", "capture_blobs", "report_search", "_sqlite_migrations",
-                 "publication_region_reports")
+                 "publication_region_reports", "publication_facet_counts")
 
 # Headline figures of table 3 and table 4 (totals column / total outcome), one column each in
 # `report_figures` and in the `report_summary` view: name -> (table, codes summed).  Declared with

@@ -30,6 +30,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .precompute import precompute_publication
+
 DB_NAME = "nianbao"  # the database's name in Datasette URLs and in metadata.yml
 
 
@@ -108,27 +110,6 @@ def snapshot(db_path: str | Path, out_dir: str | Path, *, without_raw: bool = Fa
         con.close()
     os.replace(partial, target)
     return target
-
-
-# Precomputed at snapshot time for the served copy only: what a page would otherwise compute over
-# every report on every request.  Hidden from browsing (archive.schema.HIDDEN_TABLES).
-MAP_TABLE = "publication_region_reports"
-PUBLICATION_TABLES = (MAP_TABLE,)  # in served snapshots only, never in the working archive
-
-
-def precompute_publication(con: sqlite3.Connection) -> None:
-    """Reports per region with the region's coordinates, for the dashboard's map: the map's query
-    otherwise groups every canonical report (the `report_summary` view's joins) on each load —
-    a full scan whose cost grows with the archive; this table has one row per region (≤ 3,400)."""
-    con.execute(f'DROP TABLE IF EXISTS "{MAP_TABLE}"')
-    con.execute(f"""
-        CREATE TABLE "{MAP_TABLE}" AS
-        SELECT r.adcode, coalesce(r.district, r.city, r.province) AS region, r.province, count(*) AS reports,
-               g.latitude, g.longitude, g.coordinates
-        FROM reports r JOIN regions g ON g.adcode = r.adcode
-        WHERE r.duplicate_of IS NULL AND g.latitude IS NOT NULL
-        GROUP BY r.adcode""")
-    con.commit()
 
 
 def publish_research(copy: Path) -> bool:

@@ -45,6 +45,9 @@ from archive.schema import open_db  # noqa: E402
 from archive.write import Hints, ingest_bytes  # noqa: E402
 from nianbao.synthetic import balanced, render_series_text, to_report  # noqa: E402
 
+sys.path.append(str(Path(__file__).resolve().parent))  # after the packages, so `archive` stays the package
+from bodies import example_paragraphs, lengthen  # noqa: E402
+
 KINDS = ["人民政府", "人民政府办公室", "教育局", "民政局", "财政局", "卫生健康委员会", "生态环境局", "市场监督管理局"]
 YEARS = (2019, 2020, 2021, 2022, 2023)
 
@@ -61,7 +64,10 @@ def agencies(db, n: int) -> list[str]:
     return out
 
 
-def build(db_path: Path, n_reports: int) -> dict[str, float]:
+def build(db_path: Path, n_reports: int, real_bodies: bool = False) -> dict[str, float]:
+    """`real_bodies`: each body lengthened to a real report's 600–5,000 characters (bench/bodies.py),
+    for the search and facet pages, whose cost follows the text searched."""
+    paragraphs = example_paragraphs() if real_bodies else []
     db = open_db(db_path)
     names = agencies(db, max(1, n_reports // len(YEARS)))
     t0 = time.perf_counter()
@@ -80,7 +86,10 @@ def build(db_path: Path, n_reports: int) -> dict[str, float]:
                     data = render_series_text(rep)
                     raw_bytes += len(data)
                     url = f"https://bench.invalid/{i}/{year}.txt"
-                    ingest_bytes(db, data, Fetch(url=url), Hints(), report=to_report(rep, url))
+                    report = to_report(rep, url)
+                    if paragraphs:
+                        report.extras["body"] = lengthen(report.extras["body"], paragraphs, (i, year))
+                    ingest_bytes(db, data, Fetch(url=url), Hints(), report=report)
                     done += 1
         if done % 10000 < batch:
             print(f"  {done} reports, {done / (time.perf_counter() - t0):.0f}/s", file=sys.stderr, flush=True)
@@ -179,8 +188,18 @@ def requests_to_time(sample_agency: str) -> dict[str, str]:
         "home": "/",
         "facet page: reports (7 facets)": "/nianbao/reports",
         "facet page: reports, year+province applied": f"/nianbao/reports?year=2021&province={bj}",
+        "facet page: reports, year applied (precomputed facets)": "/nianbao/reports?year=2021",
         "facet page: report_summary": "/nianbao/report_summary?_facet=year&_facet=province",
+        "facet page: report_summary, year applied": "/nianbao/report_summary?year=2021",
+        "facet page: indicator_rollups (3 facets)": "/nianbao/indicator_rollups",
+        "facet page: leaderboard (3 facets)": "/nianbao/leaderboard",
+        "facet page: report_quality (3 facets)": "/nianbao/report_quality",
+        "facet page: missing_reports": "/nianbao/missing_reports",
         "search: 复议 (every report)": f"/nianbao/reports?_search={quote('复议')}",
+        "search: 依申请公开 (every report)": f"/nianbao/reports?_search={quote('依申请公开')}",
+        "search: 复议, year applied": f"/nianbao/reports?_search={quote('复议')}&year=2021",
+        "search: 复议, a later page (_next)": f"/nianbao/reports?_search={quote('复议')}&_next=99900%2C99900&_sort_desc=id",
+        "search: 复议 on report_summary": f"/nianbao/report_summary?_search={quote('复议')}",
         f"search: {sample_agency}": f"/nianbao/reports?_search={quote(sample_agency)}",
         "canned: reports_failing_rule": "/nianbao/reports_failing_rule?rule=carry_over",
         "canned: failures_by_rule": "/nianbao/failures_by_rule",
@@ -287,15 +306,22 @@ def main() -> None:
     parser.add_argument("--publication-only", action="store_true",
                         help="time only the publication's pages (report, agency, original, maps) on the archive at --db")
     parser.add_argument("--no-serve", action="store_true", help="Skip the Datasette timings.")
+    parser.add_argument("--real-bodies", action="store_true",
+                        help="lengthen each body to a real report's 600–5,000 characters (bench/bodies.py)")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="only the Datasette pages (the table above, then the publication's) on the archive at --db")
     args = parser.parse_args()
     if args.publication_only:
         time_publication(args.db, args.repeat)
+        return
+    if args.pages_only:
+        time_pages(args.db, args.repeat)
         return
     args.db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(str(args.db) + suffix).unlink(missing_ok=True)
     print(f"building an archive of {args.reports} reports in {args.db}", file=sys.stderr)
-    b = build(args.db, args.reports)
+    b = build(args.db, args.reports, real_bodies=args.real_bodies)
     full_rate = parse_sample()
     print(f"\nreports: {b['reports']:,}; cells: {b['cells']:,}; rows incl. checks: {b['rows']:,}; "
           f"carry_over rows: {b['carry_over_rows']:,}")
@@ -307,12 +333,18 @@ def main() -> None:
     print_derived(time_derived(args.db))
     if args.no_serve:
         return
-    results, startup = time_datasette(args.db, args.repeat)
-    print(f"nianbao serve startup (VACUUM INTO snapshot + inspect + Datasette): {startup:.0f} s")
+    time_pages(args.db, args.repeat)
+
+
+def time_pages(db_path: Path, repeat: int) -> None:
+    """The Datasette table of requests_to_time(), then the publication's pages."""
+    print(f"load before: {os.getloadavg()[0]:.1f}")
+    results, startup = time_datasette(db_path, repeat)
+    print(f"nianbao serve startup (VACUUM INTO snapshot + precompute + inspect + Datasette): {startup:.0f} s")
     print("\n| request | median ms | p95 ms | status |\n| --- | ---: | ---: | --- |")
     for name, (median, p95, status) in results.items():
         print(f"| {name} | {median:.0f} | {p95:.0f} | {status} |")
-    time_publication(args.db, args.repeat)
+    time_publication(db_path, repeat)
 
 
 if __name__ == "__main__":

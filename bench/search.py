@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
-import re
 import sqlite3
 import statistics
 import sys
@@ -46,31 +44,20 @@ sys.path.insert(0, str(ROOT / "tests"))
 from archive import fts  # noqa: E402
 from archive.captures import Fetch  # noqa: E402
 from archive.crossref import refresh_cross_checks  # noqa: E402
-from archive.ingest import ingest_paths  # noqa: E402
 from archive.schema import open_db  # noqa: E402
 from archive.write import Hints, ingest_bytes  # noqa: E402
 from crawler.pipelines.extraction import extract_capture  # noqa: E402
 from nianbao.synthetic import make_spec, render_text  # noqa: E402
 
-EXAMPLES = Path(os.environ.get("NIANBAO_EXAMPLES", ROOT.parent / "shared" / "examples"))
+sys.path.append(str(Path(__file__).resolve().parent))  # after the packages: bench/archive.py must not hide `archive`
+from bodies import example_paragraphs, lengthen  # noqa: E402
+
 TERMS = ["公", "诉", "复议", "海淀", "政府办", "依申请", "依申请公开", "政府信息公开", "未收取信息处理费", "2021", "3.1",
          "海淀 复议", "政府办 依申请公开"]
 
 
-def example_paragraphs() -> list[str]:
-    """Paragraphs (≥ 30 characters) of the shared examples' bodies, as the archive reads them."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        db = open_db(Path(tmp) / "ex.db")
-        ingest_paths(db, [EXAMPLES])
-        bodies = [b for (b,) in db.execute("select body from reports") if b]
-        db.close()
-    return [line for body in bodies for line in body.split("\n") if len(line) >= 30]
-
-
 def build(db_path: Path, n: int) -> dict[str, float | bool]:
-    paragraphs = example_paragraphs() if EXAMPLES.is_dir() else []
+    paragraphs = example_paragraphs()
     db = open_db(db_path)
     t0 = time.perf_counter()
     with db.atomic():
@@ -80,14 +67,8 @@ def build(db_path: Path, n: int) -> dict[str, float | bool]:
             url = f"https://bench.invalid/{seed}.txt"
             extracted = extract_capture(data, url, f"{seed}.txt", Hints())
             report = extracted.report
-            if report is not None and paragraphs:
-                rng = random.Random(f"body:{seed}")
-                target = rng.triangular(600, 5000, 1800)
-                body = report.extras["body"]
-                while len(body) < target:
-                    para = rng.choice(paragraphs)
-                    body += "\n" + re.sub(r"\d+", lambda m, rng=rng: str(rng.randint(1, 10 ** len(m.group()))), para)
-                report.extras["body"] = body
+            if report is not None:
+                report.extras["body"] = lengthen(report.extras["body"], paragraphs, seed)
             ingest_bytes(db, data, Fetch(url=url), Hints(), report=report, error=extracted.error)
     refresh_cross_checks(db)
     took = time.perf_counter() - t0

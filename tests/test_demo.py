@@ -41,7 +41,8 @@ def test_demo_builds_the_archive(tmp_path: Path) -> None:
     # every table and column datasette/metadata.yml describes exists in the archive the demo built
     metadata = yaml.safe_load((ROOT / "datasette" / "metadata.yml").read_text(encoding="utf-8"))
     missing = []
-    from archive.serve import PUBLICATION_TABLES, snapshot
+    from archive.precompute import PUBLICATION_TABLES
+    from archive.serve import snapshot
 
     published = sqlite3.connect(snapshot(db, tmp_path / "publish"))  # what only a served copy holds
     for table, spec in metadata["databases"]["nianbao"]["tables"].items():

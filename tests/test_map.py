@@ -45,7 +45,8 @@ def test_a_served_snapshot_holds_the_maps_reports_per_region(tmp_path: Path) -> 
     from conftest import EXAMPLES
     from test_serve import build_archive
 
-    from archive.serve import MAP_TABLE, snapshot
+    from archive.precompute import MAP_TABLE
+    from archive.serve import snapshot
 
     db_path = build_archive(tmp_path, EXAMPLES)
     con = sqlite3.connect(snapshot(db_path, tmp_path / "snap"))

@@ -42,13 +42,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(db_path: Path, root: Path, *, nianbao: str = NIANBAO) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_server(db_path: Path, root: Path, *, nianbao: str = NIANBAO,
+                   env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """Run a real `nianbao serve` (this environment's, or the `nianbao` given) on localhost; give its
     base URL and process (Datasette itself: serve execs it); stop it (by its own pid)."""
     port = free_port()
     log = (root / "serve.log").open("w")
     proc = subprocess.Popen([nianbao, "serve", "--db", str(db_path), "--port", str(port),
-                             "--snapshot-dir", str(root / "publish")], stdout=log, stderr=subprocess.STDOUT)
+                             "--snapshot-dir", str(root / "publish")], stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -73,9 +75,9 @@ def running_server(db_path: Path, root: Path, *, nianbao: str = NIANBAO) -> Iter
         log.close()
 
 
-def start_server(db_path: Path, root: Path) -> Iterator[str]:
+def start_server(db_path: Path, root: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run a real `nianbao serve` on localhost; yield its base URL; stop it (by its own pid)."""
-    with running_server(db_path, root) as (base, _proc):
+    with running_server(db_path, root, env=env) as (base, _proc):
         yield base
 
 

@@ -1,0 +1,139 @@
+"""What a served snapshot's pages read precomputed, built once per publication (issue 13 item 7).
+
+Datasette answers a table page with a count and one `group by` per facet over the page's rows, on
+every request.  On `reports` unfiltered that is seven scans of the whole table (cheap at 100,000
+reports, seconds at 2 M); on the `report_summary` view each scan is the view's join.  The snapshot
+that `nianbao serve` publishes is immutable, so those answers can be computed once, when it is
+taken, and read on each request instead:
+
+- `publication_region_reports`: reports per region with coordinates, for the dashboard's map;
+- `report_summary` becomes a table (`MATERIALIZED_VIEWS`): the same name, columns and rows as the
+  view, with `id` its primary key and an index per facet and sort column, so its count comes from
+  the inspect file, its filters use indexes, and no page runs the view's join; the working archive
+  and a release keep the view;
+- `publication_facet_counts`: for every table of metadata.yml with default facets, the counts of
+  each default facet column's values — unfiltered and with one default facet's value applied
+  (`reports?year=2021` shows the other six from here).
+
+The facet class in `datasette/plugins/nianbao_facets.py` reads these rows when a page's filter is
+exactly one of those (or none) and queries the database otherwise; `tests/test_precompute.py` proves
+both give the same facets.  These tables are in served snapshots only (`PUBLICATION_TABLES`), never
+in the working archive or a release, and are hidden from browsing (archive.schema.HIDDEN_TABLES).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MAP_TABLE = "publication_region_reports"
+FACET_COUNTS_TABLE = "publication_facet_counts"
+PUBLICATION_TABLES = (MAP_TABLE, FACET_COUNTS_TABLE)  # in served snapshots only
+MATERIALIZED_VIEWS = ("report_summary",)  # tables in served snapshots, views elsewhere
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _tables_metadata(metadata: dict) -> dict[str, dict]:
+    return {table: meta or {} for database in (metadata.get("databases") or {}).values()
+            for table, meta in ((database or {}).get("tables") or {}).items()}
+
+
+def default_facets(metadata: dict) -> dict[str, list[str]]:
+    """{table or view: its default facet columns} from metadata.yml: the pages these counts serve."""
+    out: dict[str, list[str]] = {}
+    for table, meta in _tables_metadata(metadata).items():
+        columns = [f for f in meta.get("facets") or [] if isinstance(f, str)]
+        if columns:
+            out[table] = columns
+    return out
+
+
+def precompute_publication(con: sqlite3.Connection, metadata: dict | None = None) -> None:
+    """Build the map table, the materialized views and the facet counts in the snapshot behind
+    `con` (see the module), from metadata.yml's facets and sort columns."""
+    if metadata is None:
+        import yaml
+
+        from .serve import METADATA
+
+        metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    _region_reports(con)
+    tables = _tables_metadata(metadata)
+    for view in MATERIALIZED_VIEWS:
+        meta = tables.get(view, {})
+        _materialize(con, view, [*meta.get("facets", []), *meta.get("sortable_columns", [])])
+    _facet_counts(con, default_facets(metadata))
+    con.commit()
+
+
+def _materialize(con: sqlite3.Connection, view: str, indexed: list[str]) -> None:
+    """Replace `view` by a table of its rows: `id` the primary key, an index on each `indexed`
+    column.  Column order and names are the view's, so every page and query reads it unchanged."""
+    if not con.execute("select 1 from sqlite_master where type = 'view' and name = ?", [view]).fetchone():
+        return
+    info = [(row[1], row[2]) for row in con.execute(f"PRAGMA table_info({_q(view)})")]
+    columns = [name for name, _ in info]
+    # the declared types of the view's source columns: their affinity is what makes `year = '2021'`
+    # (a URL's filter, text) match the stored integer, as it does on the view
+    spec = ", ".join(f"{_q(c)} INTEGER PRIMARY KEY" if c == "id" else f"{_q(c)} {kind}".rstrip() for c, kind in info)
+    built = f"_{view}_table"
+    con.execute(f"DROP TABLE IF EXISTS {_q(built)}")
+    con.execute(f"CREATE TABLE {_q(built)} ({spec})")
+    con.execute(f"INSERT INTO {_q(built)} SELECT * FROM {_q(view)}")
+    con.execute(f"DROP VIEW {_q(view)}")
+    con.execute(f"ALTER TABLE {_q(built)} RENAME TO {_q(view)}")
+    for column in dict.fromkeys(indexed):
+        if column in columns and column != "id":
+            con.execute(f"CREATE INDEX {_q(f'idx_{view}_{column}')} ON {_q(view)} ({_q(column)})")
+
+
+def _region_reports(con: sqlite3.Connection) -> None:
+    """Reports per region with the region's coordinates: the map's query otherwise groups every
+    canonical report on each load; this table has one row per region (≤ 3,400)."""
+    con.execute(f"DROP TABLE IF EXISTS {_q(MAP_TABLE)}")
+    con.execute(f"""
+        CREATE TABLE {_q(MAP_TABLE)} AS
+        SELECT r.adcode, coalesce(r.district, r.city, r.province) AS region, r.province, count(*) AS reports,
+               g.latitude, g.longitude, g.coordinates
+        FROM reports r JOIN regions g ON g.adcode = r.adcode
+        WHERE r.duplicate_of IS NULL AND g.latitude IS NOT NULL
+        GROUP BY r.adcode""")
+
+
+def _facet_counts(con: sqlite3.Connection, facets: dict[str, list[str]]) -> None:
+    """One grouped scan per (filter column, facet column) pair: the same `count(*) … where col is
+    not null group by col` Datasette runs, with the filter value kept as text (what a URL carries).
+    A view (one not materialized) is copied once into a temporary table first, so its join runs once."""
+    con.execute(f"DROP TABLE IF EXISTS {_q(FACET_COUNTS_TABLE)}")
+    con.execute(f"""CREATE TABLE {_q(FACET_COUNTS_TABLE)} (
+        table_name TEXT NOT NULL, filter_column TEXT NOT NULL, filter_value TEXT, column_name TEXT NOT NULL,
+        value, count INTEGER NOT NULL)""")
+    existing = {name: kind for name, kind in con.execute("select name, type from sqlite_master")}
+    for table, columns in facets.items():
+        kind = existing.get(table)
+        if kind not in ("table", "view"):
+            continue
+        have = {row[1] for row in con.execute(f"PRAGMA table_info({_q(table)})")}
+        columns = [c for c in columns if c in have]
+        source = _q(table)
+        if kind == "view":
+            con.execute("DROP TABLE IF EXISTS temp._facet_source")
+            con.execute(f"CREATE TEMP TABLE _facet_source AS SELECT {', '.join(map(_q, columns))} FROM {source}")
+            source = "temp._facet_source"
+        for column in columns:
+            con.execute(f"""INSERT INTO {_q(FACET_COUNTS_TABLE)}
+                SELECT ?, '', NULL, ?, {_q(column)}, count(*) FROM {source}
+                WHERE {_q(column)} IS NOT NULL GROUP BY {_q(column)}""", [table, column])
+        for filter_column in columns:
+            for column in columns:
+                if column == filter_column:
+                    continue
+                con.execute(f"""INSERT INTO {_q(FACET_COUNTS_TABLE)}
+                    SELECT ?, ?, CAST({_q(filter_column)} AS TEXT), ?, {_q(column)}, count(*) FROM {source}
+                    WHERE {_q(column)} IS NOT NULL AND {_q(filter_column)} IS NOT NULL
+                    GROUP BY {_q(filter_column)}, {_q(column)}""", [table, filter_column, column])
+        con.execute("DROP TABLE IF EXISTS temp._facet_source")
+    con.execute(f"""CREATE INDEX {_q("idx_" + FACET_COUNTS_TABLE)} ON {_q(FACET_COUNTS_TABLE)}
+                    (table_name, filter_column, filter_value, column_name, count DESC)""")

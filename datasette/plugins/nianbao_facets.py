@@ -1,0 +1,209 @@
+"""Datasette plugin: table pages that stay fast at national scale (issue 13 item 7, docs/scale.md).
+
+Datasette 0.65 answers a table page with the page's rows, a `count(*)` and one `group by` per
+facet, all over the rows the filters select; with a search, each of them evaluates the full-text
+match again.  Two costs grow with the archive, and each gets its own remedy here:
+
+1. **Facets of an unfiltered page, or of a page with one default facet applied** (`reports`,
+   `reports?year=2021`): read from `publication_facet_counts`, which the served snapshot holds
+   (archive/precompute.py).  `register_facet_classes` is wrapped (a pluggy hookwrapper) to put
+   `PrecomputedColumnFacet` in the place of Datasette's `ColumnFacet`: the same results, the same
+   links, from a table lookup; any other page — two filters, a search, another facet column, a
+   database without the table — is the stock query.  `tests/test_precompute.py` compares both.
+2. **A broad search** (more full-text hits than `archive.fts.BROAD_SEARCH`): the `asgi_wrapper`
+   counts the hits of each `_search`/`_search_<column>` with a bounded query (it stops at the cap)
+   before the page is built; over the cap, the request gets `_nocount=1&_nofacet=1&_broad=<cap>`,
+   so Datasette does not count or facet what it would have to enumerate in full, and the
+   `filters_from_request` hookwrapper turns the search clause `id in (select rowid … match …)` —
+   which SQLite materializes whole before the first row — into a correlated
+   `exists (… match … and rowid = reports.id)`, which the page's ordered scan probes row by row
+   and stops after one page.  The rows are exactly the ones the stock clause selects, in the same
+   order; the page says that the count and facets were left out and why (`nianbao_broad_search`
+   in table.html).  The markers are the wrapper's own: it strips them from every request and
+   decides again, so a narrower search gets its count back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+from datasette.facets import ColumnFacet
+from datasette.utils import await_me_maybe, escape_sqlite, path_with_added_args, path_with_removed_args
+
+from archive.fts import BROAD_SEARCH, match_expression
+from archive.precompute import FACET_COUNTS_TABLE
+
+DATABASE = "nianbao"
+BROAD = "_broad"  # the wrapper's marker; with it, the _nocount and _nofacet it added
+_PAGE = re.compile(rf"^/{DATABASE}/(?P<table>[^/.]+)(?:\.(?:json|csv))?$")
+_SEARCH_CLAUSE = re.compile(r"^(?P<pk>\S+) in \(select rowid from (?P<fts>\S+) where (?P<col>\S+) match (?P<m>.+)\)$")
+
+
+# --- 1. precomputed facets --------------------------------------------------------------------
+
+class PrecomputedColumnFacet(ColumnFacet):
+    """Datasette's column facet, answered from `publication_facet_counts` where it has the answer."""
+
+    def _filter(self) -> tuple[str, str | None] | None:
+        """('', None) for an unfiltered page, (column, value) for one `column=value` filter, else
+        None: read off the SQL Datasette built, so no other clause (a plugin's, `_next`'s) is missed."""
+        head = f"from {escape_sqlite(self.table)} "
+        sql = self.sql or ""
+        at = sql.find(head)
+        if at < 0:
+            return None
+        rest = sql[at + len(head):].strip()
+        if not rest and not self.params:
+            return "", None
+        one = re.fullmatch(r'where "([^"]+)" = :p0', rest)
+        if one and list(self.params) == ["p0"]:
+            return one.group(1), str(self.params["p0"])
+        return None
+
+    async def facet_results(self):  # noqa: ANN201 - Datasette's signature
+        where = self._filter() if self.table else None
+        db = self.ds.get_database(self.database)
+        if where is None or not await db.table_exists(FACET_COUNTS_TABLE):
+            return await super().facet_results()
+        filter_column, filter_value = where
+        known = await db.execute(
+            f"select 1 from {FACET_COUNTS_TABLE} where table_name = ? and filter_column = ? and filter_value is ? limit 1",
+            [self.table, filter_column, filter_value])
+        if not known.rows:  # a value the snapshot did not see in that column (or a table it skipped)
+            return await super().facet_results()
+        configs = super().get_configs()
+        stored = {row["column_name"] for row in await db.execute(
+            f"select distinct column_name from {FACET_COUNTS_TABLE} where table_name = ? and filter_column = ? "
+            "and filter_value is ?", [self.table, filter_column, filter_value])}
+        live = [c for c in configs if _column(c) not in stored]  # incl. the filter's own column: an index count
+        results: list[dict[str, Any]] = []
+        timed_out: list[str] = []
+        if live:
+            self.get_configs = lambda: live  # the stock query for the columns not precomputed
+            results, timed_out = await super().facet_results()
+        done = {r["name"]: r for r in results}
+        size = self.get_facet_size()
+        qs_pairs = self.get_querystring_pairs()
+        ordered = []
+        for config in configs:
+            column = _column(config)
+            if column in done:
+                ordered.append(done[column])
+            elif column in stored:
+                rows = (await db.execute(
+                    f"select value, count from {FACET_COUNTS_TABLE} where table_name = ? and filter_column = ? "
+                    "and filter_value is ? and column_name = ? order by count desc, value limit ?",
+                    [self.table, filter_column, filter_value, column, size + 1])).rows
+                ordered.append(await self._result(column, config["source"], rows, size, qs_pairs))
+        return ordered, timed_out
+
+    async def _result(self, column: str, source: str, rows: list, size: int, qs_pairs: list) -> dict[str, Any]:
+        """One facet's entry, built as ColumnFacet builds it (datasette/facets.py, 0.65.5)."""
+        shown = rows[:size]
+        expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [r["value"] for r in shown])
+        values = []
+        for row in shown:
+            column_qs = f"{column}__exact" if column.startswith("_") else column
+            selected = (column_qs, str(row["value"])) in qs_pairs
+            toggle = (path_with_removed_args(self.request, {column_qs: str(row["value"])}) if selected
+                      else path_with_added_args(self.request, {column_qs: row["value"]}))
+            values.append({"value": row["value"], "label": expanded.get((column, row["value"]), row["value"]),
+                           "count": row["count"], "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
+                           "selected": selected})
+        return {"name": column, "type": self.type, "hideable": source != "metadata",
+                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
+                "results": values, "truncated": len(rows) > size}
+
+
+def _column(config: dict) -> str:
+    return config["config"].get("column") or config["config"]["simple"]
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes():
+    outcome = yield
+    classes = [[PrecomputedColumnFacet if c is ColumnFacet else c for c in group] for group in outcome.get_result()]
+    outcome.force_result(classes)
+
+
+# --- 2. broad searches ------------------------------------------------------------------------
+
+async def _hits(datasette: Any, fts: str, column: str | None, query: str, raw: bool, cap: int) -> int:
+    """Full-text hits of one search, counted up to cap + 1 (the match stops there)."""
+    expression = query if raw else match_expression(query)
+    target = escape_sqlite(column) if column else escape_sqlite(fts)
+    sql = f"select count(*) from (select rowid from {escape_sqlite(fts)} where {target} match ? limit ?)"
+    try:
+        result = await datasette.get_database(DATABASE).execute(sql, [expression, cap + 1])
+    except Exception:  # a malformed raw query: Datasette's own page reports it
+        return 0
+    return result.first()[0]
+
+
+async def mark_broad(datasette: Any, scope: dict) -> dict:
+    """The scope with this wrapper's markers removed, and added again if a search is broad."""
+    found = _PAGE.match(scope.get("path", ""))
+    if not found:
+        return scope
+    pairs = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
+    marked = any(k == BROAD for k, _ in pairs)
+    if marked:
+        pairs = [(k, v) for k, v in pairs if k not in (BROAD, "_nocount", "_nofacet")]
+    searches = [(k, v) for k, v in pairs if k.startswith("_search") and k != "_searchmode" and v]
+    meta = datasette.table_metadata(DATABASE, found["table"]) or {}
+    fts = meta.get("fts_table")
+    if searches and fts:
+        raw = dict(pairs).get("_searchmode", meta.get("searchmode")) == "raw"
+        for key, value in searches:
+            column = key[len("_search_"):] if key.startswith("_search_") else None
+            if await _hits(datasette, fts, column, value, raw, BROAD_SEARCH) > BROAD_SEARCH:
+                pairs += [("_nocount", "1"), ("_nofacet", "1"), (BROAD, str(BROAD_SEARCH))]
+                return dict(scope, query_string=urlencode(pairs).encode())
+    return dict(scope, query_string=urlencode(pairs).encode()) if marked else scope
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def broad(scope, receive, send):
+            if scope.get("type") == "http" and scope.get("method", "GET") in ("GET", "HEAD"):
+                scope = await mark_broad(datasette, scope)
+            await app(scope, receive, send)
+        return broad
+    return wrap
+
+
+def probing(clause: str, table: str) -> str:
+    """`pk in (select rowid from fts where col match m)` as a correlated probe of the same match."""
+    found = _SEARCH_CLAUSE.match(clause)
+    if not found:
+        return clause
+    return (f"exists (select 1 from {found['fts']} where {found['col']} match {found['m']} "
+            f"and rowid = {escape_sqlite(table)}.{found['pk']})")
+
+
+@hookimpl(hookwrapper=True)
+def filters_from_request(request, database, table, datasette):
+    outcome = yield
+    if database != DATABASE or request is None or not request.args.get(BROAD):
+        return
+
+    def rewrite(result: Any) -> Any:
+        async def inner():
+            arguments = await await_me_maybe(result)
+            if arguments is not None:
+                arguments.where_clauses = [probing(c, table) for c in arguments.where_clauses]
+            return arguments
+        return inner
+
+    outcome.force_result([rewrite(r) for r in outcome.get_result()])
+
+
+@hookimpl
+def extra_template_vars(request, database, table):
+    if database != DATABASE or request is None or not request.args.get(BROAD):
+        return {}
+    return {"nianbao_broad_search": int(request.args[BROAD])}

@@ -1,0 +1,198 @@
+"""Table pages at national scale (issue 13 item 7): precomputed facets, view counts, broad searches,
+and paging that shows every report once.
+
+One generated archive (tests/test_search.py's, with the shared examples) published by a real
+`nianbao serve` with a small broad-search cap ($NIANBAO_BROAD_SEARCH = 30), so that both kinds of
+search happen on a small archive:
+
+- facets read from `publication_facet_counts` equal the ones Datasette computes (the same page
+  with `_where=1=1`, which no precomputed row answers), unfiltered and with one facet applied, on
+  every table and view with default facets; and the pages really read them (a planted count shows);
+- `report_summary` is served as a table holding exactly the view's rows;
+- a search with more hits than the cap lists every match once across its pages, with neither
+  count nor facets, and says so; a narrower one is counted and faceted as before;
+- every sort the reports table offers pages through every report exactly once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from archive.precompute import FACET_COUNTS_TABLE, default_facets
+
+CAP = 30
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    from conftest import EXAMPLES
+    from test_search import build_archive
+    from test_serve import start_server
+
+    root = tmp_path_factory.mktemp("scalepages")
+    db_path = build_archive(root, EXAMPLES)
+    for base in start_server(db_path, root, env={"NIANBAO_BROAD_SEARCH": str(CAP)}):
+        (snapshot,) = (root / "publish").glob("serve-*/nianbao.db")
+        yield base, snapshot, db_path
+
+
+@pytest.fixture(scope="module")
+def con(site: tuple[str, Path, Path]) -> Iterator[sqlite3.Connection]:
+    con = sqlite3.connect(f"file:{site[1]}?mode=ro", uri=True)
+    yield con
+    con.close()
+
+
+def page(base: str, path: str, **params: str) -> dict:
+    response = httpx.get(f"{base}/nianbao/{path}", params=params, timeout=60)
+    assert response.status_code == 200, (path, params, response.text[:300])
+    return response.json()
+
+
+def facets(data: dict) -> dict[str, tuple]:
+    return {name: (f["truncated"], [(r["value"], r["label"], r["count"], r["selected"]) for r in f["results"]])
+            for name, f in data["facet_results"].items()}
+
+
+def metadata() -> dict:
+    from archive.serve import METADATA
+
+    return yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+
+
+def test_precomputed_facets_equal_the_ones_datasette_computes(site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
+    base = site[0]
+    compared = 0
+    for table, columns in default_facets(metadata()).items():
+        if not con.execute("select 1 from sqlite_master where name = ?", [table]).fetchone():
+            continue
+        filters: list[dict[str, str]] = [{}]
+        for column in columns:
+            values = [v for (v,) in con.execute(
+                f"select filter_value from {FACET_COUNTS_TABLE} where table_name = ? and filter_column = ? "
+                "group by filter_value order by count(*) desc limit 2", [table, column])]
+            filters += [{column: v} for v in values]
+        for applied in filters:
+            read = page(base, f"{table}.json", _size="0", **applied)
+            live = page(base, f"{table}.json", _size="0", _where="1=1", **applied)
+            assert facets(read) == facets(live), (table, applied)
+            assert set(read["facet_results"]) == set(columns), (table, applied)
+            compared += 1
+    assert compared > 60  # reports and report_summary and the research tables, each with its filters
+
+
+def test_the_pages_read_the_precomputed_counts(site: tuple[str, Path, Path], tmp_path: Path) -> None:
+    """A planted count in a copy of the snapshot is what its pages show: the lookup is in use."""
+    from test_serve import free_port
+
+    from archive.serve import datasette_command, inspect
+
+    planted = tmp_path / "nianbao.db"
+    shutil.copy(site[1], planted)
+    with sqlite3.connect(planted) as c:
+        c.execute(f"update {FACET_COUNTS_TABLE} set count = count + 1000000 where table_name = 'reports' "
+                  "and filter_column = '' and column_name = 'year'")
+        c.execute(f"update {FACET_COUNTS_TABLE} set count = 424242 where table_name = 'report_summary' "
+                  "and filter_column = 'year' and column_name = 'province'")
+        (year,) = c.execute("select year from report_summary where province is not null limit 1").fetchone()
+    port = free_port()
+    proc = subprocess.Popen(datasette_command(planted, inspect(planted), port=port), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/-/versions.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.3)
+        years = page(base, "reports.json", _size="0")["facet_results"]["year"]["results"]
+        assert years and all(r["count"] > 1000000 for r in years)
+        provinces = page(base, "report_summary.json", _size="0", year=str(year))["facet_results"]["province"]
+        assert provinces["results"] and all(r["count"] == 424242 for r in provinces["results"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_report_summary_is_served_as_a_table_of_the_views_rows(site: tuple[str, Path, Path],
+                                                               con: sqlite3.Connection) -> None:
+    """In the served snapshot the view is a table (counted by inspect, indexed for its facets and
+    sorts) with exactly the view's columns and rows; the working archive keeps the view."""
+    working = sqlite3.connect(f"file:{site[2]}?mode=ro", uri=True)
+    try:
+        assert working.execute("select type from sqlite_master where name = 'report_summary'").fetchone() == ("view",)
+        view = working.execute("select * from report_summary order by id").fetchall()
+        view_columns = [r[1] for r in working.execute("pragma table_info(report_summary)")]
+    finally:
+        working.close()
+    assert con.execute("select type from sqlite_master where name = 'report_summary'").fetchone() == ("table",)
+    assert [r[1] for r in con.execute("pragma table_info(report_summary)")] == view_columns
+    assert con.execute("select * from report_summary order by id").fetchall() == view and len(view) > 100
+    assert page(site[0], "report_summary.json", _size="0")["filtered_table_rows_count"] == len(view)
+
+
+def every_page(base: str, path: str, **params: str) -> list[int]:
+    ids: list[int] = []
+    url: str | None = f"{base}/nianbao/{path}"
+    query: dict[str, str] | None = {"_col": "id", "_shape": "objects", **params}
+    while url:
+        response = httpx.get(url, params=query, timeout=60)
+        assert response.status_code == 200, response.text[:300]
+        data = response.json()
+        ids += [row["id"] for row in data["rows"]]
+        url, query = data.get("next_url"), None
+    return ids
+
+
+def test_broad_searches_list_every_match_once_without_count_or_facets(site: tuple[str, Path, Path],
+                                                                      con: sqlite3.Connection) -> None:
+    from test_search import draw_terms, like_ids
+
+    base = site[0]
+    broad = narrow = 0
+    for term in draw_terms(con)[:40]:
+        expected = like_ids(con, term)
+        ids = every_page(base, "reports.json", _search=term, _size="17")
+        assert sorted(ids) == sorted(expected) and len(ids) == len(set(ids)), term
+        first = page(base, "reports.json", _search=term, _size="17")
+        if len(expected) > CAP:
+            broad += 1
+            assert first["filtered_table_rows_count"] is None and first["facet_results"] == {}, term
+        else:
+            narrow += 1
+            assert first["filtered_table_rows_count"] == len(expected), term
+            assert "year" in first["facet_results"], term
+    assert broad >= 5 and narrow >= 5, (broad, narrow)
+
+
+def test_a_broad_search_page_says_what_it_left_out(site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
+    base = site[0]
+    html = httpx.get(f"{base}/nianbao/reports", params={"_search": "依申请"}, timeout=60).text
+    assert f"此搜索匹配超过 {CAP} 份年报" in html and "neither counts nor facets" in html
+    (term,) = con.execute("select agency from reports where agency is not null group by agency "
+                          "order by count(*), agency limit 1").fetchone()
+    html = httpx.get(f"{base}/nianbao/reports", params={"_search": term}, timeout=60).text
+    assert "此搜索匹配超过" not in html
+
+
+def test_every_offered_sort_pages_through_every_report_once(site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
+    base = site[0]
+    every = sorted(i for (i,) in con.execute("select id from reports"))
+    sortable = metadata()["databases"]["nianbao"]["tables"]["reports"]["sortable_columns"]
+    orders: list[dict[str, str]] = [{}]
+    orders += [{key: column} for column in sortable for key in ("_sort", "_sort_desc")]
+    for order in orders:
+        ids = every_page(base, "reports.json", _size="23", **order)
+        assert sorted(ids) == every, (order, len(ids), len(set(ids)))
