@@ -13,7 +13,12 @@ taken, and read on each request instead:
   and a release keep the view;
 - `publication_facet_counts`: for every table of metadata.yml with default facets, the counts of
   each default facet column's values — unfiltered and with one default facet's value applied
-  (`reports?year=2021` shows the other six from here).
+  (`reports?year=2021` shows the other six from here);
+- `publication_query_<name>`: the result of each canned query metadata.yml marks `precomputed:
+  true`, with its parameters empty — the page as it opens (whole-archive aggregates, every failing
+  check, the leaderboard's default province …), at most the rows Datasette would show; the served
+  copy of metadata.yml (`served_metadata_file`) reads the table when every parameter is empty and
+  runs the query otherwise, says so in the description, and hides the tables.
 
 The facet class in `datasette/plugins/nianbao_facets.py` reads these rows when a page's filter is
 exactly one of those (or none) and queries the database otherwise; `tests/test_precompute.py` proves
@@ -23,12 +28,19 @@ in the working archive or a release, and are hidden from browsing (archive.schem
 
 from __future__ import annotations
 
+import copy
+import re
 import sqlite3
+from pathlib import Path
+
+import yaml
 
 MAP_TABLE = "publication_region_reports"
 FACET_COUNTS_TABLE = "publication_facet_counts"
 PUBLICATION_TABLES = (MAP_TABLE, FACET_COUNTS_TABLE)  # in served snapshots only
 MATERIALIZED_VIEWS = ("report_summary",)  # tables in served snapshots, views elsewhere
+QUERY_TABLE = "publication_query_{}"  # a precomputed canned query's result
+_PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _q(name: str) -> str:
@@ -54,8 +66,6 @@ def precompute_publication(con: sqlite3.Connection, metadata: dict | None = None
     """Build the map table, the materialized views and the facet counts in the snapshot behind
     `con` (see the module), from metadata.yml's facets and sort columns."""
     if metadata is None:
-        import yaml
-
         from .serve import METADATA
 
         metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
@@ -65,7 +75,64 @@ def precompute_publication(con: sqlite3.Connection, metadata: dict | None = None
         meta = tables.get(view, {})
         _materialize(con, view, [*meta.get("facets", []), *meta.get("sortable_columns", [])])
     _facet_counts(con, default_facets(metadata))
+    for name, (sql, params) in precomputed_queries(metadata).items():
+        table = _q(QUERY_TABLE.format(name))
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        # a canned query never shows more than max_returned_rows (+ 1 tells Datasette it was cut)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({sql}) LIMIT {_shown_rows() + 1}",
+                    dict.fromkeys(params, ""))
     con.commit()
+
+
+def _shown_rows() -> int:
+    from .serve import SETTINGS
+
+    return int(SETTINGS["max_returned_rows"])
+
+
+def precomputed_queries(metadata: dict) -> dict[str, tuple[str, list[str]]]:
+    """{name: (SQL, its parameters)} of the canned queries marked `precomputed: true`.  One without
+    parameters is served from its table; one with parameters is served from its table when every
+    parameter is empty (the page as it opens, its defaults) and computed otherwise."""
+    out = {}
+    for database in (metadata.get("databases") or {}).values():
+        for name, query in ((database or {}).get("queries") or {}).items():
+            if isinstance(query, dict) and query.get("precomputed"):
+                out[name] = (query["sql"], list(dict.fromkeys(_PARAM.findall(query["sql"]))))
+    return out
+
+
+def served_metadata(metadata: dict) -> dict:
+    """metadata.yml as a served snapshot needs it: each precomputed query reads its table (in the
+    order the query gave), and the publication tables are hidden."""
+    served = copy.deepcopy(metadata)
+    for database in (served.get("databases") or {}).values():
+        tables = database.setdefault("tables", {})
+        for name, query in (database.get("queries") or {}).items():
+            if isinstance(query, dict) and query.get("precomputed"):
+                table = QUERY_TABLE.format(name)
+                params = list(dict.fromkeys(_PARAM.findall(query["sql"])))
+                if not params:
+                    query["sql"] = f"select * from {_q(table)} order by rowid"
+                else:  # SQLite skips a branch whose WHERE is a false constant: only one of the two runs
+                    defaults = " and ".join(f":{p} = ''" for p in params)
+                    query["sql"] = (f"select * from {_q(table)} where {defaults}\nunion all\n"
+                                    f"select * from (\n{query['sql']}\n) where not ({defaults})")
+                query["description"] = ((query.get("description") or "").rstrip() + " "
+                                        f"（{'默认结果' if params else '结果'}发布时预先算好 · "
+                                        f"{'as it opens, ' if params else ''}precomputed when this copy was "
+                                        f"published, into {table}）").strip()
+                query.pop("precomputed")
+                tables.setdefault(table, {})["hidden"] = True
+    return served
+
+
+def served_metadata_file(metadata_path: Path, snapshot_path: Path) -> Path:
+    """Write `served_metadata` of `metadata_path` beside the snapshot; the served site's metadata."""
+    target = snapshot_path.with_name("metadata.yml")
+    served = served_metadata(yaml.safe_load(metadata_path.read_text(encoding="utf-8")))
+    target.write_text(yaml.safe_dump(served, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
 
 
 def _materialize(con: sqlite3.Connection, view: str, indexed: list[str]) -> None:

@@ -30,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .precompute import precompute_publication
+from .precompute import precompute_publication, served_metadata_file
 
 DB_NAME = "nianbao"  # the database's name in Datasette URLs and in metadata.yml
 
@@ -231,6 +231,6 @@ def serve(db_path: str | Path, *, port: int = 8001, host: str = "127.0.0.1", sna
     the archive)."""
     ensure_port_free(host, port)
     snap, counts = prepare(db_path, new_snapshot_dir(db_path, snapshot_dir), without_raw=without_raw)
-    cmd = datasette_command(snap, counts, host=host, port=port, metadata=metadata)
+    cmd = datasette_command(snap, counts, host=host, port=port, metadata=served_metadata_file(metadata, snap))
     sys.stdout.flush()
     os.execv(cmd[0], cmd)

@@ -11,7 +11,8 @@ search happen on a small archive:
 - `report_summary` is served as a table holding exactly the view's rows;
 - a search with more hits than the cap lists every match once across its pages, with neither
   count nor facets, and says so; a narrower one is counted and faceted as before;
-- every sort the reports table offers pages through every report exactly once.
+- every sort the reports table offers pages through every report exactly once;
+- the precomputed canned queries give exactly what their SQL gives.
 """
 
 from __future__ import annotations
@@ -196,3 +197,25 @@ def test_every_offered_sort_pages_through_every_report_once(site: tuple[str, Pat
     for order in orders:
         ids = every_page(base, "reports.json", _size="23", **order)
         assert sorted(ids) == every, (order, len(ids), len(set(ids)))
+
+
+def test_precomputed_canned_queries_give_what_their_sql_gives(site: tuple[str, Path, Path],
+                                                              con: sqlite3.Connection) -> None:
+    """Each canned query marked `precomputed` opens (every parameter empty) from its snapshot table,
+    with exactly the rows, in the order, that its own SQL gives on the same snapshot; given a
+    parameter, it is computed, and gives what the SQL gives with that parameter."""
+    from archive.precompute import QUERY_TABLE, precomputed_queries
+
+    queries = precomputed_queries(metadata())
+    assert len(queries) >= 10
+    nonempty = 0
+    for name, (sql, params) in queries.items():
+        data = page(site[0], f"{name}.json")
+        assert QUERY_TABLE.format(name) in data["query"]["sql"], name
+        expected = [list(row) for row in con.execute(sql, dict.fromkeys(params, ""))][:1000]
+        assert data["rows"] == expected, name
+        nonempty += bool(expected)
+    assert nonempty >= 8
+    sql, params = queries["reports_failing_rule"]
+    chosen = page(site[0], "reports_failing_rule.json", rule="carry_over")["rows"]
+    assert chosen == [list(row) for row in con.execute(sql, {"rule": "carry_over"})][:1000] and chosen
