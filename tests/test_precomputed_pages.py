@@ -219,3 +219,23 @@ def test_precomputed_canned_queries_give_what_their_sql_gives(site: tuple[str, P
     sql, params = queries["reports_failing_rule"]
     chosen = page(site[0], "reports_failing_rule.json", rule="carry_over")["rows"]
     assert chosen == [list(row) for row in con.execute(sql, {"rule": "carry_over"})][:1000] and chosen
+
+
+def test_the_ranked_search_ranks_narrow_searches_and_lists_broad_ones_newest_first(
+        site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
+    """Ranking reads every hit; over the cap the ranked search shows the 100 newest matches instead
+    and says so in its `order_by` column; under it, every match, by relevance."""
+    from test_search import like_ids
+
+    canonical = {i for (i,) in con.execute("select id from reports where duplicate_of is null")}
+    for term, broad in (("依申请", True), ("海淀", False)):
+        expected = like_ids(con, term) & canonical
+        rows = page(site[0], "search.json", q=term, _shape="objects")["rows"]
+        assert (len(expected) > CAP) is broad, term
+        ids = [r["id"] for r in rows]
+        if broad:
+            assert ids == sorted(expected, reverse=True)[:100], term
+            assert {r["order_by"] for r in rows} == {"最新 · newest (broad search)"}
+        else:
+            assert sorted(ids) == sorted(expected) and expected, term
+            assert {r["order_by"] for r in rows} == {"相关度 · relevance"}

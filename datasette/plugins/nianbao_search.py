@@ -11,8 +11,9 @@ Datasette 0.65.5's own hooks:
   `?_search_title=` / `?_search_body=`, the facets and the counts of the search all work as
   Datasette built them.  `trylast=True` puts our registration after Datasette's own
   (datasette/sql_functions.py), so ours is the one in force.  The archive has no other FTS table.
-  It also registers `nianbao_match`, `nianbao_snippet` and `nianbao_chars` for the `search` canned
-  query of metadata.yml.
+  It also registers `nianbao_match`, `nianbao_snippet`, `nianbao_chars` and `nianbao_broad_cap`
+  (archive.fts.BROAD_SEARCH: above it a search is broad, listed newest first, not ranked) for the
+  `search` canned query of metadata.yml.
 - `render_cell` shows a `snippet` column's marked matches as <mark>: the value is HTML-escaped
   first, then only the marker characters become tags (never markup from the data).
 - `table_actions` links a searched `reports` or `report_summary` page to the ranked search.
@@ -26,7 +27,7 @@ from urllib.parse import urlencode
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from archive.fts import END, MARK, chars, match_expression, snippet
+from archive.fts import BROAD_SEARCH, END, MARK, chars, match_expression, snippet
 
 DATABASE = "nianbao"
 _MARKED = re.compile(f"{MARK}([^{MARK}{END}]*){END}")
@@ -38,6 +39,7 @@ def prepare_connection(conn) -> None:
     conn.create_function("nianbao_match", 1, match_expression, deterministic=True)
     conn.create_function("nianbao_snippet", 2, snippet, deterministic=True)
     conn.create_function("nianbao_chars", 1, chars, deterministic=True)
+    conn.create_function("nianbao_broad_cap", 0, lambda: BROAD_SEARCH, deterministic=True)
 
 
 @hookimpl
