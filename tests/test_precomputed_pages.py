@@ -20,7 +20,6 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,7 +92,7 @@ def test_precomputed_facets_equal_the_ones_datasette_computes(site: tuple[str, P
 
 def test_the_pages_read_the_precomputed_counts(site: tuple[str, Path, Path], tmp_path: Path) -> None:
     """A planted count in a copy of the snapshot is what its pages show: the lookup is in use."""
-    from test_serve import free_port
+    from test_serve import free_port, wait_until_serving
 
     from archive.serve import datasette_command, inspect
 
@@ -110,14 +109,7 @@ def test_the_pages_read_the_precomputed_counts(site: tuple[str, Path, Path], tmp
                             stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.3)
+        wait_until_serving(base, proc, lambda: "datasette exited")
         years = page(base, "reports.json", _size="0")["facet_results"]["year"]["results"]
         assert years and all(r["count"] > 1000000 for r in years)
         provinces = page(base, "report_summary.json", _size="0", year=str(year))["facet_results"]["province"]

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,6 +41,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_serving(base: str, proc: subprocess.Popen, log: Callable[[], str], seconds: float = 60) -> None:
+    """Return once Datasette at `base` answers; raise with the server's log if it exits or never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{base}/-/versions.json", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start: {log()}")
+        time.sleep(0.3)
+
+
 @contextmanager
 def running_server(db_path: Path, root: Path, *, nianbao: str = NIANBAO,
                    env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
@@ -53,16 +67,7 @@ def running_server(db_path: Path, root: Path, *, nianbao: str = NIANBAO,
                             env={**os.environ, **(env or {})})
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nianbao serve did not start: {(root / 'serve.log').read_text()}")
-            time.sleep(0.3)
+        wait_until_serving(base, proc, lambda: (root / "serve.log").read_text())
         yield base, proc
     finally:
         if proc.poll() is None:  # one that died at start is reaped already: its error is the one to see
