@@ -14,6 +14,8 @@ taken, and read on each request instead:
 - `publication_facet_counts`: for every table of metadata.yml with default facets, the counts of
   each default facet column's values — unfiltered and with one default facet's value applied
   (`reports?year=2021` shows the other six from here);
+- `SERVING_INDEXES`: an index a parameterized canned query needs to stop early (one rule's
+  newest failing checks);
 - `publication_query_<name>`: the result of each canned query metadata.yml marks `precomputed:
   true`, with its parameters empty — the page as it opens (whole-archive aggregates, every failing
   check, the leaderboard's default province …), at most the rows Datasette would show; the served
@@ -40,6 +42,9 @@ FACET_COUNTS_TABLE = "publication_facet_counts"
 PUBLICATION_TABLES = (MAP_TABLE, FACET_COUNTS_TABLE)  # in served snapshots only
 MATERIALIZED_VIEWS = ("report_summary",)  # tables in served snapshots, views elsewhere
 QUERY_TABLE = "publication_query_{}"  # a precomputed canned query's result
+# Indexes a served snapshot adds for the canned queries that run when given a parameter (the
+# working archive does without: they would cost it space and every write time).
+SERVING_INDEXES = {"idx_checks_rule_status_report": ("checks", ("rule", "status", "report_id"))}
 _PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -75,6 +80,8 @@ def precompute_publication(con: sqlite3.Connection, metadata: dict | None = None
         meta = tables.get(view, {})
         _materialize(con, view, [*meta.get("facets", []), *meta.get("sortable_columns", [])])
     _facet_counts(con, default_facets(metadata))
+    for index, (table, columns) in SERVING_INDEXES.items():
+        con.execute(f"CREATE INDEX IF NOT EXISTS {_q(index)} ON {_q(table)} ({', '.join(map(_q, columns))})")
     for name, (sql, params) in precomputed_queries(metadata).items():
         table = _q(QUERY_TABLE.format(name))
         con.execute(f"DROP TABLE IF EXISTS {table}")

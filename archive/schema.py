@@ -347,6 +347,27 @@ def m0010_integer_counts(db: Database) -> None:
             db[table].transform(types={c: int for c in columns})
 
 
+# Table 2's counts and amounts, each in a column of its own and of its own type, derived from the
+# one `value` the parse gives (parse-output.md: `unit` 万元 for amounts, null for counts).  Virtual
+# generated columns: nothing stored twice, never out of step with `value`.
+TABLE2_TYPED = {
+    "count": "INTEGER GENERATED ALWAYS AS (CASE WHEN unit IS NULL THEN value END) VIRTUAL",
+    "amount": "REAL GENERATED ALWAYS AS (CASE WHEN unit = '万元' THEN value END) VIRTUAL",
+}
+
+
+@MIGRATIONS(name="0012_table2_count_amount")
+def m0012_table2_count_amount(db: Database) -> None:
+    """`active_disclosure.count` (INTEGER: a count as an integer, a misprinted fraction kept) and
+    `active_disclosure.amount` (REAL, 万元), beside `value`, which holds both as the parse gives them.
+    sqlite-utils does not list generated columns (PRAGMA table_info), so inserts are unchanged; a
+    `transform` of this table would drop them — none is made."""
+    have = {row[1] for row in db.execute("PRAGMA table_xinfo(active_disclosure)")}
+    for name, spec in TABLE2_TYPED.items():
+        if name not in have:
+            db.execute(f'ALTER TABLE active_disclosure ADD COLUMN "{name}" {spec}')
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 
 

@@ -39,3 +39,30 @@ def test_an_archive_with_real_count_columns_is_upgraded_when_opened(tmp_path: Pa
                       "and \"column\" = 'total'", [rid]).fetchone() == ("integer",)
     assert db.execute("select value from requests where report_id = ? and row = '3.7' "
                       "and \"column\" = 'total'", [rid]).fetchone() == (None,)
+
+
+def test_table2_counts_and_amounts_have_columns_of_their_own(tmp_path: Path) -> None:
+    """`value` keeps what the parse gives; `count` (INTEGER) and `amount` (REAL, 万元) split it by
+    unit, a blank is NULL in both, and an archive without the columns gets them when opened."""
+    path = tmp_path / "nianbao.db"
+    db = open_db(path)
+    rid = store(db, make_report("北京市东城区民政局", 2021, active=[
+        ("政府集中采购", "采购项目数量", 12), ("政府集中采购", "采购总金额", 3456.78),
+        ("规章", "本年新制作数量", 2.5), ("规章", "现行有效件数", None)]))
+
+    def rows() -> dict[str, tuple]:
+        return {metric: (value, count, amount, typeof) for metric, value, count, amount, typeof in db.execute(
+            "select metric, value, count, amount, typeof(count) from active_disclosure where report_id = ?", [rid])}
+
+    got = rows()
+    assert got["采购项目数量"] == (12, 12, None, "integer")
+    assert got["采购总金额"] == (3456.78, None, 3456.78, "null")
+    assert got["本年新制作数量"] == (2.5, 2.5, None, "real")  # a misprinted fraction stays as printed
+    assert got["现行有效件数"] == (None, None, None, "null")
+    for column in ("count", "amount"):
+        db.execute(f'alter table active_disclosure drop column "{column}"')
+    db.execute("delete from _sqlite_migrations where name = '0012_table2_count_amount'")
+    db.conn.commit()
+    db.close()
+    db = open_db(path)
+    assert rows() == got

@@ -47,7 +47,7 @@ def test_demo_builds_the_archive(tmp_path: Path) -> None:
     published = sqlite3.connect(snapshot(db, tmp_path / "publish"))  # what only a served copy holds
     for table, spec in metadata["databases"]["nianbao"]["tables"].items():
         source = published if table in PUBLICATION_TABLES else con
-        columns = {row[1] for row in source.execute(f"pragma table_info([{table}])")}
+        columns = {row[1] for row in source.execute(f"pragma table_xinfo([{table}])")}  # generated ones too
         if not columns:
             missing.append(table)
         named = [*(spec.get("columns") or {}), *(spec.get("facets") or []), *(spec.get("sortable_columns") or []),
