@@ -7,6 +7,7 @@ that `nianbao serve` publishes is immutable, so those answers can be computed on
 taken, and read on each request instead:
 
 - `publication_region_reports`: reports per region with coordinates, for the dashboard's map;
+- the search index `report_search` is merged into one segment (FTS5 `optimize`);
 - `report_summary` becomes a table (`MATERIALIZED_VIEWS`): the same name, columns and rows as the
   view, with `id` its primary key and an index per facet and sort column, so its count comes from
   the inspect file, its filters use indexes, and no page runs the view's join; the working archive
@@ -75,6 +76,7 @@ def precompute_publication(con: sqlite3.Connection, metadata: dict | None = None
 
         metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
     _region_reports(con)
+    _optimize_search_index(con)
     tables = _tables_metadata(metadata)
     for view in MATERIALIZED_VIEWS:
         meta = tables.get(view, {})
@@ -140,6 +142,16 @@ def served_metadata_file(metadata_path: Path, snapshot_path: Path) -> Path:
     served = served_metadata(yaml.safe_load(metadata_path.read_text(encoding="utf-8")))
     target.write_text(yaml.safe_dump(served, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
+
+
+def _optimize_search_index(con: sqlite3.Connection) -> None:
+    """Merge the search index's segments into one (FTS5 'optimize'): written report by report, it
+    holds many, and every search opens each of them — 3–4× the time of one merged index at 100,000
+    reports (BENCHMARKS.md "Publication at 100,000 reports"); 8 s there, once per publication."""
+    from .fts import TABLE
+
+    if con.execute("select 1 from sqlite_master where name = ?", [TABLE]).fetchone():
+        con.execute(f"INSERT INTO {_q(TABLE)}({_q(TABLE)}) VALUES ('optimize')")
 
 
 def _materialize(con: sqlite3.Connection, view: str, indexed: list[str]) -> None:

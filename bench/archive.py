@@ -203,7 +203,7 @@ def requests_to_time(sample_agency: str) -> dict[str, str]:
         "ranked search: 依申请 (every report: newest 100)": f"/nianbao/search?q={quote('依申请')}",
         f"ranked search: {sample_agency}": f"/nianbao/search?q={quote(sample_agency)}",
         f"search: {sample_agency}": f"/nianbao/reports?_search={quote(sample_agency)}",
-        "canned: reports_failing_rule": "/nianbao/reports_failing_rule?rule=carry_over",
+        "canned: reports_failing_rule, rule=carry_over (computed)": "/nianbao/reports_failing_rule?rule=carry_over",
         "canned: failures_by_rule": "/nianbao/failures_by_rule",
         "canned: agencies_most_requests": "/nianbao/agencies_most_requests",
         "canned: yearly_trends_by_region": "/nianbao/yearly_trends_by_region?province=",
@@ -339,14 +339,15 @@ def main() -> None:
 
 
 def time_pages(db_path: Path, repeat: int) -> None:
-    """The Datasette table of requests_to_time(), then the publication's pages."""
-    print(f"load before: {os.getloadavg()[0]:.1f}")
-    results, startup = time_datasette(db_path, repeat)
-    print(f"nianbao serve startup (VACUUM INTO snapshot + precompute + inspect + Datasette): {startup:.0f} s")
+    """requests_to_time() and the publication's pages, on one `nianbao serve` of `db_path`."""
+    load = os.getloadavg()[0]
+    paths = {**requests_to_time("海淀"), **publication_pages(db_path)}
+    results, startup = time_datasette(db_path, repeat, paths=paths)
+    print(f"nianbao serve startup (VACUUM INTO snapshot + precompute + inspect + Datasette): {startup:.0f} s; "
+          f"load {load:.1f} before, {os.getloadavg()[0]:.1f} after")
     print("\n| request | median ms | p95 ms | status |\n| --- | ---: | ---: | --- |")
     for name, (median, p95, status) in results.items():
         print(f"| {name} | {median:.0f} | {p95:.0f} | {status} |")
-    time_publication(db_path, repeat)
 
 
 if __name__ == "__main__":

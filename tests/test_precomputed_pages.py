@@ -163,6 +163,7 @@ def test_broad_searches_list_every_match_once_without_count_or_facets(site: tupl
         if len(expected) > CAP:
             broad += 1
             assert first["filtered_table_rows_count"] is None and first["facet_results"] == {}, term
+            assert "nianbao_low" in first["query"]["sql"], term  # read as a window of the index
         else:
             narrow += 1
             assert first["filtered_table_rows_count"] == len(expected), term
@@ -231,3 +232,26 @@ def test_the_ranked_search_ranks_narrow_searches_and_lists_broad_ones_newest_fir
         else:
             assert sorted(ids) == sorted(expected) and expected, term
             assert {r["order_by"] for r in rows} == {"相关度 · relevance"}
+
+
+def test_a_broad_search_with_a_filter_or_another_order_still_lists_every_match_once(
+        site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
+    """Pages the index window cannot serve (a filter, another sort, ascending key order) list the
+    same matches: the window where it applies, the whole match otherwise."""
+    from test_search import like_ids
+
+    base = site[0]
+    term = "依申请"
+    expected = like_ids(con, term)
+    assert len(expected) > CAP
+    (year,) = con.execute("select year from reports group by year order by count(*) desc limit 1").fetchone()
+    in_year = {i for (i,) in con.execute("select id from reports where year = ?", [year])}
+    cases = [({"year": str(year)}, expected & in_year, False), ({"_sort": "id"}, expected, True),
+             ({"_sort_desc": "checks_failed"}, expected, False), ({"_sort_desc": "id"}, expected, True)]
+    for extra, want, windowed in cases:
+        ids = every_page(base, "reports.json", _search=term, _size="13", **extra)
+        assert sorted(ids) == sorted(want) and len(ids) == len(set(ids)), extra
+        first = page(base, "reports.json", _search=term, _size="13", **extra)
+        assert ("nianbao_low" in first["query"]["sql"]) is windowed, extra
+    ascending = every_page(base, "reports.json", _search=term, _size="13", _sort="id")
+    assert ascending == sorted(expected)
