@@ -40,10 +40,8 @@ FUNCTION = "nianbao_chars"
 TOKENIZE = "unicode61 remove_diacritics 0"
 # A search with more hits than this is "broad": the published table page shows its rows but neither
 # counts nor facets them (datasette/plugins/nianbao_facets.py).  Each of Datasette's count and facet
-# queries enumerates every hit (≈ 4–5 µs per hit for a common phrase, BENCHMARKS.md "Broad
-# searches"), nine of them per page; 10,000 hits keep such a page near 0.2 s, while the row-by-row
-# probe that serves broad searches reads about reports ÷ hits × 50 rows: ≤ 10,000 probes at 2 M.
-# $NIANBAO_BROAD_SEARCH sets it (tests use a small archive and a small cap).
+# queries enumerates every hit, nine of them per page (4,760 hits: 191 ms p95 at 100,000 reports,
+# BENCHMARKS.md "Publication at 100,000 reports"); over the cap the page reads only its own hits.  $NIANBAO_BROAD_SEARCH sets it (tests use a small cap).
 BROAD_SEARCH = int(os.environ.get("NIANBAO_BROAD_SEARCH", "10000"))
 
 # Characters that are their own token.  Everything else is spelled as x + hex, so the index never

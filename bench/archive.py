@@ -200,6 +200,8 @@ def requests_to_time(sample_agency: str) -> dict[str, str]:
         "search: 复议, year applied": f"/nianbao/reports?_search={quote('复议')}&year=2021",
         "search: 复议, a later page (_next)": f"/nianbao/reports?_search={quote('复议')}&_next=99900%2C99900&_sort_desc=id",
         "search: 复议 on report_summary": f"/nianbao/report_summary?_search={quote('复议')}",
+        "search: 教育局 (15% of reports, none of the newest)": f"/nianbao/reports?_search={quote('教育局')}",
+        "search: 山东省 (under the broad cap: counted and faceted)": f"/nianbao/reports?_search={quote('山东省')}",
         "ranked search: 依申请 (every report: newest 100)": f"/nianbao/search?q={quote('依申请')}",
         f"ranked search: {sample_agency}": f"/nianbao/search?q={quote(sample_agency)}",
         f"search: {sample_agency}": f"/nianbao/reports?_search={quote(sample_agency)}",
