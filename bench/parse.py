@@ -69,6 +69,7 @@ class Sample:
     cpu: list[float] = field(default_factory=list)  # process CPU time: robust to a busy machine
     stages: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     body: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)  # the format's floor (see floor()), same runs
 
 
 # --- corpus ---------------------------------------------------------------------------------------
@@ -159,6 +160,31 @@ def stage_timers(into: dict[str, float]) -> Iterator[None]:
             setattr(parse_module, _WRAPPED[stage], fn)
 
 
+def floor(sample: Sample) -> None:
+    """The least any reader of the format must do, timed in the same loop as the parse: for a PDF,
+    PDFium opening the file and extracting every page's text; for HTML, lxml parsing the page.
+    nianbao's time is reported as a multiple of it (issue 11 item 5)."""
+    if sample.fmt == "pdf":
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(sample.data)
+        try:
+            for page in pdf:
+                text = page.get_textpage()
+                text.get_text_range()
+                text.close()
+                page.close()
+        finally:
+            pdf.close()
+    elif sample.fmt == "html":
+        import lxml.html
+
+        lxml.html.document_fromstring(sample.data)
+
+
+FLOORS = {"pdf": "PDFium: open + every page's text", "html": "lxml: parse the page"}
+
+
 def run_once(sample: Sample) -> None:
     spent: dict[str, float] = defaultdict(float)
     with stage_timers(spent):
@@ -175,6 +201,10 @@ def run_once(sample: Sample) -> None:
     start = time.perf_counter()
     body_text(doc)
     sample.body.append(time.perf_counter() - start)
+    if sample.fmt in FLOORS:
+        start = time.perf_counter()
+        floor(sample)
+        sample.floor.append(time.perf_counter() - start)
 
 
 def pin_to_one_core(cpu: int | None = None) -> str:
@@ -217,6 +247,11 @@ def summarize(samples: list[Sample]) -> dict[str, dict[str, Any]]:
             "stage_share": {st: sum(v) / total for st, v in stage_med.items()} | {"other": other / total},
             "body_text_ms": 1000 * statistics.median(statistics.median(s.body) for s in group),
         }
+        if fmt in FLOORS:
+            floor_total = sum(statistics.median(s.floor) for s in group)
+            row["floor"] = FLOORS[fmt]
+            row["floor_ms"] = 1000 * floor_total / len(group)
+            row["floor_multiple"] = total / floor_total
         if fmt == "pdf":
             pages = sum(s.pages for s in group)
             row["pages_mean"] = pages / len(group)
@@ -253,6 +288,13 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
             aim = "-"
         lines.append(f"| {fmt} | {r['files']} ({r['examples']}) | {r['median_ms']:.1f} | {r['max_ms']:.1f} | "
                      f"{r['reports_per_s']:.1f} | {_num(r['reports_per_cpu_s'])} | {' | '.join(stages)} | {r['body_text_ms']:.2f} | {aim} |")
+    floors = [(fmt, r) for fmt, r in summary.items() if "floor_multiple" in r]
+    if floors:
+        lines += ["", "| format | nianbao ms/file (mean of medians) | floor ms/file | floor | multiple of the floor |",
+                  "| --- | ---: | ---: | --- | ---: |"]
+        for fmt, r in floors:
+            mean = 1000 / r["reports_per_s"]
+            lines.append(f"| {fmt} | {mean:.1f} | {r['floor_ms']:.1f} | {r['floor']} | **{r['floor_multiple']:.1f}×** |")
     if "pdf" in summary:
         p = summary["pdf"]
         lines.append("")
