@@ -6,8 +6,10 @@ agency's row 4 (结转下年度) a year earlier, column by column.  It is recomp
 ingest for the reports written and their next-year partners (archive/research/changes.py; one
 INSERT … SELECT over indexed columns, about a second for all of 100,000 reports) and stored
 in `checks` like every other rule, with both sides and `against_report_id` naming the earlier
-report.  "The same agency" is the same agency name in the same administrative division; re-posted
-copies (`duplicate_of` set) take no part.
+report.  "The same agency" is the same `agencies` row (archive/research/agencies.py: the same
+body in the same division under any of its name variants — 东城区政府 and 北京市东城区人民政府 pair),
+so the checks run after the agencies are assigned (`refresh_research_layer`); re-posted copies
+(`duplicate_of` set) take no part.
 """
 
 from __future__ import annotations
@@ -23,13 +25,11 @@ select cur.id, 'carry_over', c2."column", c2.value, p4.value,
 from reports cur
 join reports prev on prev.id = (
     select p.id from reports p
-    where p.agency = cur.agency and p.year = cur.year - 1
-      and coalesce(p.adcode, '') = coalesce(cur.adcode, '')
-      and p.duplicate_of is null
+    where p.agency_id = cur.agency_id and p.year = cur.year - 1 and p.duplicate_of is null
     order by p.id desc limit 1)
 join requests c2 on c2.report_id = cur.id and c2.row = '2'
 join requests p4 on p4.report_id = prev.id and p4.row = '4' and p4."column" = c2."column"
-where cur.duplicate_of is null and cur.agency is not null and cur.year is not null
+where cur.duplicate_of is null and cur.agency_id is not null and cur.year is not null
 """
 # The reports a scoped refresh recomputes (archive/research/changes.py): the written ones and their partners.
 SCOPE = " and {alias}.id in (select report_id from temp.research_scope)"

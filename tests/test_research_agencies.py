@@ -81,3 +81,17 @@ def test_an_archive_from_before_the_research_layer_gets_it_when_opened(tmp_path:
     assert db.execute("select value from indicators where report_id = ? and indicator = 'rate_disclosed'",
                       [rid]).fetchone()[0] == 0.5
     assert isinstance(db, Database)
+
+
+def test_carry_over_pairs_a_report_with_its_agency_under_another_name(tmp_path: Path) -> None:
+    """Last year's 结转下年度 is this year's 上年结转 for the same agency, whatever name each report
+    signs with: 北京市东城区人民政府 (2020) and 东城区政府 (2021) pair; another district's body does not."""
+    db = open_db(tmp_path / "a.db")
+    before = store(db, make_report("北京市东城区人民政府", 2020, totals={"4": 3}))
+    after = store(db, make_report("东城区政府", 2021, totals={"2": 3}))
+    other = store(db, make_report("北京市西城区人民政府", 2021, totals={"2": 5}))
+    refresh_research_layer(db)
+    rows = {(r, against, status) for r, against, status in db.execute(
+        "select report_id, against_report_id, status from checks where rule = 'carry_over' and scope = 'total'")}
+    assert (after, before, "pass") in rows
+    assert not any(r == other for r, _, _ in rows)

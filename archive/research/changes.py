@@ -68,7 +68,7 @@ def written_reports(db: Database) -> int:
 
 def add_partners(db: Database) -> int:
     """Add to `research_scope` the reports that pair with the written ones — the same agency's
-    next-year report (by agency id, and by name and division as `carry_over` pairs them), also for
+    next-year report (by agency id, as the checks across reports pair them, and by name and division), also for
     the agency and year a report had before it was rewritten — and put every agency touched
     (old or new) in `research_agency_scope`.  Returns the size of the scope."""
     db.execute(f"""
