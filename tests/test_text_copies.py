@@ -58,3 +58,14 @@ def test_a_numbered_header_is_not_read_as_table_4_values(tmp_path: Path) -> None
     report = parse_bytes(render_markdown(spec, numbered=True), "report.md", name="report.md")
     got = {f"{r.group}/{r.outcome}": r.value for r in report.reviews}
     assert got == expected(spec)["litigation"]
+
+
+def test_a_csv_copy_with_old_mac_line_ends_is_read_not_refused() -> None:
+    """A lone carriage return ends a line, as in the detection: csv's reader alone raised
+    `new-line character seen in unquoted field` on it (found by tests/test_parse_any_input.py)."""
+    from extract import parse_bytes
+
+    report = parse_bytes(b",,\n,,\n,,\n\r0", "copy.csv", name="copy.csv")
+    assert report is not None
+    rows = "\r".join(["标题,本年新制作数量,本年废止件数,现行有效件数", "规章,1,0,5", "行政规范性文件,2,1,7"]).encode()
+    assert parse_bytes(rows, "copy.csv", name="copy.csv") is not None

@@ -8,8 +8,8 @@ content (comma, tab, semicolon), never assumed from a file name.
 from __future__ import annotations
 
 import csv
-import io
 
+from ..errors import ExtractError
 from ..model import Document, Paragraph
 from .textgrid import text_grid
 
@@ -46,7 +46,13 @@ def read_delimited(text: str, delimiter: str) -> Document:
             doc.blocks.append(grid)
         table.clear()
 
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    # the lines as delimiter_of() split them: csv's own reader stops at a lone \r inside a line
+    # ("new-line character seen in unquoted field"), which a copy saved on an old Mac carries
+    try:
+        rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a field past csv's size limit: one line, nothing lost
+        raise ExtractError(f"unreadable delimited text copy: {exc}") from exc
+    for row in rows:
         fields = [f.strip() for f in row]
         if len(fields) >= 3 or sum(1 for f in fields if f) >= 2:  # a table row, padded to the table's width
             table.append(fields)
