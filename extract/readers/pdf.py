@@ -106,20 +106,26 @@ def _read_info(pdf, doc: Document) -> None:
 
 
 def _chars(page) -> list[Char]:
+    import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
     textpage = page.get_textpage()
     out: list[Char] = []
+    # PDFium's own calls with four doubles reused (textpage.get_charbox makes them per character)
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    box = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
+    handle = textpage.raw
     try:
         for i in range(textpage.count_chars()):
-            code = raw.FPDFText_GetUnicode(textpage.raw, i)
+            code = raw.FPDFText_GetUnicode(handle, i)
             if code in (0, 0xFFFE, 0xFFFF) or code < 32:
                 continue
             ch = chr(code)
             if ch.isspace():
                 continue
-            left, bottom, right, top = textpage.get_charbox(i)
-            out.append(Char(ch, left, bottom, right, top))
+            if not raw.FPDFText_GetCharBox(handle, i, *box):  # yes, left right bottom top
+                raise pdfium.PdfiumError("Failed to get charbox.")
+            out.append(Char(ch, left.value, bottom.value, right.value, top.value))
     finally:
         textpage.close()
     return out
