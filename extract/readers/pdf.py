@@ -102,7 +102,9 @@ def _read_info(pdf, doc: Document) -> None:
     except Exception:  # metadata is optional; a broken Info dictionary must not lose the report
         title = None
     if title and re.search(r"[\u4e00-\u9fff]", title):
-        doc.meta["docx:title"] = title.strip()
+        # a broken UTF-16 Info string decodes with lone surrogates, which no UTF-8 text (nor
+        # SQLite) can hold: each becomes U+FFFD, the rest of the title stays
+        doc.meta["docx:title"] = re.sub("[\ud800-\udfff]", "\ufffd", title).strip()
 
 
 def _chars(page) -> list[Char]:
@@ -120,7 +122,7 @@ def _chars(page) -> list[Char]:
             code = raw.FPDFText_GetUnicode(handle, i)
             if code in (0, 0xFFFE, 0xFFFF) or code < 32:
                 continue
-            ch = chr(code)
+            ch = chr(code) if not 0xD800 <= code <= 0xDFFF else "\ufffd"  # half of a pair: not text
             if ch.isspace():
                 continue
             if not raw.FPDFText_GetCharBox(handle, i, *box):  # yes, left right bottom top
