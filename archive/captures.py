@@ -115,13 +115,14 @@ def add_pictures(db: Database, pictures: dict[str, bytes], fetch: Fetch, page_ur
 def page_pictures(db: Database, page_url: str, data: bytes) -> dict[str, bytes]:
     """The pictures an HTML capture shows that the archive holds as `picture` captures, by absolute
     URL: what the extractor needs to read the page again as the crawl read it."""
+    from html import unescape
     from urllib.parse import urljoin
 
     out: dict[str, bytes] = {}
     if b"<img" not in data and b"<IMG" not in data:
         return out
     for m in _IMG_SRC.finditer(data):
-        src = (m.group(1) or m.group(2) or m.group(3) or b"").decode("utf-8", "replace").strip()
+        src = unescape((m.group(1) or m.group(2) or m.group(3) or b"").decode("utf-8", "replace")).strip()
         if not src or src[:5].lower() == "data:":
             continue
         url = urljoin(page_url, src)
