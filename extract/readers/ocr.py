@@ -18,10 +18,10 @@ a session has run: an archive that promises no request beyond the portals it cra
 (tests/test_offline.py caught it) switches that off with `ORT_DISABLE_TELEMETRY=1`, set before
 onnxruntime is loaded unless the environment says otherwise.
 
-One thread per engine (`NIANBAO_OCR_THREADS`, default 1): measured on this 2-core machine, a
-second intra-op thread read a 150-dpi page in 5.8 s instead of 7.0 s but spent 10.9 CPU-s instead of
-7.1 (its threads spin while waiting), so wherever OCR shares the cores — a crawl, whose extractor
-process runs beside the crawl's, parallel tests, other work on the host — one thread is faster.
+Threads: onnxruntime's own choice (one per core) unless `NIANBAO_OCR_THREADS` names a number.
+Measured on this 2-core machine, idle: a five-page 150-dpi scan took 15.6 s wall (28.8 CPU-s) with
+two threads and 23.8 s (24.3 CPU-s) with one, so a report read alone wants both cores; where the
+cores are already busy (parallel tests, other work on the host) one thread wastes less on spinning.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from .geometry import Char, page_blocks
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime is imported: see above
 
 ENGINE = "rapidocr"
-THREADS = max(1, int(os.environ.get("NIANBAO_OCR_THREADS", "1") or 1))
+THREADS = max(0, int(os.environ.get("NIANBAO_OCR_THREADS", "0") or 0))  # 0: onnxruntime's choice
 MODELS = {"det": "PP-OCRv6_det_small.onnx", "rec": "PP-OCRv6_rec_small.onnx"}
 # Confusions of a recognizer in a cell that is otherwise a number.
 _REPAIR = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "i": "1",
@@ -96,8 +96,7 @@ def engine() -> Any:
         "Global.max_side_len": OCR_MAX_SIDE,  # no hidden downscaling: long pictures are cut into pages first
         "Det.model_path": str(paths["det"]),
         "Rec.model_path": str(paths["rec"]),
-        "EngineConfig.onnxruntime.intra_op_num_threads": THREADS,
-        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        **({"EngineConfig.onnxruntime.intra_op_num_threads": THREADS} if THREADS else {}),
     })
 
 
