@@ -90,6 +90,49 @@ def add_capture(db: Database, data: bytes, fetch: Fetch, status: str = "stored",
     }).last_pk
 
 
+# --- a report page's pictures -----------------------------------------------------------------------
+# A page whose tables are pictures is read with them (extract/readers/html.py): the crawler fetches
+# them with the page and each is kept as a capture of its own URL, status `picture`, so that
+# `reextract` can read the page again as it was read, pictures included.
+
+_IMG_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+def add_pictures(db: Database, pictures: dict[str, bytes], fetch: Fetch, page_url: str) -> int:
+    """Keep a page's pictures as captures (status `picture`, the page's URL in their hints), each
+    only when its bytes differ from its URL's latest capture; the number stored.  In a transaction."""
+    stored = 0
+    for url, data in pictures.items():
+        last = latest_capture(db, url)
+        if last is not None and last["sha256"] == sha256(data):
+            continue
+        add_capture(db, data, Fetch(url=url, fetched_at=fetch.fetched_at, portal_id=fetch.portal_id,
+                                    crawl_run_id=fetch.crawl_run_id), status="picture", hints={"page_url": page_url})
+        stored += 1
+    return stored
+
+
+def page_pictures(db: Database, page_url: str, data: bytes) -> dict[str, bytes]:
+    """The pictures an HTML capture shows that the archive holds as `picture` captures, by absolute
+    URL: what the extractor needs to read the page again as the crawl read it."""
+    from html import unescape
+    from urllib.parse import urljoin
+
+    out: dict[str, bytes] = {}
+    if b"<img" not in data and b"<IMG" not in data:
+        return out
+    for m in _IMG_SRC.finditer(data):
+        src = unescape((m.group(1) or m.group(2) or m.group(3) or b"").decode("utf-8", "replace")).strip()
+        if not src or src[:5].lower() == "data:":
+            continue
+        url = urljoin(page_url, src)
+        row = db.execute("select sha256 from captures where url = ? and status = 'picture' order by id desc limit 1",
+                         [url]).fetchone()
+        if row is not None and url not in out:
+            out[url] = read_blob(db, row[0])
+    return out
+
+
 # --- what an HTML page says, without its volatile furniture ----------------------------------------
 # A report page carries things that change on every request and are not the report: a visit counter
 # (浏览次数：1234), a clock or today's date (今天是2026年1月5日 星期一), rotating tokens (CSRF metas,

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from extract import ExtractError, Report
 from extract.bounded import parse_bytes_bounded
 
-from .captures import latest_capture, read_blob
+from .captures import latest_capture, page_pictures, read_blob
 from .retry import retrying_write
 from .write import (
     Hints,
@@ -102,7 +102,8 @@ def _reextract_one(db: Database, report_id: int, url: str, capture: dict[str, An
     known = json.loads(capture["hints"] or "{}")
     hints = Hints(**{k: v for k, v in known.items() if k in Hints.__dataclass_fields__})
     try:
-        report = parse_bytes_bounded(data, url, known.get("file_name") or Path(url).name, hints.for_parser())
+        report = parse_bytes_bounded(data, url, known.get("file_name") or Path(url).name, hints.for_parser(),
+                                     pictures=page_pictures(db, url, data))
     except ExtractError as exc:
         message = str(exc) or "unreadable"
 

@@ -57,6 +57,23 @@ class DetailPage:
     attachments: list[Attachment] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
     body_text_len: int = 0
+    body_tables: int = 0
+
+    def pictures_to_fetch(self, url: str) -> list[str]:
+        """The body's pictures the extractor may need as the report's tables: a page with no table in
+        its body and no attachment (the tables pasted as images, or the report one picture per
+        page) — the same rule the HTML reader OCRs by.  Only pictures on the page's own host
+        (not a CDN's logo, not another site's counter pixel); `data:` pictures are in the page
+        already.  In body order, each once."""
+        if self.attachments or self.body_tables:
+            return []
+        host = urlsplit(url).hostname
+        out: list[str] = []
+        for src in self.images:
+            parts = urlsplit(src)
+            if parts.scheme in ("http", "https") and parts.hostname == host and src not in out:
+                out.append(src)
+        return out
 
     @property
     def image_only(self) -> bool:
@@ -112,7 +129,8 @@ def read_detail(text: str, url: str) -> DetailPage:
     page = DetailPage(title=html.unescape(title).strip() if title else None, pub_date=pub_date, source=source,
                       metas=metas, table=table)
     page.attachments = _attachments(sel, body_sel, text, url)
-    page.images = [urljoin(url, s) for s in body_sel.xpath(".//img/@src").getall()]
+    page.images = [urljoin(url, s.strip()) for s in body_sel.xpath(".//img/@src").getall()]
+    page.body_tables = len(body_sel.xpath(".//table"))
     page.body_text_len = len(_SPACES.sub("", "".join(_texts(body_sel, ".//text()[not(ancestor::script)]"))))
     return page
 

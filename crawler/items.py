@@ -32,6 +32,9 @@ class FetchedDocument:
     pub_date: str | None = None
     image_only: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    # a report page's body pictures by URL, fetched with it when its tables may be images
+    # (`PortalsSpider.parse_detail`): the extractor OCRs them, the archive keeps them as captures
+    pictures: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def read_name(self) -> str:

@@ -14,7 +14,10 @@ once did, and the writer recorded a cut download as `captured`, so it was never 
   unreadable or was read without its tables (a cut or garbled download: asked again next run),
   else `captured`; under its request URL too when a redirect named it otherwise.
 
-Stats: nianbao/reports/<new|changed|unchanged|duplicate|error>, nianbao/reports/pending,
+- a report page's pictures (`item.pictures`, fetched with it because its tables may be images)
+  are kept as captures of their own URLs, status `picture` (`archive.captures.add_pictures`).
+
+Stats: nianbao/reports/<new|changed|unchanged|duplicate|error>, nianbao/reports/pending, nianbao/pictures/stored,
 nianbao/pages/<stored|unchanged>, nianbao/image_only — each also per portal (`crawler.stats.count`).
 """
 
@@ -42,7 +45,7 @@ def store(state: Any, stats: Any, item: FetchedDocument, portal: Any, fetched_at
     `state` is the writing process's `CrawlState`, `portal` the registry entry the document came
     from, `extracted` what the extractor read (None when it did not read: same bytes as before, or
     `pending` — extraction off, the report stored unread for `nianbao reextract --pending`)."""
-    from archive.captures import Fetch, add_capture
+    from archive.captures import Fetch, add_capture, add_pictures
     from archive.retry import retrying_write
     from archive.write import extraction_status, ingest_bytes
 
@@ -50,6 +53,12 @@ def store(state: Any, stats: Any, item: FetchedDocument, portal: Any, fetched_at
                   encoding=item.encoding, etag=item.etag, last_modified=item.last_modified,
                   portal_id=state.portal_ids.get(item.portal), crawl_run_id=state.run_id)
     status = "captured"
+    if item.pictures:  # kept whether or not the page is read now: `reextract` reads it with them
+        def pictures() -> int:
+            with state.db.atomic():
+                return add_pictures(state.db, item.pictures, fetch, item.url)
+
+        count(stats, item.portal, "pictures/stored", retrying_write(pictures))
     if item.is_report:
         report = extracted.report if extracted else None
         error = extracted.error if extracted else None

@@ -11,7 +11,7 @@ from .model import Document, Grid, Paragraph, Report
 
 
 def body_text(doc: Document) -> str:
-    if doc.kind == "html" and doc.html:
+    if doc.html:  # an HTML page, its tables read as text or OCR'd from its pictures (kind `ocr`)
         import trafilatura
 
         text = trafilatura.extract(doc.html, favor_recall=True, include_tables=False, include_comments=False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -92,6 +92,7 @@ def parse_one(path: Path, timeout: float) -> Report:
 
 
 def parse_bytes_bounded(data: bytes, url: str, name: str | None, hints: dict[str, str] | None = None,
-                        timeout: float = 120.0) -> Report:
-    """Read one capture's bytes under the time limit (the crawl's extractor process, `ingest`, `reextract`)."""
-    return bounded(timeout, parse_bytes, data, url, name=name, hints=hints or None)
+                        timeout: float = 120.0, pictures: Mapping[str, bytes] | None = None) -> Report:
+    """Read one capture's bytes under the time limit (the crawl's extractor process, `ingest`, `reextract`);
+    `pictures` are an HTML page's images, captured with it."""
+    return bounded(timeout, parse_bytes, data, url, name=name, hints=hints or None, pictures=pictures)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from . import templates as T
@@ -34,10 +35,11 @@ def parse_file(path: str | os.PathLike[str], hints: dict[str, str] | None = None
 
 
 def parse_bytes(data: bytes, source: str = "", *, name: str | None = None, hints: dict[str, str] | None = None,
-                charset: str | None = None) -> Report:
+                charset: str | None = None, pictures: Mapping[str, bytes] | None = None) -> Report:
     """Read one report.  `hints` are what a crawler knows from the portal (title, agency,
-    pub_date); they win over what the document says about itself."""
-    doc = read_document(data, name or source, declared_charset=charset)
+    pub_date); they win over what the document says about itself.  `pictures` are an HTML page's
+    images by absolute URL, fetched with it (its tables may be pictures); `source` is its URL."""
+    doc = read_document(data, name or source, declared_charset=charset, pictures=pictures, base_url=source)
     return build_report(doc, source, hints)
 
 

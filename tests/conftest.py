@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 EXAMPLES = Path(os.environ.get("NIANBAO_EXAMPLES", ROOT.parent / "shared" / "examples"))
+# One OCR thread per engine in the tests (inherited by the crawls they start): they run two at a
+# time on two cores, beside the crawl processes, where a second thread only spins
+# (extract/readers/ocr.py).  A run that sets the variable keeps its own.
+os.environ.setdefault("NIANBAO_OCR_THREADS", "1")
 
 
 def free_port() -> int:

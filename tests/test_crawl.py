@@ -155,6 +155,16 @@ def test_attachments_and_encodings_read(demo):
     assert rows > 0
     images = con.execute("select count(*) from reports where extraction_status = 'image_only'").fetchone()[0]
     assert images == sum(d.form == "image" for d in demo["server"].world.reachable_docs())
+    # the scan (an image-only PDF) and the page whose tables are a picture (world.OCR_PLACES): OCR'd, all
+    # three tables read, the picture kept as a capture of its own
+    ocr = dict(con.execute("select url, extraction_status from reports where kind = 'ocr'").fetchall())
+    w = demo["server"].world
+    assert ocr == {demo["server"].url(d.site, w.report_path(d)): "ok" for d in w.reachable_docs()
+                   if d.form in ("scan", "picture")}
+    # the picture, and the two page pictures of each image-only TRS report (fetched: a body without a
+    # table; too small to be a table's picture, so not OCR'd, and those reports stay image_only)
+    pictures = 1 + 2 * sum(d.form == "image" for d in w.reachable_docs())
+    assert con.execute("select count(*) from captures where status = 'picture'").fetchone()[0] == pictures
     # GBK pages without a charset header, one of them declaring utf-8 in its header, read right
     w = demo["server"].world
     gbk = {w.detail_path(d): d for d in w.docs if d.site == "gbk"}

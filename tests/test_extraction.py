@@ -26,12 +26,13 @@ from nianbao.synthetic import balanced, render_series_text
 DEADLY = b"this document kills the process that reads it"
 
 
-def die_on_deadly(data: bytes, url: str, name: str | None, hints: Hints, timeout: float) -> Extracted:
+def die_on_deadly(data: bytes, url: str, name: str | None, hints: Hints, timeout: float,
+                  pictures: dict[str, bytes] | None = None) -> Extracted:
     """Fault injection, run in the child: the real extraction, except that one document makes
     the process exit at once, as a crash in a C reader or the OOM killer would."""
     if data == DEADLY:
         os._exit(70)
-    return extract_capture(data, url, name, hints, timeout)
+    return extract_capture(data, url, name, hints, timeout, pictures)
 
 
 class Stats:

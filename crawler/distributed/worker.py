@@ -267,7 +267,8 @@ class RedisItemPipeline:
         state: RedisState = self.crawler._nianbao_state  # type: ignore[attr-defined]
         if item.is_report and self.extract and needs_reading(state, item):
             portal = self.crawler.spider.portals[item.portal]
-            extracted = await self.extractor.extract(item.body, item.url, item.read_name, item.hints(portal))
+            extracted = await self.extractor.extract(item.body, item.url, item.read_name, item.hints(portal),
+                                                     item.pictures)
             report, error = extracted.report, extracted.error
             body = report.extras.get("body") if report is not None else None
         message = document_message(item, fetched_at, report, body, error, pending=not self.extract)

@@ -88,6 +88,7 @@ class ArchivePipeline:
         portal = self.crawler.spider.portals[item.portal]
         extracted = None
         if item.is_report and self.extract and needs_reading(state, item):
-            extracted = await self.extractor.extract(item.body, item.url, item.read_name, item.hints(portal))
+            extracted = await self.extractor.extract(item.body, item.url, item.read_name, item.hints(portal),
+                                                     item.pictures)
         store(state, self.stats, item, portal, now(), extracted, pending=not self.extract)
         return item

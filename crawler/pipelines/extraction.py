@@ -61,12 +61,14 @@ class Extracted:
     error: str | None = None
 
 
-def extract_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout: float = 120.0) -> Extracted:
+def extract_capture(data: bytes, url: str, name: str | None, hints: Hints, timeout: float = 120.0,
+                    pictures: dict[str, bytes] | None = None) -> Extracted:
     """Everything CPU-heavy about one capture, done before the write transaction: the bounded parse
-    and the body text (trafilatura for HTML), kept in `report.extras["body"]`, which the archive
-    uses instead of deriving it again.  Module-level and picklable: it runs in a child process."""
+    (OCR of an HTML page's `pictures` included) and the body text (trafilatura for HTML), kept in
+    `report.extras["body"]`, which the archive uses instead of deriving it again.  Module-level and
+    picklable: it runs in a child process."""
     try:
-        report = parse_bytes_bounded(data, url, name, hints.for_parser(), timeout)
+        report = parse_bytes_bounded(data, url, name, hints.for_parser(), timeout, pictures or None)
     except ExtractError as exc:
         return Extracted(error=str(exc) or "unreadable")
     report.extras["page"] = page_meta(report)
@@ -119,7 +121,8 @@ class Extractor:
     """Runs `extract_capture` for the crawler's pipelines; `await extract(...)` from the reactor."""
 
     def __init__(self, processes: int = 1, timeout: float = 120.0, stats: Any = None,
-                 fn: Callable[[bytes, str, str | None, Hints, float], Extracted] = extract_capture) -> None:
+                 fn: Callable[[bytes, str, str | None, Hints, float, dict[str, bytes] | None], Extracted]
+                 = extract_capture) -> None:
         """`fn` is what runs in the child: `extract_capture`, or in the fault tests a module-level
         wrapper of it that makes the process die on a chosen document."""
         self.processes = max(0, processes)
@@ -167,11 +170,13 @@ class Extractor:
         except Exception as exc:  # BrokenProcessPool, or a process that could not be spawned
             return f"the extractor process could not start ({type(exc).__name__}: {exc or 'died'})".splitlines()[0]
 
-    async def extract(self, data: bytes, url: str, name: str | None, hints: Hints) -> Extracted:
-        """Parse one capture off the reactor thread; never raises for a bad document."""
+    async def extract(self, data: bytes, url: str, name: str | None, hints: Hints,
+                      pictures: dict[str, bytes] | None = None) -> Extracted:
+        """Parse one capture (and the pictures fetched with a page) off the reactor thread; never
+        raises for a bad document."""
         pool = self._shared()
         try:
-            return await asyncio.wrap_future(pool.submit(self.fn, data, url, name, hints, self.timeout))
+            return await asyncio.wrap_future(pool.submit(self.fn, data, url, name, hints, self.timeout, pictures))
         except BrokenProcessPool:
             self._discard(pool)
         except Exception as exc:  # e.g. a result that cannot be pickled: a reader bug costs one document
@@ -179,7 +184,7 @@ class Extractor:
         log.warning("extractor process died with %s in flight; reading it again in a process of its own", url)
         alone = self._new_pool(1)
         try:
-            return await asyncio.wrap_future(alone.submit(self.fn, data, url, name, hints, self.timeout))
+            return await asyncio.wrap_future(alone.submit(self.fn, data, url, name, hints, self.timeout, pictures))
         except BrokenProcessPool as exc:
             self._inc("nianbao/extract/killed_process")
             log.error("%s killed the extractor process twice: recorded as unreadable", url)

@@ -18,6 +18,7 @@ recorder compares the two and decides each portal's health.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from ..adapters import adapter_for
 from ..detail import is_attachment_url, read_detail
 from ..health import Refused, column_key, network_cause
 from ..items import FetchedDocument
+from ..middlewares.hostile import is_image
 from ..registry import Portal, load_registry
 from ..stats import count
 
@@ -289,16 +291,61 @@ class PortalsSpider(scrapy.Spider):
         if most and len(attachments) > most:
             self._count(portal.name, "attachments_capped", len(attachments) - most)
             attachments = attachments[:most]
-        yield self._document(response, portal, role="page", is_report=not attachments, title=title,
-                             pub_date=pub_date, agency=page.source, image_only=page.image_only and not attachments,
-                             metadata={**page.metadata(), "attachments": [a.url for a in attachments],
-                                       "list_title": entry.get("title"), "list_url": meta.get("nb_list_url"),
-                                       "signature": entry.get("signature")})
+        document = self._document(response, portal, role="page", is_report=not attachments, title=title,
+                                  pub_date=pub_date, agency=page.source,
+                                  image_only=page.image_only and not attachments,
+                                  metadata={**page.metadata(), "attachments": [a.url for a in attachments],
+                                            "list_title": entry.get("title"), "list_url": meta.get("nb_list_url"),
+                                            "signature": entry.get("signature")})
+        pictures = page.pictures_to_fetch(response.url)
+        most = self._limit("NIANBAO_MAX_PICTURES")
+        if most and len(pictures) > most:
+            self._count(portal.name, "pictures_capped", len(pictures) - most)
+            pictures = pictures[:most]
+        if pictures:
+            yield self._picture_request(document, pictures, {})
+        else:
+            yield document
         for att in attachments:
             yield scrapy.Request(att.url, callback=self.parse_attachment, errback=self.on_error, meta={
                 "nb_portal": portal.name, "nb_kind": "attachment", "nb_platform": meta.get("nb_platform"),
                 "nb_page": {"url": response.url, "title": title, "pub_date": pub_date, "agency": page.source,
                             "file_name": att.name}})
+
+    # --- a report page's pictures -------------------------------------------------------------
+    # A page whose tables may be pictures waits for them: they are fetched one after another, the
+    # page document travelling in the request's meta as plain data (it is queued as JSON in the
+    # distributed crawl), and the page is yielded with them once the last has come or failed.  A
+    # picture that fails is left out: the page is still the report, its tables `tables_as_images`.
+
+    def _picture_request(self, document: FetchedDocument, todo: list[str], got: dict[str, bytes]) -> scrapy.Request:
+        return scrapy.Request(todo[0], callback=self.parse_picture, errback=self.on_picture_error, dont_filter=True,
+                              meta={"nb_portal": document.portal, "nb_kind": "picture",
+                                    "nb_picture": {"doc": dataclasses.asdict(document), "todo": todo[1:], "got": got}})
+
+    def parse_picture(self, response: Response) -> Iterator[Any]:
+        chain = response.meta["nb_picture"]
+        cap = self._limit("NIANBAO_MAX_PICTURE_BYTES")
+        if response.status == 200 and is_image(response.body) and not (cap and len(response.body) > cap):
+            chain["got"][response.url] = response.body
+            if response.url != response.request.url:  # the page names it by the link it followed
+                chain["got"][response.request.url] = response.body
+            self._count(response.meta["nb_portal"], "pictures")
+        else:
+            self._count(response.meta["nb_portal"], "pictures_refused")
+        yield self._next_picture(chain)
+
+    def on_picture_error(self, failure: Any) -> Iterator[Any]:
+        meta = failure.request.meta
+        self._count(meta.get("nb_portal", "?"), "pictures_failed")
+        yield self._next_picture(meta["nb_picture"])
+
+    def _next_picture(self, chain: dict[str, Any]) -> FetchedDocument | scrapy.Request:
+        document = FetchedDocument(**chain["doc"])
+        if chain["todo"]:
+            return self._picture_request(document, chain["todo"], chain["got"])
+        document.pictures = dict(chain["got"])
+        return document
 
     def parse_attachment(self, response: Response) -> Iterator[FetchedDocument]:
         meta = response.meta

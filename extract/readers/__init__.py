@@ -6,13 +6,17 @@ reader that needs them, so reading a text copy never loads PDFium.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..encoding import decode
 from ..errors import ExtractError
 from ..model import Document
 from ..sniff import sniff
 
 
-def read_document(data: bytes, name: str = "", declared_charset: str | None = None) -> Document:
+def read_document(data: bytes, name: str = "", declared_charset: str | None = None,
+                  pictures: Mapping[str, bytes] | None = None, base_url: str = "") -> Document:
+    """`pictures` and `base_url` are for an HTML page: its body's images, fetched with it, by URL."""
     kind = sniff(data, name)
     if kind == "empty":
         raise ExtractError("empty file")
@@ -41,7 +45,7 @@ def read_document(data: bytes, name: str = "", declared_charset: str | None = No
     text, _encoding = decode(data, declared_charset)
     if kind == "html":
 
-        return read_html(text)
+        return read_html(text, pictures, base_url)
     from .text import read_text
 
     return read_text(text)

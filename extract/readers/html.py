@@ -9,11 +9,23 @@ A page is bounded before any grid is built: a page over MAX_HTML_BYTES, or holdi
 MAX_HTML_TAGS start tags, is refused before it is decoded or parsed (`check_page`); a table whose grid would hold more than MAX_TABLE_CELLS
 cells (spanned copies counted) is not expanded, and once a page's grids hold MAX_HTML_CELLS cells
 no further table is — each said by a problem (`table_too_large`, `truncated`), never silently.
+
+A page whose body holds pictures and no table (the tables pasted as images, or the whole report
+one picture per page) has its pictures OCR'd where they stand, as a DOCX's are: an inline
+`data:` URI is decoded here, any other `src` is looked up, resolved against the page's URL, in the
+`pictures` the crawler fetched with the page (`crawler/spiders/portals.py`).  A picture too small
+to hold a table (an icon, a logo, a spacer: under `MIN_PICTURE_SIDE` pixels) is not OCR'd.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes, urljoin
 
 import lxml.html
 from lxml import etree
@@ -49,7 +61,19 @@ def check_page(data: bytes) -> None:
         raise ExtractError(f"HTML refused: about {tags} tags, over the {MAX_HTML_TAGS}-tag limit for a page")
 
 
-def read_html(text: str) -> Document:
+MIN_PICTURE_SIDE = 200  # pixels: a table's picture is wider and taller than this; an icon is not
+
+
+@dataclass
+class _Picture:
+    """Where an `<img>` stood among the body's blocks, until its OCR'd blocks take its place."""
+
+    src: str
+
+
+def read_html(text: str, pictures: Mapping[str, bytes] | None = None, base_url: str = "") -> Document:
+    """An HTML page; `pictures` are the bytes of its body's images by absolute URL (fetched by the
+    crawler with the page), `base_url` the page's own URL, against which `src` is resolved."""
     doc = Document(kind="html", html=text)
     parser = _parser()
     try:
@@ -66,9 +90,69 @@ def read_html(text: str) -> Document:
     _walk(body, doc.blocks, [], budget)
     doc.problems.extend(budget.problems())
     doc.images = images = sum(1 for _ in body.iter("img"))
+    if any(isinstance(b, _Picture) for b in doc.blocks) and not any(isinstance(b, Grid) for b in doc.blocks):
+        _ocr_pictures(doc, pictures or {}, base_url)
+    doc.blocks = [b for b in doc.blocks if not isinstance(b, _Picture)]
     if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 300:
         doc.image_only = True  # a report published as one picture per page
     return doc
+
+
+def picture_bytes(src: str, pictures: Mapping[str, bytes], base_url: str) -> bytes | None:
+    """The bytes an `<img src>` shows: a `data:` URI decoded, else what the crawler fetched for the
+    URL it resolves to; None when neither is at hand (the picture was not fetched)."""
+    src = src.strip()
+    if src[:5].lower() == "data:":
+        head, _, payload = src.partition(",")
+        try:
+            if head.lower().endswith(";base64"):
+                return base64.b64decode(re.sub(r"\s+", "", payload), validate=False)
+            return unquote_to_bytes(payload)
+        except (binascii.Error, ValueError):
+            return None
+    return pictures.get(urljoin(base_url, src)) if src else None
+
+
+def _big_enough(data: bytes) -> bool:
+    """Whether a picture can hold a table: at least MIN_PICTURE_SIDE pixels each way, read from
+    its header alone.  An undecodable one is left to the OCR reader to call undecodable."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return min(img.size) >= MIN_PICTURE_SIDE
+    except Exception:  # noqa: BLE001 - any decoder failure: the reader says so
+        return True
+
+
+def _ocr_pictures(doc: Document, pictures: Mapping[str, bytes], base_url: str) -> None:
+    """OCR a tableless body's pictures in place, within one report's OCR budget.  The report says it
+    was read by OCR (an `ocr` problem) and its kind becomes `ocr`: its tables are a scan's, so a
+    blank cell on them is doubted as a scan's is (`extract/uncertain.py`)."""
+    from .ocr import Budget, Undecodable, ocr_note, picture_blocks
+
+    budget = Budget()
+    out: list = []
+    read = 0
+    for block in doc.blocks:
+        if not isinstance(block, _Picture):
+            out.append(block)
+            continue
+        data = picture_bytes(block.src, pictures, base_url)
+        if not data or not _big_enough(data):
+            continue
+        found = Document(kind="ocr")
+        try:
+            frames = picture_blocks(data, found, budget, f"picture {read + 1}")
+        except Undecodable:
+            continue  # an SVG, a damaged picture: it stays a picture
+        out.extend(found.blocks)
+        doc.problems.extend(found.problems)
+        read += 1 if frames and found.blocks else 0
+    doc.blocks = out
+    if read:
+        doc.kind = "ocr"
+        doc.problems.insert(0, ocr_note(read))
 
 
 def _parser() -> lxml.html.HTMLParser:
@@ -158,7 +242,10 @@ def _walk(el: etree._Element, blocks: list, buf: list[str], budget: _CellBudget)
                 buf.append(child.tail)
             continue
         tag = child.tag.lower()
-        if tag == "table" and not _is_layout_table(child):
+        if tag == "img":
+            _flush(blocks, buf)
+            blocks.append(_Picture(child.get("src") or ""))
+        elif tag == "table" and not _is_layout_table(child):
             _flush(blocks, buf)
             if budget.admit(child):
                 grid = table_grid(child)

@@ -41,7 +41,7 @@ class Doc:
     site: str
     column: str
     seq: int
-    form: str  # html | pdf | docx | txt | image | script_pdf
+    form: str  # html | pdf | docx | txt | image | script_pdf | scan (image-only PDF) | picture (tables as a picture)
     source: tuple  # ("example", file name) or ("gen", seed, template, agency as printed, agency, year)
     title: str
     agency: str
@@ -70,7 +70,7 @@ class Doc:
         return ATTACHMENT_EXT.get(self.form)
 
 
-ATTACHMENT_EXT = {"pdf": "pdf", "script_pdf": "pdf", "docx": "docx", "txt": "txt"}
+ATTACHMENT_EXT = {"pdf": "pdf", "script_pdf": "pdf", "docx": "docx", "txt": "txt", "scan": "pdf"}
 
 # The columns of each site.  Counts are chosen so that every pager has several pages and both
 # edge cases (a column with a single page and no pager; a last page that is not full) occur.
@@ -100,6 +100,12 @@ EXAMPLE_PLACES = {
     "shanghai-office-2019.html": ("hanweb", "col1229214366", "html"),
 }
 CROSS_REGION_EXAMPLE = "shanghai-office-2019.html"
+
+# Two generated reports the demo publishes for OCR, beside the real examples (and like them not
+# in worlds built without examples, e.g. the benchmarks'): a scan (an image-only PDF attachment)
+# and a TRS page whose three tables are one picture beside its text.  One 150-dpi page each
+# (`reports.tables_picture`): a fresh demo crawl spends seconds, not minutes, on OCR.
+OCR_PLACES = {"picture": ("trs", "dcqjd2025"), "scan": ("hanweb", "col1229214370")}
 
 # The cycle of document forms each site publishes its generated reports in.
 FORMS = {"trs": ["html", "pdf", "html", "docx", "script_pdf", "html", "image"],

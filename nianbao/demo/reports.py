@@ -48,11 +48,44 @@ def render(source: tuple, form: str, version: int) -> bytes:
         spec.applications["1"]["total"] = (spec.applications["1"]["total"] or 0) + version
     if form in ("pdf", "script_pdf"):
         return synthetic.render_pdf(spec)
+    if form == "scan":
+        return scanned_pdf(spec)
+    if form == "picture":
+        return tables_picture(spec)
     if form == "docx":
         return _stable_zip(synthetic.render_docx(spec))
     if form == "gbk":
         return synthetic.render_html(spec, "flat_repeat", encoding="gbk")
     return synthetic.render_html(spec, "trs")
+
+
+SCAN_DPI = 150  # the demo's scans: one page at a modest resolution, so a demo crawl OCRs for seconds only
+
+
+def tables_picture(spec: synthetic.ReportSpec) -> bytes:
+    """The report's tables as one picture (JPEG), as a scanner or a phone makes it: one tall page
+    (`synthetic.render_tables_page`) at SCAN_DPI in grey, turned by 0.4°.  Deterministic bytes."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument(synthetic.render_tables_page(spec))
+    try:
+        img = pdf[0].render(scale=SCAN_DPI / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        pdf.close()
+    img = img.rotate(0.4, resample=Image.BICUBIC, fillcolor=255)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=80, dpi=(SCAN_DPI, SCAN_DPI))
+    return buf.getvalue()
+
+
+def scanned_pdf(spec: synthetic.ReportSpec) -> bytes:
+    """The report as a scanner writes it: an image-only PDF of one page, the picture is the page."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(tables_picture(spec))).save(buf, "PDF", resolution=SCAN_DPI)
+    return buf.getvalue()
 
 
 def _stable_zip(data: bytes) -> bytes:

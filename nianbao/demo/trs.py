@@ -51,6 +51,13 @@ def detail_path(world: DemoWorld, doc: Doc) -> str:
     return f"{col.path}{d:%Y%m}/t{d:%Y%m%d}_{doc.doc_id}.html"
 
 
+def picture_path(world: DemoWorld, doc: Doc) -> str:
+    """A `picture` report's tables, as TRS stores a body's pictures: W0<date><id>.jpg beside the page."""
+    d = doc.pub_date
+    col = world.columns[("trs", doc.column)]
+    return f"{col.path}{d:%Y%m}/W0{d:%Y%m%d}{doc.doc_id}.jpg"
+
+
 def attachment_path(world: DemoWorld, doc: Doc, ext: str) -> str:
     d = doc.pub_date
     col = world.columns[("trs", doc.column)]
@@ -108,6 +115,10 @@ def detail(world: DemoWorld, doc: Doc) -> bytes:
     if doc.form == "image":
         inner = "".join(f'<p style="text-align:center"><img src="./W0{d:%Y%m%d}{doc.doc_id}{i}.png" '
                         f'title="{esc(doc.title)}"/></p>' for i in range(2))
+    elif doc.form == "picture":  # the report's text, its three tables one picture (a pasted scan)
+        text = re.sub(r"<table\b.*?</table>", "", report_body(doc), flags=re.S | re.I)
+        inner = (f'{text}<p style="text-align:center"><img src="./{picture_path(world, doc).rsplit("/", 1)[1]}" '
+                 f'title="{esc(doc.title)}"/></p>')
     elif link and doc.form == "script_pdf":
         inner = f"<p>{esc(doc.title)}全文见附件。</p><div id=\"appendix\"></div>"
         script = (f"<script>var file_appendix='<a href=\"{link}\">{esc(world.attachment_name(doc))}</a>';"

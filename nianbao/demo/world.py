@@ -29,6 +29,7 @@ from .model import (
     FORMS,
     HOSTILE,
     JS_REDIRECTS,
+    OCR_PLACES,
     ROBOTS_DISALLOWED,
     SITES,
     Column,
@@ -37,7 +38,7 @@ from .model import (
 )
 from .pages import hostile_page, html_response, js_redirect_stub, robots
 from .regions import SITE_REGIONS, agency_years
-from .reports import EXAMPLES, attachment_bytes, example_title, report_spec
+from .reports import EXAMPLES, attachment_bytes, example_title, render, report_spec
 
 # Each site is served by the module of its family.
 FAMILIES: dict[str, ModuleType] = {"trs": trs, "hanweb": hanweb, "gbk": gbk, "gkmlpt": gkmlpt}
@@ -78,6 +79,9 @@ class DemoWorld:
                 if not generated:
                     break
                 self._add_generated(c)
+        for form, (site, col) in OCR_PLACES.items():  # after the rest: their seeds stay as they were
+            if examples and generated and site in self.sites:
+                self._add_generated(self.columns[(site, col)], form)
         self.hostile = {site: dict(paths) for site, paths in HOSTILE.items()}
         self.js_redirects = {site: dict(v) for site, v in JS_REDIRECTS.items()}
         self.base_urls: dict[str, str] = {}  # filled by the server once it has bound its ports
@@ -105,10 +109,11 @@ class DemoWorld:
         self.docs.append(doc)
         return doc
 
-    def _add_generated(self, col: Column) -> Doc:
+    def _add_generated(self, col: Column, form: str | None = None) -> Doc:
+        """The next generated report of `col`, in `form` or the site's next form in its cycle."""
         n = sum(d.site == col.site for d in self.docs)
         forms = self.forms[col.site]
-        form = forms[n % len(forms)]
+        form = form or forms[n % len(forms)]
         seed = self._seed + self._seq
         # the next free (agency, year): the real examples hold a few pairs already
         pair = next((p for p in self._free[col.site] if (p[0], p[2]) not in self._taken), None)
@@ -171,6 +176,12 @@ class DemoWorld:
         ext = (self.attachment_path(doc) or ".html").rsplit(".", 1)[1]
         return f"{doc.title}.{ext}"
 
+    def picture_path(self, doc: Doc) -> str | None:
+        """Where the picture of a `picture` report's tables is served (beside its detail page)."""
+        if doc.form != "picture":
+            return None
+        return FAMILIES[doc.site].picture_path(self, doc)
+
     def report_path(self, doc: Doc) -> str:
         """The document that holds the report: the attachment if any, else the detail page."""
         return self.attachment_path(doc) or self.detail_path(doc)
@@ -184,6 +195,8 @@ class DemoWorld:
                 return doc, "detail"
             if self.attachment_path(doc) == path:
                 return doc, "attachment"
+            if doc.form == "picture" and self.picture_path(doc) == path:
+                return doc, "picture"
         return None
 
     # --- dispatch ----------------------------------------------------------------------------
@@ -194,7 +207,7 @@ class DemoWorld:
         Through DemoWorld's own `respond`, so a subclass that logs requests does not log these."""
         n = 0
         for doc in self.docs:
-            for path in (self.detail_path(doc), self.attachment_path(doc)):
+            for path in (self.detail_path(doc), self.attachment_path(doc), self.picture_path(doc)):
                 if path:
                     DemoWorld.respond(self, doc.site, "GET", path, "", {}, {})
                     n += 1
@@ -217,6 +230,8 @@ class DemoWorld:
         if what == "detail":
             body = FAMILIES[doc.site].detail(self, doc)
             ctype = "text/html" + (f"; charset={charset}" if charset else "")
+        elif what == "picture":
+            body, ctype = render(doc.source, "picture", doc.version), "image/jpeg"
         else:
             body = attachment_bytes(doc)
             ext = self.attachment_path(doc).rsplit(".", 1)[1]

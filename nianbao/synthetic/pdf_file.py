@@ -201,3 +201,24 @@ def render_pdf(spec: ReportSpec, ruled: bool = True) -> bytes:
                 brk = 3 + spec.rows.index(rng.choice(candidates))
             pdf.table(table, size=size, break_before=brk)
     return pdf.finish()
+
+
+def render_tables_page(spec: ReportSpec, height: float = 1090.0) -> bytes:
+    """The report's title and three tables (headings kept, narrative left out) on one tall page of
+    A4 width, in 8-point type: what a scan of one page of tables looks like, and one OCR pass
+    (a page under 1.83 times as tall as wide is not cut into strips, `extract/readers/ocr.py`).
+    The demo portals publish it as a scan and as a page's pictures (`nianbao/demo/reports.py`)."""
+    rng = random.Random(f"pdf1:{spec.seed}:{spec.template}")
+    pdf = _PdfWriter(rng, True)
+    pdf.HEIGHT, pdf.TOP, pdf.BOTTOM = height, height - 30.0, 20.0
+    pdf.c.setPageSize((pdf.WIDTH, height))
+    pdf.y = pdf.TOP
+    pdf.c.setTitle(spec.title)
+    for kind, content in blocks(spec):
+        if kind == "title":
+            pdf.text(content, 14, center=True, gap=2)
+        elif kind == "heading":
+            pdf.text(content, 9, indent=True, gap=1)
+        elif kind == "table":
+            pdf.table(content, size=7.0)
+    return pdf.finish()

@@ -1,0 +1,113 @@
+"""Report pages whose tables are pictures (`tables_as_images`), read by OCR like a scan.
+
+Why: many portals publish the report's text as HTML and paste its three tables as images, inline
+(`data:` URIs) or as pictures beside the page.  The extractor OCRs an inline picture directly; a
+picture at its own URL must be fetched by the crawler with the page, kept in the archive, and
+read with the page again by `reextract`.  The crawl here is real: the demo's TRS portal on
+loopback, whose `picture` report (`nianbao/demo/`) is a generated report's text with its tables
+rendered to one 150-dpi picture (`nianbao.demo.reports.tables_picture`).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import nianbao_cmd
+from generate import expected
+from scans import score
+
+from extract import parse_bytes
+from nianbao import synthetic
+from nianbao.demo import DemoServer, DemoWorld
+from nianbao.demo.reports import report_spec, tables_picture
+
+TITLE = "{agency}{year}年政府信息公开工作年度报告"
+TEXT = "<p>" + "本报告依据《中华人民共和国政府信息公开条例》编制，统计期限自1月1日起至12月31日止。" * 8 + "</p>"  # prose: not a picture-only page
+
+
+def _page(spec: synthetic.ReportSpec, img: str) -> bytes:
+    title = TITLE.format(agency=spec.agency_full, year=spec.year)
+    return (f"<html><head><title>{title}</title></head><body><div id='zoom'><h1>{title}</h1>{TEXT}"
+            f"<p><img src=\"{img}\"></p></div></body></html>").encode()
+
+
+def _icon() -> str:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (40, 40), 0).save(buf, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def test_tables_inline_as_a_data_uri_are_read_by_ocr() -> None:
+    spec = synthetic.make_spec(7030, "2021")
+    uri = "data:image/jpeg;base64," + base64.b64encode(tables_picture(spec)).decode()
+    report = parse_bytes(_page(spec, uri), "https://example.gov.cn/a.html", name="a.html")
+    got = report.to_dict()
+    result = score(got, expected(spec))
+    assert result.wrong_unflagged == [] and result.unread_unflagged == []
+    assert result.rate >= 0.995, result
+    kinds = {p["kind"] for p in got["problems"]}
+    assert "ocr" in kinds and "tables_as_images" not in kinds and "table_not_found" not in kinds
+    assert report.extras["kind"] == "ocr" and got["format"] == "2021"
+
+
+def test_a_picture_not_fetched_or_too_small_leaves_tables_as_images() -> None:
+    """Without the picture's bytes (a page read alone) nothing is guessed; an icon is not OCR'd."""
+    spec = synthetic.make_spec(7031, "2019")
+    for img in ("./W0123.jpg", _icon()):
+        report = parse_bytes(_page(spec, img), "https://example.gov.cn/a.html", name="a.html")
+        kinds = {p.kind for p in report.problems}
+        assert "tables_as_images" in kinds and "ocr" not in kinds, img
+        assert report.extras["kind"] == "html"
+
+
+@pytest.mark.slow
+def test_a_crawled_page_with_its_tables_as_a_picture_is_archived_with_them(tmp_path: Path) -> None:
+    import subprocess
+
+    world = DemoWorld(sites=("trs",), counts={})  # the TRS site's real example and its `picture` report
+    (doc,) = [d for d in world.docs if d.form == "picture"]
+    want = expected(report_spec(doc.source))
+    db = tmp_path / "nianbao.db"
+    with DemoServer(world) as server:
+        registry = tmp_path / "portals.yml"
+        registry.write_text(server.registry_yaml(), encoding="utf-8")
+        res = subprocess.run(nianbao_cmd("crawl", "--portals", str(registry), "--db", str(db), "--local"),
+                             capture_output=True, text=True, timeout=600)
+        assert res.returncode in (0, 4), res.stdout + res.stderr[-3000:]  # 4: the TRS site's deliberate wall
+        page_url = server.url("trs", world.detail_path(doc))
+        picture_url = server.url("trs", world.picture_path(doc))
+
+    def archived() -> tuple[tuple, dict, set[str]]:
+        con = sqlite3.connect(db)
+        (rid, kind, status), = con.execute("select id, kind, extraction_status from reports where url = ?",
+                                           [page_url]).fetchall()
+        rows = {(r, c): v for r, c, v in con.execute('select row, "column", value from requests where report_id = ?',
+                                                     [rid])}
+        kinds = {k for (k,) in con.execute("select kind from problems where report_id = ?", [rid])}
+        con.close()
+        return (kind, status), rows, kinds
+
+    def right(rows: dict) -> float:
+        cells = {(r, c): v for r, cols in want["applications"].items() for c, v in cols.items()}
+        return sum(rows.get(k, "absent") == v for k, v in cells.items()) / len(cells)
+
+    (kind, status), rows, kinds = archived()
+    assert (kind, status) == ("ocr", "ok")
+    assert right(rows) >= 0.995
+    assert "ocr" in kinds and "tables_as_images" not in kinds
+    con = sqlite3.connect(db)
+    pictures = con.execute("select url, status, hints from captures where status = 'picture'").fetchall()
+    con.close()
+    assert [(u, s) for u, s, _ in pictures] == [(picture_url, "picture")] and page_url in pictures[0][2]
+
+    # read again from the archive alone: the page with its picture, as the crawl read it
+    res = subprocess.run(nianbao_cmd("reextract", "--db", str(db)), capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr[-3000:]
+    again = archived()
+    assert again[0] == ("ocr", "ok") and again[1] == rows and "tables_as_images" not in again[2]
