@@ -236,8 +236,9 @@ def test_the_ranked_search_ranks_narrow_searches_and_lists_broad_ones_newest_fir
 
 def test_a_broad_search_with_a_filter_or_another_order_still_lists_every_match_once(
         site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
-    """Pages the index window cannot serve (a filter, another sort, ascending key order) list the
-    same matches: the window where it applies, the whole match otherwise."""
+    """Pages with filters (read in growing windows of the index), ascending key order, or orders
+    and SQL the window cannot serve list the same matches: the window where it applies, the whole
+    match otherwise."""
     from test_search import like_ids
 
     base = site[0]
@@ -246,7 +247,13 @@ def test_a_broad_search_with_a_filter_or_another_order_still_lists_every_match_o
     assert len(expected) > CAP
     (year,) = con.execute("select year from reports group by year order by count(*) desc limit 1").fetchone()
     in_year = {i for (i,) in con.execute("select id from reports where year = ?", [year])}
-    cases = [({"year": str(year)}, expected & in_year, False), ({"_sort": "id"}, expected, True),
+    (province,) = con.execute("select province from reports where province is not null group by province "
+                              "order by count(*) limit 1").fetchone()
+    in_province = {i for (i,) in con.execute("select id from reports where province = ?", [province])}
+    cases = [({"year": str(year)}, expected & in_year, True), ({"_sort": "id"}, expected, True),
+             ({"province": province}, expected & in_province, True),
+             ({"year": str(year), "_sort": "id"}, expected & in_year, True),
+             ({"year__gt": "1900"}, expected, True), ({"_where": "1=1"}, expected, False),
              ({"_sort_desc": "checks_failed"}, expected, False), ({"_sort_desc": "id"}, expected, True)]
     for extra, want, windowed in cases:
         ids = every_page(base, "reports.json", _search=term, _size="13", **extra)

@@ -14,11 +14,13 @@ match again.  Two costs grow with the archive, and each gets its own remedy here
    counts the hits of each `_search`/`_search_<column>` with a bounded query (it stops at the cap)
    before the page is built; over the cap, the request gets `_nocount=1&_nofacet=1&_broad=<cap>`,
    so Datasette does not count or facet what it would have to enumerate in full.  When the page
-   is the search alone in key order (the reports table's default, newest first), the
+   is the search, with column filters at most, in key order (the reports table's default, newest
+   first), the
    `filters_from_request` hookwrapper also limits the search clause `id in (select rowid … match
    …)` — which SQLite otherwise materializes whole before the first row — to the rowids of this
    page's hits: it reads the index from the page's boundary in key order and stops one hit after
-   the page, so Datasette still links the next one.  The rows are exactly those of the stock
+   the page (with filters: one row past the page that passes them, in growing windows), so
+   Datasette still links the next one.  The rows are exactly those of the stock
    clause, in the same order (tests page through every hit).  (A correlated `exists` probe per
    report was tried and measured: at 100,000 reports a term whose hits are all old reports probed
    every newer one, 233 s.)  The page says that the count and facets were left out and why
@@ -184,10 +186,10 @@ _FAR = 2**62  # a rowid bound beyond any report
 
 def _window_order(request: Any, meta: dict, pk: str) -> bool | None:
     """True (id descending) or False (ascending) when a broad search's page can be read as a window
-    of the full-text index: one search, no other filter, the page ordered by the key alone.  None
-    otherwise (the page then evaluates the whole match once, with neither count nor facets)."""
+    of the full-text index: one search, column filters at most, the page ordered by the key alone.
+    None otherwise (the page then evaluates the whole match once, with neither count nor facets)."""
     args = request.args
-    if any(not (k.startswith("_") and "__" not in k) for k in args) or args.get("_where"):
+    if args.get("_where"):
         return None
     if len([k for k in args if k.startswith("_search") and k != "_searchmode"]) != 1:
         return None
@@ -201,10 +203,21 @@ def _window_order(request: Any, meta: dict, pk: str) -> bool | None:
     return None
 
 
+def _column_filters(request: Any, table: str, meta: dict) -> tuple[list[str], dict]:
+    """The page's column filters as Datasette builds them (views/table.py, 0.65.5), to be run here."""
+    from datasette.filters import Filters
+    from datasette.views.base import ureg
+
+    pairs = [(k, v) for k in request.args if not (k.startswith("_") and "__" not in k)
+             for v in request.args.getlist(k)]
+    return Filters(sorted(pairs), meta.get("units", {}), ureg).build_where_clauses(table)
+
+
 async def _window(datasette: Any, request: Any, table: str, clause: str, params: dict) -> tuple[str, dict] | None:
     """The search clause limited to the rowids of this page's hits (and one more, so Datasette
     still sees a next page): the index is read from the page's boundary in key order and stops
-    after them, where the plain clause evaluates every hit before the first row."""
+    after them, where the plain clause evaluates every hit before the first row.  With column
+    filters, the hits are read in growing windows until the page's rows pass them (or none is left)."""
     found = _SEARCH_CLAUSE.match(clause)
     meta = datasette.table_metadata(DATABASE, table) or {}
     pk = meta.get("fts_pk", "rowid")
@@ -218,10 +231,27 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
     after = request.args.get("_next")
     bound = int(after.split(",")[-1]) if after else None
     op, order = ("<", "desc") if desc else (">", "asc")
-    sql = (f"select rowid from {found['fts']} where {found['col']} match ?"
-           + (f" and rowid {op} ?" if bound is not None else "") + f" order by rowid {order} limit 1 offset ?")
-    args = [text if raw else match_expression(text), *([bound] if bound is not None else []), size]
-    last = (await datasette.get_database(DATABASE).execute(sql, args)).first()
+    expression = text if raw else match_expression(text)
+    hits = (f"select rowid from {found['fts']} where {found['col']} match :nianbao_m"
+            + (f" and rowid {op} :nianbao_bound" if bound is not None else "") + f" order by rowid {order}")
+    db = datasette.get_database(DATABASE)
+    where, values = _column_filters(request, table, meta)
+    base = {"nianbao_m": expression, "nianbao_bound": bound}
+    if not where:
+        last = (await db.execute(f"{hits} limit 1 offset :nianbao_n", {**base, "nianbao_n": size})).first()
+    else:
+        sql = (f"select {found['pk']} from {escape_sqlite(table)} where {' and '.join(where)} and "
+               f"{found['pk']} in ({hits} limit :nianbao_w) order by {found['pk']} {order} limit 1 offset :nianbao_n")
+        window = (size + 1) * 8
+        while True:
+            last = (await db.execute(sql, {**values, **base, "nianbao_w": window, "nianbao_n": size})).first()
+            if last is not None:
+                break
+            counted = (await db.execute(f"select count(*) from ({hits} limit :nianbao_w)",
+                                        {**base, "nianbao_w": window})).first()[0]
+            if counted < window:  # every remaining hit was read: fewer rows than a page are left
+                break
+            window *= 4
     start = bound if bound is not None else (_FAR if desc else -_FAR)
     end = last[0] if last else (-_FAR if desc else _FAR)
     low, high = (end, start) if desc else (start, end)
