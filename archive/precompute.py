@@ -99,6 +99,11 @@ def _shown_rows() -> int:
     return int(SETTINGS["max_returned_rows"])
 
 
+def _params(sql: str) -> list[str]:
+    """A canned query's named parameters, in order of first use (as Datasette's form lists them)."""
+    return list(dict.fromkeys(_PARAM.findall(sql)))
+
+
 def precomputed_queries(metadata: dict) -> dict[str, tuple[str, list[str]]]:
     """{name: (SQL, its parameters)} of the canned queries marked `precomputed: true`.  One without
     parameters is served from its table; one with parameters is served from its table when every
@@ -107,7 +112,7 @@ def precomputed_queries(metadata: dict) -> dict[str, tuple[str, list[str]]]:
     for database in (metadata.get("databases") or {}).values():
         for name, query in ((database or {}).get("queries") or {}).items():
             if isinstance(query, dict) and query.get("precomputed"):
-                out[name] = (query["sql"], list(dict.fromkeys(_PARAM.findall(query["sql"]))))
+                out[name] = (query["sql"], _params(query["sql"]))
     return out
 
 
@@ -120,7 +125,7 @@ def served_metadata(metadata: dict) -> dict:
         for name, query in (database.get("queries") or {}).items():
             if isinstance(query, dict) and query.get("precomputed"):
                 table = QUERY_TABLE.format(name)
-                params = list(dict.fromkeys(_PARAM.findall(query["sql"])))
+                params = _params(query["sql"])
                 if not params:
                     query["sql"] = f"select * from {_q(table)} order by rowid"
                 else:  # SQLite skips a branch whose WHERE is a false constant: only one of the two runs
@@ -191,23 +196,18 @@ def _region_reports(con: sqlite3.Connection) -> None:
 def _facet_counts(con: sqlite3.Connection, facets: dict[str, list[str]]) -> None:
     """One grouped scan per (filter column, facet column) pair: the same `count(*) … where col is
     not null group by col` Datasette runs, with the filter value kept as text (what a URL carries).
-    A view (one not materialized) is copied once into a temporary table first, so its join runs once."""
+    Tables only: a view's page (none with facets is left unmaterialized) queries as usual."""
     con.execute(f"DROP TABLE IF EXISTS {_q(FACET_COUNTS_TABLE)}")
     con.execute(f"""CREATE TABLE {_q(FACET_COUNTS_TABLE)} (
         table_name TEXT NOT NULL, filter_column TEXT NOT NULL, filter_value TEXT, column_name TEXT NOT NULL,
         value, count INTEGER NOT NULL)""")
-    existing = {name: kind for name, kind in con.execute("select name, type from sqlite_master")}
+    tables = {name for (name,) in con.execute("select name from sqlite_master where type = 'table'")}
     for table, columns in facets.items():
-        kind = existing.get(table)
-        if kind not in ("table", "view"):
+        if table not in tables:
             continue
         have = {row[1] for row in con.execute(f"PRAGMA table_info({_q(table)})")}
         columns = [c for c in columns if c in have]
         source = _q(table)
-        if kind == "view":
-            con.execute("DROP TABLE IF EXISTS temp._facet_source")
-            con.execute(f"CREATE TEMP TABLE _facet_source AS SELECT {', '.join(map(_q, columns))} FROM {source}")
-            source = "temp._facet_source"
         for column in columns:
             con.execute(f"""INSERT INTO {_q(FACET_COUNTS_TABLE)}
                 SELECT ?, '', NULL, ?, {_q(column)}, count(*) FROM {source}
@@ -220,6 +220,5 @@ def _facet_counts(con: sqlite3.Connection, facets: dict[str, list[str]]) -> None
                     SELECT ?, ?, CAST({_q(filter_column)} AS TEXT), ?, {_q(column)}, count(*) FROM {source}
                     WHERE {_q(column)} IS NOT NULL AND {_q(filter_column)} IS NOT NULL
                     GROUP BY {_q(filter_column)}, {_q(column)}""", [table, filter_column, column])
-        con.execute("DROP TABLE IF EXISTS temp._facet_source")
     con.execute(f"""CREATE INDEX {_q("idx_" + FACET_COUNTS_TABLE)} ON {_q(FACET_COUNTS_TABLE)}
                     (table_name, filter_column, filter_value, column_name, count DESC)""")

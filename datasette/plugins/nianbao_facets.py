@@ -136,9 +136,14 @@ def register_facet_classes():
 
 # --- 2. broad searches ------------------------------------------------------------------------
 
+def _expression(text: str, raw: bool) -> str:
+    """The FTS5 expression Datasette's clause matches: the text itself in raw mode, else ours."""
+    return text if raw else match_expression(text)
+
+
 async def _hits(datasette: Any, fts: str, column: str | None, query: str, raw: bool, cap: int) -> int:
     """Full-text hits of one search, counted up to cap + 1 (the match stops there)."""
-    expression = query if raw else match_expression(query)
+    expression = _expression(query, raw)
     target = escape_sqlite(column) if column else escape_sqlite(fts)
     sql = f"select count(*) from (select rowid from {escape_sqlite(fts)} where {target} match ? limit ?)"
     try:
@@ -231,7 +236,7 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
     after = request.args.get("_next")
     bound = int(after.split(",")[-1]) if after else None
     op, order = ("<", "desc") if desc else (">", "asc")
-    expression = text if raw else match_expression(text)
+    expression = _expression(text, raw)
     hits = (f"select rowid from {found['fts']} where {found['col']} match :nianbao_m"
             + (f" and rowid {op} :nianbao_bound" if bound is not None else "") + f" order by rowid {order}")
     db = datasette.get_database(DATABASE)
