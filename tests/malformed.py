@@ -231,6 +231,11 @@ LABELS = st.sampled_from(_labels())
 SAFE_CHARS = st.characters(exclude_categories=("Cs",))  # encodable: lone surrogates are not text
 CELL_TEXT = st.one_of(LABELS, NUMBERS, st.text(SAFE_CHARS, max_size=20),
                       st.lists(LABELS, min_size=2, max_size=3).map("\n".join))
+# What a text copy holds: any text but control characters (a backspace or NUL every few bytes is what
+# makes `sniff` call a file binary — a 16-byte "copy" with two of them is one, rightly).
+COPY_CHARS = st.characters(exclude_categories=("Cs", "Cc"))
+COPY_CELL_TEXT = st.one_of(LABELS, NUMBERS, st.text(COPY_CHARS, max_size=20),
+                           st.lists(LABELS, min_size=2, max_size=3).map("\n".join))
 
 
 @st.composite
@@ -315,13 +320,13 @@ def text_copy(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 60))):
         kind = draw(st.sampled_from(["cell", "cell", "cell", "row_end", "paragraph", "fragment", "empty_cell"]))
         if kind == "cell":
-            lines.append("\t" + draw(CELL_TEXT).replace("\n", " "))
+            lines.append("\t" + draw(COPY_CELL_TEXT).replace("\n", " "))
         elif kind == "row_end":
             lines.append("")
         elif kind == "paragraph":
-            lines.append(draw(st.one_of(LABELS, st.text(SAFE_CHARS, max_size=60))).replace("\n", " "))
+            lines.append(draw(st.one_of(LABELS, st.text(COPY_CHARS, max_size=60))).replace("\n", " "))
         elif kind == "fragment":
-            lines.append(draw(st.text(SAFE_CHARS, min_size=1, max_size=6)).replace("\n", " "))
+            lines.append(draw(st.text(COPY_CHARS, min_size=1, max_size=6)).replace("\n", " "))
         else:
             lines.append("\t")
     return "\n".join(lines)
