@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -21,11 +22,21 @@ _NUMBERING = re.compile(
 _BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
 
 
+# The same characters as _SPACE, for str.strip (which is faster than a regex on short texts)
+_SPACE_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u3000\u00a0\u200b\ufeff"
+
+
+def first_char(text: str) -> str:
+    """The first character `squash(text)` would keep ("" when none)."""
+    return text.lstrip(_SPACE_CHARS)[:1]
+
+
 def squash(text: str) -> str:
     """Drop every kind of white space: labels are broken over lines and padded at random."""
     return _SPACE.sub("", text)
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Canonical form of a label: NFKC (full-width digits and letters to half-width) without
     spaces, with brackets made full-width again as the templates print them."""
@@ -37,6 +48,7 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+@lru_cache(maxsize=65536)
 def strip_numbering(label: str) -> str:
     """`（三）不予公开` → `不予公开`; `2.其他法律…` → `其他法律…` (applied twice for `三、（一）…`)."""
     for _ in range(2):

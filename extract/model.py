@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a page holds thousands of cells, built and read in the hot loop
 class Cell:
     text: str
     x0: float = 0.0  # left edge: a grid column index, or points on a PDF page

@@ -437,6 +437,7 @@ class _Reader:
 # --- matching helpers ---------------------------------------------------------------------------
 
 
+@T.per_vocabulary
 def _item(label: str) -> str:
     label = strip_brackets(label) or label
     items = T.vocabulary().items
@@ -449,6 +450,7 @@ def _item(label: str) -> str:
     return label
 
 
+@T.per_vocabulary
 def _metric(text: str) -> tuple[str, T.MetricDef | None]:
     label = normalize(text)
     bare = strip_brackets(label) or label
@@ -460,6 +462,7 @@ def _metric(text: str) -> tuple[str, T.MetricDef | None]:
     return code, vocab.metrics_by_label[code]
 
 
+@T.per_vocabulary
 def _column_code(label: str) -> str | None:
     if strip_numbering(label) != label:
         return None  # （七）总计 is a row, not the 总计 column
@@ -478,6 +481,7 @@ def _column_code(label: str) -> str | None:
     return None
 
 
+@T.per_vocabulary
 def _group(label: str) -> str | None:
     core = strip_numbering(label)
     groups = T.vocabulary().groups
@@ -490,6 +494,7 @@ def _group(label: str) -> str | None:
     return None
 
 
+@T.per_vocabulary
 def _candidates(group: str | None) -> list[tuple[str, str, tuple[str, ...]]]:
     rows = T.vocabulary().rows
     if group is None:
@@ -499,6 +504,7 @@ def _candidates(group: str | None) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(r.code, r.label, r.keys) for r in found]
 
 
+@T.per_vocabulary
 def _outcome(label: str) -> str | None:
     for o in T.vocabulary().review_outcomes:
         if label == o.label or any(k in label for k in o.keys):
@@ -508,6 +514,7 @@ def _outcome(label: str) -> str | None:
     return None
 
 
+@T.per_vocabulary
 def _review_group(label: str) -> str | None:
     for g in reversed(T.vocabulary().review_groups):
         if any(k in label for k in g.keys):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, wraps
 from typing import TypeVar
 
 # --- The parts a template is made of ---------------------------------------------------------
@@ -487,6 +487,36 @@ def unregister(name: str) -> None:
     global _vocabulary, _figures
     del _registry[name]
     _vocabulary = _figures = None
+
+
+_F = TypeVar("_F", bound=Callable[..., object])
+_CACHE_LIMIT = 65536  # entries per function: labels and cell texts repeat across reports
+
+
+def per_vocabulary(fn: _F) -> _F:
+    """Cache a pure function of the vocabulary and its (hashable) arguments.  The cache is
+    emptied whenever the vocabulary is rebuilt (a template revision registered or removed), so
+    an answer never outlives the vocabulary it was read from.  The table reader asks the same
+    label the same questions several times per row, and every report prints the same labels."""
+    cache: dict = {}
+    owner: list[Vocabulary | None] = [None]
+
+    @wraps(fn)
+    def cached(*args: Hashable) -> object:
+        vocab = vocabulary()
+        if owner[0] is not vocab:
+            cache.clear()
+            owner[0] = vocab
+        try:
+            return cache[args]
+        except KeyError:
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            value = cache[args] = fn(*args)
+            return value
+
+    cached.cache_clear = cache.clear  # type: ignore[attr-defined]  # as functools' caches have
+    return cached  # type: ignore[return-value]
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .labels import squash
-from .templates import vocabulary
+from .templates import per_vocabulary, vocabulary
 
 # Units a count may be printed with; the amount units come from the templates.
 COUNT_UNITS = ("件", "个", "项", "条", "次", "人次", "家", "笔")
@@ -31,7 +31,7 @@ def _number(amount_units: tuple[str, ...]) -> re.Pattern[str]:
 MAX_DIGITS = 16
 
 
-@dataclass
+@dataclass(frozen=True)
 class CellValue:
     value: int | float | None
     raw: str
@@ -60,7 +60,12 @@ def _looks_like_value(raw: str, blanks: frozenset[str], amount_units: tuple[str,
 def parse_value(raw: str, amount: bool = False, header_factor: float = 1.0) -> CellValue:
     """Parse one cell.  `amount` cells are returned in 万元 as floats; `header_factor` converts a
     column whose header names another unit (采购总金额（元）)."""
-    raw = raw.strip()
+    return _parse_value(raw.strip(), amount, header_factor)
+
+
+@per_vocabulary
+def _parse_value(raw: str, amount: bool, header_factor: float) -> CellValue:
+    """Cached per vocabulary (its blank markers and units decide): tables repeat their texts."""
     t = _clean(raw)
     vocab = vocabulary()
     if t in vocab.blank_markers or squash(raw) in vocab.blank_markers:

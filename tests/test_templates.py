@@ -248,3 +248,19 @@ def test_the_generator_and_the_templates_agree_on_every_code() -> None:
     assert set(synthetic.AMOUNT_METRICS) == {m.label for m in vocab.metrics if m.amount}
     printed_items = {i for active in (synthetic.ACTIVE_2019, synthetic.ACTIVE_2021) for _s, _m, items in active for i in items}
     assert printed_items == vocab.item_names
+
+
+def test_what_the_reader_caches_follows_the_registered_templates() -> None:
+    """The reader caches what a label and a cell mean per vocabulary (`templates.per_vocabulary`):
+    the same report read with, without and again with the revision, in one process, reads each
+    time as that vocabulary says — no answer outlives the vocabulary it came from."""
+    reads = []
+    for registered in (True, False, True):
+        if registered:
+            with T.registered(REVISION):
+                report = _parse()
+        else:
+            report = _parse()
+        relief = [a.value for a in report.active_disclosure if a.metric == RELIEF.label]
+        reads.append((report.format, "3.5.6" in {r.row for r in report.requests}, relief))
+    assert reads == [("2031", True, [0.125]), ("2021", False, [None]), ("2031", True, [0.125])]

@@ -23,32 +23,36 @@ import base64
 import binascii
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urljoin
 
-import lxml.html
 from lxml import etree
 
 from ..errors import ExtractError
 from ..limits import MAX_HTML_BYTES, MAX_HTML_CELLS, MAX_HTML_TAGS, MAX_SPAN, MAX_TABLE_CELLS
 from ..model import Cell, Document, Grid, Paragraph, Problem
 from . import metatable
+from .metatable import text_content
 
 _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", "section", "article", "dd", "dt",
                "blockquote", "pre", "center", "ul", "ol", "dl", "form", "header", "footer"}
 _DROP_TAGS = ("script", "style", "noscript", "template", "select", "option", "button", "iframe", "object", "embed")
-# Containers that hold the report in the CMS families we know (TRS, Hanweb, gkmlpt, generic).
-_CONTAINER_XPATHS = [
-    "//*[@class][contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-    "//*[contains(@class, 'trs_editor_view')]",
-    "//*[contains(@class, 'TRS_UEDITOR')]",
-    "//*[@id='zoom']",
-    "//*[contains(@class, 'TRS_PreAppend')]",
-    "//*[@id='ivs_content']",
-    "//*[contains(@class, 'article-content')]",
-    "//*[contains(@class, 'xxgk_content')]",
+# Containers that hold the report in the CMS families we know (TRS, Hanweb, gkmlpt, generic), in
+# order of preference: (attribute, test of its value) — a class word, a class substring, an id.
+_CONTAINERS: list[tuple[str, Callable[[str], bool]]] = [
+    ("class", lambda v: "TRS_Editor" in v.split()),
+    ("class", lambda v: "trs_editor_view" in v),
+    ("class", lambda v: "TRS_UEDITOR" in v),
+    ("id", lambda v: v == "zoom"),
+    ("class", lambda v: "TRS_PreAppend" in v),
+    ("id", lambda v: v == "ivs_content"),
+    ("class", lambda v: "article-content" in v),
+    ("class", lambda v: "xxgk_content" in v),
 ]
+# Every class and id attribute of the page, in document order, in one pass (an XPath per
+# container, or one over elements, was a pass each over every element: the reader's slowest step).
+_CLASS_AND_ID = etree.XPath("//@class|//@id")
 
 
 def check_page(data: bytes) -> None:
@@ -77,8 +81,10 @@ def read_html(text: str, pictures: Mapping[str, bytes] | None = None, base_url: 
     doc = Document(kind="html", html=text)
     parser = _parser()
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
-    except (etree.ParserError, ValueError):
+        root = etree.fromstring(text.encode("utf-8", "replace"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return doc
+    if root is None:  # an empty document
         return doc
     if any("Excessive depth" in e.message for e in parser.error_log):
         doc.problems.append(Problem("truncated", "document", "elements nested past 255 levels were dropped by the parser"))
@@ -155,8 +161,11 @@ def _ocr_pictures(doc: Document, pictures: Mapping[str, bytes], base_url: str) -
         doc.problems.insert(0, ocr_note(read))
 
 
-def _parser() -> lxml.html.HTMLParser:
-    return lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=False)
+def _parser() -> etree.HTMLParser:
+    """lxml's own HTML parser, not `lxml.html`'s: that one gives every element a Python class
+    looked up in Python each time an element is touched (a fifth of the reader's time)."""
+    return etree.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=False)
+
 
 
 def _meta_tags(root: etree._Element) -> dict[str, str]:
@@ -167,16 +176,23 @@ def _meta_tags(root: etree._Element) -> dict[str, str]:
         if name and content:
             out.setdefault("meta:" + name.lower(), content)
     title = root.find(".//title")
-    if title is not None and title.text_content().strip():
-        out["html_title"] = title.text_content().strip()
+    if title is not None and text_content(title).strip():
+        out["html_title"] = str(text_content(title)).strip()
     return out
 
 
 def _content_root(root: etree._Element) -> etree._Element:
-    """The CMS body container when there is one holding a table or real text, else <body>."""
-    for xp in _CONTAINER_XPATHS:
-        for el in root.xpath(xp):
-            if el.find(".//table") is not None or len(el.text_content().strip()) > 200:
+    """The CMS body container when there is one holding a table or real text, else <body>:
+    containers are tried in the order of `_CONTAINERS`, each in document order."""
+    found: list[list[etree._Element]] = [[] for _ in _CONTAINERS]
+    for attr in _CLASS_AND_ID(root):
+        name = attr.attrname
+        for k, (wanted, test) in enumerate(_CONTAINERS):
+            if name == wanted and test(attr):
+                found[k].append(attr.getparent())
+    for candidates in found:
+        for el in candidates:
+            if el.find(".//table") is not None or len(text_content(el).strip()) > 200:
                 return el
     body = root.find("body")
     return body if body is not None else root
@@ -225,10 +241,9 @@ def grid_size(table: etree._Element, stop: int) -> int:
     total = 0
     for i, tr in enumerate(rows):
         left = len(rows) - i
-        for td in tr:
-            if isinstance(td.tag, str) and td.tag.lower() in ("td", "th"):
-                rowspan = td.get("rowspan")
-                total += 1 if rowspan is None else min(_span(rowspan), left)
+        for td in tr.iterchildren("td", "th"):
+            rowspan = td.get("rowspan")
+            total += 1 if rowspan is None else min(_span(rowspan), left)
         if total >= stop:
             return total
     return total
@@ -277,36 +292,42 @@ def _is_layout_table(table: etree._Element) -> bool:
 
 
 def _rows(table: etree._Element) -> list[etree._Element]:
+    """The table's own rows, directly or in its row groups (lxml's HTML parser lower-cases tags)."""
     rows = []
-    for child in table:
-        if not isinstance(child.tag, str):
-            continue
-        tag = child.tag.lower()
-        if tag == "tr":
+    for child in table.iterchildren("tr", "thead", "tbody", "tfoot"):
+        if child.tag == "tr":
             rows.append(child)
-        elif tag in ("thead", "tbody", "tfoot"):
-            rows.extend(c for c in child if isinstance(c.tag, str) and c.tag.lower() == "tr")
+        else:
+            rows.extend(child.iterchildren("tr"))
     return rows
 
 
 def cell_text(cell: etree._Element) -> str:
-    parts = []
-    for node in cell.iter():
-        if not isinstance(node.tag, str):
-            if node.tail:
-                parts.append(node.tail)
-            continue
-        if node is not cell and node.tag.lower() in ("p", "div", "br", "li") and parts:
-            parts.append("\n")
-        if node.text:
-            parts.append(node.text)
-        if node is not cell and node.tail:
+    """A cell's text, its `<p>`/`<div>`/`<br>`/`<li>` breaks kept as line breaks (a label wrapped
+    over lines), other inline markup joined without a separator."""
+    text = cell.text
+    if not len(cell):  # most cells: text and nothing inside
+        return _CELL_SPACE.sub(" ", text.replace("\u00a0", " ")).strip() if text else ""
+    parts = [text] if text else []
+    for node in cell.iterdescendants():
+        tag = node.tag
+        if isinstance(tag, str):
+            if tag in _CELL_BREAKS and parts:
+                parts.append("\n")
+            if node.text:
+                parts.append(node.text)
+        if node.tail:
             parts.append(node.tail)
-    text = "".join(parts).replace("\u00a0", " ")
-    return re.sub(r"[ \t\r\f\v\u3000]+", " ", text).strip()
+    return _CELL_SPACE.sub(" ", "".join(parts).replace("\u00a0", " ")).strip()
+
+
+_CELL_BREAKS = frozenset(("p", "div", "br", "li"))
+_CELL_SPACE = re.compile(r"[ \t\r\f\v\u3000]+")
 
 
 def _span(value: str | None) -> int:
+    if value is None or value == "1":
+        return 1
     try:
         n = int(str(value).strip().rstrip(";"))
     except (TypeError, ValueError):
@@ -321,21 +342,24 @@ def table_grid(table: etree._Element) -> Grid:
     for tr in _rows(table):
         row: list[Cell] = []
         col = 0
-        cells = [c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
-
-        for td in cells:
-            col = _take_pending(pending, row, col)
-            cspan, rspan = _span(td.get("colspan")), _span(td.get("rowspan"))
-            # a colspan reaching into a column still held by a rowspan above stops short of it
-            cspan = next((k - col for k in range(col + 1, col + cspan) if k in pending), cspan)
+        for td in tr.iterchildren("td", "th"):
+            if pending:
+                col = _take_pending(pending, row, col)
+            colspan, rowspan = td.get("colspan"), td.get("rowspan")
+            cspan = 1 if colspan is None else _span(colspan)
+            rspan = 1 if rowspan is None else _span(rowspan)
+            if cspan > 1 and pending:
+                # a colspan reaching into a column still held by a rowspan above stops short of it
+                cspan = next((k - col for k in range(col + 1, col + cspan) if k in pending), cspan)
             cell = Cell(cell_text(td), col, col + cspan)
             row.append(cell)
             if rspan > 1:
                 pending[col] = (cell, rspan - 1)
             col += cspan
-        col = _take_pending(pending, row, col)
-        for c in sorted(k for k in pending if k >= col):  # rowspans past this row's last real cell
-            _place_copy(pending, row, c)
+        if pending:
+            col = _take_pending(pending, row, col)
+            for c in sorted(k for k in pending if k >= col):  # rowspans past this row's last real cell
+                _place_copy(pending, row, c)
         if row:
             out.append(row)
     return Grid(out, positional=True)

@@ -8,10 +8,13 @@ them (`发 布 机 构`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 
-from ..labels import squash
+from ..labels import first_char, squash
+
+text_content = etree.XPath("string()")  # an element's whole text (lxml.html's text_content(), on plain lxml)
 
 # label as printed (spaces removed) → our key
 LABELS = {
@@ -41,26 +44,44 @@ def from_html(root: etree._Element, exclude: etree._Element | None = None) -> di
     One pass over the elements, reading each one's own text only: the label of a pair is short,
     so an element whose full text would be needed is never a label (and `text_content()` on
     every element of a large page was most of the HTML reader's time)."""
-    skip = set() if exclude is None or exclude.tag == "body" else set(exclude.iter())
     out: dict[str, str] = {}
     text_parts: list[str] = []
-    for el in root.iter("td", "th", "span", "div", "li", "label", "b", "strong", "em", "p"):
-        if el in skip:
-            continue
+    for el in _outside(root, exclude):
+        tag = el.tag
         own = el.text or ""
-        if len(el) <= 1 and len(own) <= 12:
-            label = squash(el.text_content() if len(el) else own).rstrip(":：")
+        if len(el) <= 1 and len(own) <= 12 and (len(el) or first_char(own) in _LABEL_LEADS):
+            label = squash(text_content(el) if len(el) else own).rstrip(":：")
             if label in LABELS:
                 value_el = el.getnext()
                 if value_el is not None:
-                    value = value_el.text_content().strip()
+                    value = str(text_content(value_el)).strip()
                     if value and len(value) < 80 and squash(value).rstrip(":：") not in LABELS:
                         out.setdefault(LABELS[label], re.sub(r"\s+", " ", value))
-        if el.tag in ("div", "p", "span", "td", "li"):
+        if tag in _LINES:
             if "：" in own or ":" in own:
                 text_parts.append(own)
-            if el.tail and ("：" in el.tail or ":" in el.tail):
-                text_parts.append(el.tail)
+            tail = el.tail
+            if tail and ("：" in tail or ":" in tail):
+                text_parts.append(tail)
     for key, value in from_text("\n".join(text_parts)).items():
         out.setdefault(key, value)
     return {"mt:" + k: v for k, v in out.items()}
+
+
+def _outside(root: etree._Element, exclude: etree._Element | None) -> Iterator[etree._Element]:
+    """The label and value elements of the page outside `exclude` (the report's own body: its lines
+    are the report's, not the page's), in document order; all of them when the body is <body>."""
+    if exclude is None or exclude.tag == "body":
+        yield from root.iter(*_SCANNED)
+        return
+    walk = etree.iterwalk(root, events=("start",))
+    for _event, el in walk:
+        if el is exclude:
+            walk.skip_subtree()
+        elif el.tag in _SCANNED:
+            yield el
+
+
+_SCANNED = frozenset(("td", "th", "span", "div", "li", "label", "b", "strong", "em", "p"))  # label or value cells
+_LINES = frozenset(("div", "p", "span", "td", "li"))  # elements whose own text may be a `日期:…` line
+_LABEL_LEADS = frozenset(label[0] for label in LABELS)  # a label's first character: most texts are not one
