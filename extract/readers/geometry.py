@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..limits import MAX_LATTICE, MAX_SEGMENTS
 from ..model import Cell, Grid, Paragraph
@@ -33,22 +33,23 @@ H = tuple[float, float, float]  # y, x0, x1
 V = tuple[float, float, float]  # x, y0, y1
 
 
-@dataclass
+@dataclass(slots=True)
 class Char:
+    """A character and its box.  Never moved once made: its centre is computed once (the reader
+    asks for it several times per character, and a page has thousands)."""
+
     text: str
     x0: float
     y0: float
     x1: float
     y1: float
     confidence: float | None = None  # the recognizer's, for OCR'd text
+    cx: float = field(init=False, repr=False, compare=False)
+    cy: float = field(init=False, repr=False, compare=False)
 
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
+    def __post_init__(self) -> None:
+        self.cx = (self.x0 + self.x1) / 2
+        self.cy = (self.y0 + self.y1) / 2
 
 def cluster(values: list[float], tol: float = SNAP) -> list[float]:
     out: list[list[float]] = []
@@ -65,7 +66,9 @@ def covered(segs: list[tuple[float, float, float]], pos: float, a: float, b: flo
     need = b - a
     if need <= 0:
         return True
-    spans = sorted((max(s0, a), min(s1, b)) for p, s0, s1 in segs if abs(p - pos) <= SNAP and s1 > a and s0 < b)
+    spans = [(s0 if s0 > a else a, s1 if s1 < b else b) for p, s0, s1 in segs
+             if s1 > a and s0 < b and -SNAP <= p - pos <= SNAP]
+    spans.sort()
     covered, cursor = 0.0, a
     for s0, s1 in spans:
         if s1 <= cursor:
@@ -92,11 +95,15 @@ def tables(hs: list[H], vs: list[V]) -> list[tuple[list[float], list[float]]]:
     # (every pair was tried before: a fifth of a ruled PDF's parse); the same crossings, the same groups
     by_x = sorted(range(len(vs)), key=lambda j: vs[j][0])
     xs_sorted = [vs[j][0] for j in by_x]
+    lows = [vs[j][1] - SNAP for j in by_x]
+    highs = [vs[j][2] + SNAP for j in by_x]
     for i, (y, x0, x1) in enumerate(hs):
+        root = find(i)  # stays the root: each crossing vertical's group joins it
         for k in range(bisect_left(xs_sorted, x0 - SNAP), bisect_right(xs_sorted, x1 + SNAP)):
-            j = by_x[k]
-            if vs[j][1] - SNAP <= y <= vs[j][2] + SNAP:
-                parent[find(i)] = find(n_h + j)
+            if lows[k] <= y <= highs[k]:
+                other = find(n_h + by_x[k])
+                if other != root:
+                    parent[other] = root
     groups: dict[int, tuple[list[H], list[V]]] = {}
     for i, h in enumerate(hs):
         groups.setdefault(find(i), ([], []))[0].append(h)
@@ -153,6 +160,8 @@ def lines(chars: list[Char]) -> list[list[Char]]:
     A character joins a line when its centre lies within the line's vertical extent: CJK
     punctuation has small boxes near the baseline, so comparing centres would split it off.
     """
+    if len(chars) <= 1:  # most cells of a table: one number
+        return [list(chars)] if chars else []
     lines: list[tuple[list[Char], list[float]]] = []  # chars, [y0, y1]
     for ch in sorted(chars, key=lambda c: (-c.y1, c.x0)):
         fits = [(members, band) for members, band in reversed(lines[-3:]) if band[0] - 0.5 <= ch.cy <= band[1] + 0.5]
@@ -193,6 +202,8 @@ def _line_text(line: list[Char]) -> str:
 
 
 def _cell_text(chars: list[Char]) -> str:
+    if len(chars) <= 1:
+        return chars[0].text if chars else ""
     return "\n".join(_line_text(line) for line in lines(chars))
 
 
@@ -219,13 +230,16 @@ def page_blocks(chars: list[Char], segments: tuple[list[H], list[V]]) -> list:
             for r in range(cell[0], cell[1]):
                 for c in range(cell[2], cell[3]):
                     lookup[(r, c)] = cell
+        # the first lattice row (column) whose band holds the centre, by bisection: ys run top →
+        # bottom, xs left → right; a centre on a line belongs to the band above (left of) it
+        neg_ys = [-y for y in ys]
+        left, right, top, bottom = xs[0], xs[-1], ys[0], ys[-1]
         for i, ch in enumerate(chars):
-            if not (xs[0] <= ch.cx <= xs[-1] and ys[-1] <= ch.cy <= ys[0]):
+            cx, cy = ch.cx, ch.cy
+            if not (left <= cx <= right and bottom <= cy <= top):
                 continue
-            r = next((k for k in range(len(ys) - 1) if ys[k + 1] <= ch.cy <= ys[k]), None)
-            c = next((k for k in range(len(xs) - 1) if xs[k] <= ch.cx <= xs[k + 1]), None)
-            if r is None or c is None:
-                continue
+            r = max(bisect_left(neg_ys, -cy) - 1, 0)
+            c = max(bisect_left(xs, cx) - 1, 0)
             content[lookup[(r, c)]].append(ch)
             placed.add(i)
         rows: list[list[Cell]] = []
