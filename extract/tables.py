@@ -239,8 +239,7 @@ class _Reader:
     # --- table 3 -----------------------------------------------------------------------------
 
     def _request_row(self, cells: list[Cell], label_idx: list[int], labels: list[str], positional: bool) -> None:
-        ignored = (*_IGNORED_HEADER, *T.vocabulary().column_groups)
-        row_labels = [lab for lab in labels if not any(k in lab for k in ignored)]
+        row_labels = [lab for lab in labels if not _ignored_header(lab)]
         has_numbers = any(c.text.strip() and not c.spanned and not is_label(c) for c in cells)
         header = not row_labels or all(_column_code(lab) for lab in row_labels) or not self.seen_rows
         if not has_numbers and header:
@@ -278,12 +277,15 @@ class _Reader:
             return
         self.out.found.add("requests")
         label = "小计" if code.endswith(".subtotal") else vocab.rows_by_code[code].label
+        requests, cells_out = self.out.requests, self.out.cells
         for col, cell in zip(keys, assigned, strict=True):
             raw = cell.text.strip() if cell else ""
             cv = parse_value(raw)
-            self.out.requests.append(RequestRow(code, label, col, cv.value, raw))
-            self.out.cells.append(("requests", f"{code}/{col}", cell))
-            self._value_problem(cv, "missing_cell", f"{code}/{col}")
+            where = f"{code}/{col}"
+            requests.append(RequestRow(code, label, col, cv.value, raw))
+            cells_out.append(("requests", where, cell))
+            if cv.blank or cv.invalid:
+                self._value_problem(cv, "missing_cell", where)
 
     def _request_slots(self, positional: bool) -> list[Slot]:
         """Leaf columns of table 3, in printed order, with their positions when known."""
@@ -435,6 +437,12 @@ class _Reader:
 
 
 # --- matching helpers ---------------------------------------------------------------------------
+
+
+@T.per_vocabulary
+def _ignored_header(label: str) -> bool:
+    """A table-3 header label that is no row: 申请人情况, 勾稽关系 …, and the column groups."""
+    return any(k in label for k in (*_IGNORED_HEADER, *T.vocabulary().column_groups))
 
 
 @T.per_vocabulary
