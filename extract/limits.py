@@ -43,3 +43,8 @@ OCR_TIME_LIMIT = 90.0
 MAX_IMAGE_PIXELS = 60_000_000  # a picture larger than this is refused before it is decoded (A4 at 600 dpi: 35 M)
 OCR_DPI = 200  # PDF pages without text are rendered at this resolution for OCR
 OCR_MAX_SIDE = 3000  # pixels: larger pictures are scaled down to this before OCR (A4 at 250 dpi)
+# pixels: text is *found* on the page scaled to this longest side (A4 at ~170 dpi) and *read* from
+# the full-resolution picture.  rapidocr's default finds at full size (a 200-dpi page is 3.9 MP).
+# 1,600 was a fifth to a third faster on generated scans but lost a cell of a DOCX's table picture
+# (tests/test_ocr_pictures.py), 1,800 kept it: 2,000 leaves a margin
+OCR_DETECT_SIDE = 2000

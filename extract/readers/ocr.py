@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ExtractError
-from ..limits import MAX_IMAGE_PIXELS, MAX_OCR_PAGES, OCR_DPI, OCR_MAX_SIDE, OCR_TIME_LIMIT
+from ..limits import MAX_IMAGE_PIXELS, MAX_OCR_PAGES, OCR_DETECT_SIDE, OCR_DPI, OCR_MAX_SIDE, OCR_TIME_LIMIT
 from ..model import Cell, Document, Grid, Problem
 from .geometry import Char, page_blocks
 
@@ -94,6 +94,8 @@ def engine() -> Any:
         "Global.log_level": "error",
         "Global.use_cls": False,  # pages are upright; a small skew is straightened before
         "Global.max_side_len": OCR_MAX_SIDE,  # no hidden downscaling: long pictures are cut into pages first
+        "Det.limit_type": "max",  # text is found on the page scaled down to OCR_DETECT_SIDE, read at full size
+        "Det.limit_side_len": OCR_DETECT_SIDE,
         "Det.model_path": str(paths["det"]),
         "Rec.model_path": str(paths["rec"]),
         **({"EngineConfig.onnxruntime.intra_op_num_threads": THREADS} if THREADS else {}),
