@@ -70,7 +70,7 @@ def test_visit(server: str, page) -> None:
     # 2. the reports table with two facets applied (year and province)
     page.goto(f"{server}/nianbao/reports?year=2021&province={quote('北京市')}")
     count_text = page.inner_text("h3")
-    assert "2 rows" in count_text, count_text
+    assert "2 行" in count_text, count_text
     facets = page.locator(".facet-info")
     assert facets.count() >= 6  # the facets of metadata.yml
     assert page.locator("text=北京市海淀区人民政府").count() >= 1
@@ -81,7 +81,7 @@ def test_visit(server: str, page) -> None:
     page.fill("input#_search", "复议")
     page.locator("input#_search").press("Enter")
     page.wait_for_url("**_search=*")
-    assert "rows where search matches" in page.inner_text("h3")
+    assert "全文搜索 “复议”" in page.inner_text("h3")
     assert page.locator("table.rows-and-columns tbody tr").count() >= 10
     shot(page, "3-search-fuyi")
 
