@@ -148,3 +148,19 @@ def sql(server: str, query: str) -> list[dict]:
     import httpx
 
     return httpx.get(f"{server}/nianbao.json", params={"sql": query, "_shape": "array"}, timeout=30).json()
+
+
+def test_the_column_menu_and_the_filter_row_speak_chinese(server: str, page) -> None:
+    """The words only JavaScript shows (Datasette's table.js, rewritten as served): a column's menu
+    and the filter row's remove link; the page's own words were Chinese before any script ran."""
+    page.goto(f"{server}/nianbao/reports?year=2021")
+    assert page.locator("input[type=submit][value='应用']").count() == 1
+    page.locator("table.rows-and-columns th svg.dropdown-menu-icon").first.click()
+    menu = page.locator("div.dropdown-menu").last
+    menu.wait_for(state="visible")
+    text = menu.inner_text()
+    assert "降序排列" in text and "Sort descending" not in text, text
+    assert "类型：" in text and "Type:" not in text, text
+    assert page.locator(".filter-row a[aria-label='删除此筛选']").count() >= 1
+    shot(page, "9-column-menu")
+    assert OUTSIDE == [], OUTSIDE
