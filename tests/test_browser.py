@@ -3,7 +3,8 @@
 Home page → the reports table with two facets applied → a Chinese full-text search → a canned
 query → the dashboard with its charts drawn and the map marking every province that has reports
 → the database download → a report page's three tables and its original's download → an
-agency page.  The network is blocked: every request that is not to the local server is aborted
+agency page; then a column's menu, whose words only JavaScript shows, in Chinese (the interface
+is Chinese: docs/schema.md).  The network is blocked: every request that is not to the local server is aborted
 and recorded, and the visit fails if there is one (the map has no tile server).  Screenshots go to
 `artifacts/browser/` (git-ignored; `NIANBAO_ARTIFACTS` moves it) so a reviewer can look.
 Chromium is Debian's package (scripts/install-system.sh), driven by Playwright with
