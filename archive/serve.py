@@ -13,9 +13,11 @@ server that built it uses it; the pid file in it says who that is, so a later `s
 directories of servers that have stopped and never touches a running one's.  The port is checked
 before any of this work (`ensure_port_free`): a taken port fails in a second, not after a crawl
 and a snapshot.  Interface and charts
-are configuration (`datasette/metadata.yml`, datasette-dashboards), not code; two small plugins of
-our own: `datasette/plugins/nianbao_search.py` makes `?_search=` find any substring, and
-`nianbao_pages.py` serves a page per report and per agency (archive/pages.py, datasette/templates/).
+are configuration (`datasette/metadata.yml`, datasette-dashboards), not code; small plugins of
+our own: `datasette/plugins/nianbao_search.py` makes `?_search=` find any substring,
+`nianbao_pages.py` serves a page per report and per agency (archive/pages.py, datasette/templates/),
+and `nianbao_interface.py` puts Datasette's own words in Chinese (archive/interface.py,
+datasette/interface_zh.yml).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Home page → the reports table with two facets applied → a Chinese full-text search → a canned
 query → the dashboard with its charts drawn and the map marking every province that has reports
 → the database download → a report page's three tables and its original's download → an
-agency page.  The network is blocked: every request that is not to the local server is aborted
+agency page; then a column's menu, whose words only JavaScript shows, in Chinese (the interface
+is Chinese: docs/schema.md).  The network is blocked: every request that is not to the local server is aborted
 and recorded, and the visit fails if there is one (the map has no tile server).  Screenshots go to
 `artifacts/browser/` (git-ignored; `NIANBAO_ARTIFACTS` moves it) so a reviewer can look.
 Chromium is Debian's package (scripts/install-system.sh), driven by Playwright with
@@ -70,7 +71,7 @@ def test_visit(server: str, page) -> None:
     # 2. the reports table with two facets applied (year and province)
     page.goto(f"{server}/nianbao/reports?year=2021&province={quote('北京市')}")
     count_text = page.inner_text("h3")
-    assert "2 rows" in count_text, count_text
+    assert "2 行" in count_text, count_text
     facets = page.locator(".facet-info")
     assert facets.count() >= 6  # the facets of metadata.yml
     assert page.locator("text=北京市海淀区人民政府").count() >= 1
@@ -81,7 +82,7 @@ def test_visit(server: str, page) -> None:
     page.fill("input#_search", "复议")
     page.locator("input#_search").press("Enter")
     page.wait_for_url("**_search=*")
-    assert "rows where search matches" in page.inner_text("h3")
+    assert "全文搜索 “复议”" in page.inner_text("h3")
     assert page.locator("table.rows-and-columns tbody tr").count() >= 10
     shot(page, "3-search-fuyi")
 
@@ -148,3 +149,19 @@ def sql(server: str, query: str) -> list[dict]:
     import httpx
 
     return httpx.get(f"{server}/nianbao.json", params={"sql": query, "_shape": "array"}, timeout=30).json()
+
+
+def test_the_column_menu_and_the_filter_row_speak_chinese(server: str, page) -> None:
+    """The words only JavaScript shows (Datasette's table.js, rewritten as served): a column's menu
+    and the filter row's remove link; the page's own words were Chinese before any script ran."""
+    page.goto(f"{server}/nianbao/reports?year=2021")
+    assert page.locator("input[type=submit][value='应用']").count() == 1
+    page.locator("table.rows-and-columns th svg.dropdown-menu-icon").first.click()
+    menu = page.locator("div.dropdown-menu").last
+    menu.wait_for(state="visible")
+    text = menu.inner_text()
+    assert "降序排列" in text and "Sort descending" not in text, text
+    assert "类型：" in text and "Type:" not in text, text
+    assert page.locator(".filter-row a[aria-label='删除此筛选']").count() >= 1
+    shot(page, "9-column-menu")
+    assert OUTSIDE == [], OUTSIDE

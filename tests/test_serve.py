@@ -136,7 +136,7 @@ def test_ranked_search_with_marked_snippets(server: str) -> None:
     html = get(server, "/nianbao/search", q="依申请").text
     assert "<mark>依申请</mark>" in html
     page = get(server, "/nianbao/reports", _search="依申请").text
-    assert "search matches" in page and "/nianbao/search?q=%E4%BE%9D%E7%94%B3%E8%AF%B7" in page  # the ranked view
+    assert "全文搜索 “依申请”" in page and "/nianbao/search?q=%E4%BE%9D%E7%94%B3%E8%AF%B7" in page  # the ranked view
 
 
 @pytest.mark.parametrize(("query", "params"), [

@@ -26,7 +26,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive import pages
+from archive import interface, pages
 
 DATABASE = "nianbao"
 # Headers of every download of an original: never sniffed, never rendered, never able to run script.
@@ -48,7 +48,7 @@ def agency_url(agency_id: str) -> str:
 async def _not_found(datasette, request, message: str):
     """Datasette's own error page, status 404, saying what was asked for."""
     return Response.html(await datasette.render_template(
-        "error.html", {"ok": False, "error": message, "title": "未找到 · Not found", "status": 404},
+        "error.html", {"ok": False, "error": message, "title": interface.word("Not found"), "status": 404},
         request=request), status=404)
 
 
