@@ -60,12 +60,14 @@ class DetailPage:
     body_tables: int = 0
 
     def pictures_to_fetch(self, url: str) -> list[str]:
-        """The body's pictures the extractor may need as the report's tables: a page with no table in
-        its body and no attachment (the tables pasted as images, or the report one picture per
-        page) — the same rule the HTML reader OCRs by.  Only pictures on the page's own host
-        (not a CDN's logo, not another site's counter pixel); `data:` pictures are in the page
-        already.  In body order, each once."""
-        if self.attachments or self.body_tables:
+        """The body's pictures the extractor may need as the report's tables: a page with no
+        attachment and fewer tables in its body than the report's three (the tables pasted as
+        images, some of them, or the report one picture per page).  The HTML reader OCRs them
+        when the body's text lacks one of the three tables; the crawl cannot read the tables, so
+        it counts them, and fetches for a page the reader will not OCR rather than miss one it
+        will.  Only pictures on the page's own host (not a CDN's logo, not another site's counter
+        pixel); `data:` pictures are in the page already.  In body order, each once."""
+        if self.attachments or self.body_tables >= 3:
             return []
         host = urlsplit(url).hostname
         out: list[str] = []

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import nianbao_cmd
-from generate import expected
+from generate import expected, render_html
 from scans import score
 
 from extract import parse_bytes
@@ -64,6 +64,51 @@ def test_a_picture_not_fetched_or_too_small_leaves_tables_as_images() -> None:
         kinds = {p.kind for p in report.problems}
         assert "tables_as_images" in kinds and "ocr" not in kinds, img
         assert report.extras["kind"] == "html"
+
+
+def test_a_page_with_a_table_as_text_and_the_report_tables_as_a_picture_reads_them_by_ocr() -> None:
+    """A body with a small table of its own (the page's 索引号 box, a summary) and the three tables
+    pasted as a picture: the text lacks the tables, so the picture is OCR'd — it was not while the
+    rule was "no table in the body".  The page stays an HTML report whose cells the OCR doubts."""
+    spec = synthetic.make_spec(7032, "2021")
+    uri = "data:image/jpeg;base64," + base64.b64encode(tables_picture(spec)).decode()
+    page = _page(spec, uri).replace(b"<h1>", b"<table><tr><td>\xe7\xb4\xa2\xe5\xbc\x95\xe5\x8f\xb7</td>"
+                                             b"<td>000014348/2022-00012</td></tr></table><h1>", 1)
+    report = parse_bytes(page, "https://example.gov.cn/a.html", name="a.html")
+    got = report.to_dict()
+    result = score(got, expected(spec))
+    assert result.wrong_unflagged == [] and result.unread_unflagged == []
+    assert result.rate >= 0.995, result
+    kinds = {p["kind"] for p in got["problems"]}
+    assert "ocr" in kinds and "tables_as_images" not in kinds and "table_not_found" not in kinds
+    assert report.extras["kind"] == "html"
+
+
+def test_a_page_with_its_tables_as_text_leaves_its_pictures_alone() -> None:
+    """Every table present as text: a large picture beside them (a seal, a photo) is not OCR'd."""
+    from PIL import Image
+
+    spec = synthetic.make_spec(7033, "2019")
+    buf = io.BytesIO()
+    Image.new("L", (400, 400), 255).save(buf, "PNG")
+    img = b'<p><img src="data:image/png;base64,' + base64.b64encode(buf.getvalue()) + b'"></p>'
+    page = render_html(spec, "trs")
+    assert b"<table" in page
+    report = parse_bytes(page.replace(b"<table", img + b"<table", 1), "https://example.gov.cn/a.html", name="a.html")
+    assert "ocr" not in {p.kind for p in report.problems}
+    assert score(report.to_dict(), expected(spec)).rate == 1.0
+
+
+def test_the_crawl_fetches_the_pictures_of_a_page_with_fewer_than_three_tables() -> None:
+    """The crawl cannot read the tables, so it counts them: one table in the body and pictures on
+    the page's host are fetched (the reader may need them), three tables are not."""
+    from crawler.detail import read_detail
+
+    url = "https://www.example.gov.cn/art/2022/a.html"
+    for tables, fetched in ((0, True), (1, True), (3, False)):
+        body = "<table><tr><td>x</td></tr></table>" * tables + '<p><img src="/pic/t1.jpg"></p>'
+        page = read_detail(f"<html><body><div id='zoom'>{body}</div></body></html>", url)
+        assert page.pictures_to_fetch(url) == (["https://www.example.gov.cn/pic/t1.jpg"] if fetched else []), tables
 
 
 @pytest.mark.slow

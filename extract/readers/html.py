@@ -10,8 +10,8 @@ MAX_HTML_TAGS start tags, is refused before it is decoded or parsed (`check_page
 cells (spanned copies counted) is not expanded, and once a page's grids hold MAX_HTML_CELLS cells
 no further table is — each said by a problem (`table_too_large`, `truncated`), never silently.
 
-A page whose body holds pictures and no table (the tables pasted as images, or the whole report
-one picture per page) has its pictures OCR'd where they stand, as a DOCX's are: an inline
+A page whose body holds pictures and lacks one of the three tables as text (the tables pasted as
+images, some of them, or the whole report one picture per page) has its pictures OCR'd where they stand, as a DOCX's are: an inline
 `data:` URI is decoded here, any other `src` is looked up, resolved against the page's URL, in the
 `pictures` the crawler fetched with the page (`crawler/spiders/portals.py`).  A picture too small
 to hold a table (an icon, a logo, a spacer: under `MIN_PICTURE_SIDE` pixels) is not OCR'd.
@@ -96,8 +96,8 @@ def read_html(text: str, pictures: Mapping[str, bytes] | None = None, base_url: 
     _walk(body, doc.blocks, [], budget)
     doc.problems.extend(budget.problems())
     doc.images = images = sum(1 for _ in body.iter("img"))
-    if any(isinstance(b, _Picture) for b in doc.blocks) and not any(isinstance(b, Grid) for b in doc.blocks):
-        _ocr_pictures(doc, pictures or {}, base_url)
+    if any(isinstance(b, _Picture) for b in doc.blocks) and _tables_missing(doc.blocks):
+        _ocr_pictures(doc, pictures or {}, base_url, whole=not any(isinstance(b, Grid) for b in doc.blocks))
     doc.blocks = [b for b in doc.blocks if not isinstance(b, _Picture)]
     if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 300:
         doc.image_only = True  # a report published as one picture per page
@@ -131,10 +131,21 @@ def _big_enough(data: bytes) -> bool:
         return True
 
 
-def _ocr_pictures(doc: Document, pictures: Mapping[str, bytes], base_url: str) -> None:
-    """OCR a tableless body's pictures in place, within one report's OCR budget.  The report says it
-    was read by OCR (an `ocr` problem) and its kind becomes `ocr`: its tables are a scan's, so a
-    blank cell on them is doubted as a scan's is (`extract/uncertain.py`)."""
+def _tables_missing(blocks: list) -> bool:
+    """Whether the body's text lacks one of the three statutory tables: then its pictures may hold
+    it.  A page whose body has some table as text (a small summary or metadata table, or tables
+    2 and 3) and the rest as pictures was read without them before."""
+    from ..tables import read_tables
+
+    text_only = Document(kind="html", blocks=[b for b in blocks if not isinstance(b, _Picture)])
+    return len(read_tables(text_only).found) < 3
+
+
+def _ocr_pictures(doc: Document, pictures: Mapping[str, bytes], base_url: str, whole: bool) -> None:
+    """OCR the body's pictures in place, within one report's OCR budget; the report says it was read
+    by OCR (an `ocr` problem).  When the body had no table as text (`whole`) its kind becomes `ocr`:
+    its tables are a scan's, so a blank cell on them is doubted as a scan's is
+    (`extract/uncertain.py`); in a page that mixes both, the OCR'd cells carry their confidences."""
     from .ocr import Budget, Undecodable, ocr_note, picture_blocks
 
     budget = Budget()
@@ -157,7 +168,7 @@ def _ocr_pictures(doc: Document, pictures: Mapping[str, bytes], base_url: str) -
         read += 1 if frames and found.blocks else 0
     doc.blocks = out
     if read:
-        doc.kind = "ocr"
+        doc.kind = "ocr" if whole else doc.kind
         doc.problems.insert(0, ocr_note(read))
 
 
