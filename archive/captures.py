@@ -95,9 +95,6 @@ def add_capture(db: Database, data: bytes, fetch: Fetch, status: str = "stored",
 # them with the page and each is kept as a capture of its own URL, status `picture`, so that
 # `reextract` can read the page again as it was read, pictures included.
 
-_IMG_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
-
-
 def add_pictures(db: Database, pictures: dict[str, bytes], fetch: Fetch, page_url: str) -> int:
     """Keep a page's pictures as captures (status `picture`, the page's URL in their hints), each
     only when its bytes differ from its URL's latest capture; the number stored.  In a transaction."""
@@ -115,16 +112,12 @@ def add_pictures(db: Database, pictures: dict[str, bytes], fetch: Fetch, page_ur
 def page_pictures(db: Database, page_url: str, data: bytes) -> dict[str, bytes]:
     """The pictures an HTML capture shows that the archive holds as `picture` captures, by absolute
     URL: what the extractor needs to read the page again as the crawl read it."""
-    from html import unescape
     from urllib.parse import urljoin
 
+    from extract.readers.html import picture_sources
+
     out: dict[str, bytes] = {}
-    if b"<img" not in data and b"<IMG" not in data:
-        return out
-    for m in _IMG_SRC.finditer(data):
-        src = unescape((m.group(1) or m.group(2) or m.group(3) or b"").decode("utf-8", "replace")).strip()
-        if not src or src[:5].lower() == "data:":
-            continue
+    for src in picture_sources(data):
         url = urljoin(page_url, src)
         row = db.execute("select sha256 from captures where url = ? and status = 'picture' order by id desc limit 1",
                          [url]).fetchone()

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,7 @@ class IngestSummary:
 
 def ingest_bytes(db: Database, data: bytes, fetch: Fetch, hints: Hints | None = None, *,
                  name: str | None = None, report: Report | None = None, error: str | None = None,
-                 pending: bool = False) -> Outcome:
+                 pending: bool = False, pictures: Mapping[str, bytes] | None = None) -> Outcome:
     """Add one capture to the archive.
 
     The bytes are parsed here unless the caller did it already: `report` is its result
@@ -118,7 +118,8 @@ def ingest_bytes(db: Database, data: bytes, fetch: Fetch, hints: Hints | None = 
     is, not parsed again).  `pending=True` stores the capture without reading it: the report is
     recorded as waiting for extraction (`captures.status` and its version's status `pending`;
     `reports.extraction_status` `pending` unless it keeps rows of an earlier version), and
-    `reextract(db, pending_only=True)` reads it later."""
+    `reextract(db, pending_only=True)` reads it later.  `pictures` are an HTML page's images by
+    URL, for the parse here (the caller keeps them as `picture` captures, `captures.add_pictures`)."""
     hints = hints or Hints()
     digest = hashlib.sha256(data).hexdigest()
     last = latest_capture(db, fetch.url)
@@ -130,7 +131,7 @@ def ingest_bytes(db: Database, data: bytes, fetch: Fetch, hints: Hints | None = 
         return retrying_write(lambda: _write_pending(db, data, fetch, hints, name))
     if report is None and error is None:
         try:
-            report = parse_bytes_bounded(data, fetch.url, name, hints.for_parser())
+            report = parse_bytes_bounded(data, fetch.url, name, hints.for_parser(), pictures=pictures or None)
         except ExtractError as exc:
             error = str(exc) or "unreadable"
     if error is not None:

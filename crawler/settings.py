@@ -9,6 +9,7 @@ delays for localhost only (see crawler/run.py).
 import os
 
 from archive.schema import DEFAULT_DB
+from extract.limits import MAX_PAGE_PICTURES, MAX_PICTURE_BYTES
 
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -76,8 +77,8 @@ NIANBAO_OFFSITE = True  # never leave a portal's allowed_hosts (redirects and at
 NIANBAO_PORTAL_MAX_REQUESTS = 5000  # requests per portal per run (retries included); registry `max_requests`
 NIANBAO_MAX_ENTRIES_PER_PAGE = 500  # report entries read from one list page; the rest are not requested
 NIANBAO_MAX_ATTACHMENTS = 20  # attachment links followed from one detail page
-NIANBAO_MAX_PICTURES = 12  # body pictures fetched with a report page whose tables may be images
-NIANBAO_MAX_PICTURE_BYTES = 16 * 1024 * 1024  # a larger body picture is not kept (not a table's picture)
+NIANBAO_MAX_PICTURES = MAX_PAGE_PICTURES  # body pictures fetched with a report page whose tables may be images
+NIANBAO_MAX_PICTURE_BYTES = MAX_PICTURE_BYTES  # a larger body picture is not kept (not a table's picture)
 NIANBAO_MAX_COLUMNS = 300  # sub-columns walked per portal (with `max_depth` levels below a start URL)
 # Pages larger than this are not parsed on the crawl's reactor, where parsing would stall every
 # other portal's requests: a list page is read up to the cap (its column marked incomplete), a

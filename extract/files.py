@@ -42,3 +42,39 @@ def path_text(path: str | os.PathLike[str]) -> str:
         return raw.decode("gb18030")
     except UnicodeDecodeError:
         return raw.decode("utf-8", "replace")
+
+
+def pictures_beside(page: Path, data: bytes, base: str) -> dict[str, bytes]:
+    """The pictures a saved HTML page shows from its own folder (a browser's "save page, complete"
+    puts them in `name_files/` beside it), keyed as the HTML reader looks them up: `src` resolved
+    against `base`, the page's source (a path or a file:// URL).  Only relative references that
+    stay inside the page's folder once links are followed (`../`, absolute paths, symlinks out and
+    URLs with a scheme are not read), regular files that are pictures, at most MAX_PAGE_PICTURES of
+    at most MAX_PICTURE_BYTES each — a saved page cannot make `parse` or `ingest` read, or put in
+    the archive, any other file of the machine."""
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    from .limits import MAX_PAGE_PICTURES, MAX_PICTURE_BYTES
+    from .readers.html import picture_sources
+    from .sniff import sniff
+
+    if sniff(data, page.name) != "html":
+        return {}
+    folder = page.resolve().parent
+    out: dict[str, bytes] = {}
+    for src in picture_sources(data):
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or not parts.path or parts.path.startswith(("/", "\\")):
+            continue
+        try:
+            target = (folder / unquote(parts.path)).resolve()
+            if not target.is_relative_to(folder) or not target.is_file() or target.stat().st_size > MAX_PICTURE_BYTES:
+                continue
+            picture = target.read_bytes()
+        except (OSError, ValueError):
+            continue
+        if sniff(picture, target.name) == "image":
+            out.setdefault(urljoin(base, src), picture)
+        if len(out) >= MAX_PAGE_PICTURES:
+            break
+    return out

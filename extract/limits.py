@@ -40,6 +40,8 @@ MAX_OCR_PAGES = 30  # page pictures OCR'd per report (a scan: 3-8 pages at ~5-25
 # not read (`truncated`); a page's worth below the parse's own limit (120 s in the crawl), so a scan
 # gives a labelled partial result instead of costing the whole file
 OCR_TIME_LIMIT = 90.0
+MAX_PAGE_PICTURES = 12  # pictures kept with an HTML page whose tables may be images (crawl and ingest alike)
+MAX_PICTURE_BYTES = 16 * 1024 * 1024  # a larger picture is not kept with its page (not a table's picture)
 MAX_IMAGE_PIXELS = 60_000_000  # a picture larger than this is refused before it is decoded (A4 at 600 dpi: 35 M)
 OCR_DPI = 200  # PDF pages without text are rendered at this resolution for OCR
 OCR_MAX_SIDE = 3000  # pixels: larger pictures are scaled down to this before OCR (A4 at 250 dpi)

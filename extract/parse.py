@@ -10,7 +10,7 @@ from pathlib import Path
 from . import templates as T
 from .checks import check_report
 from .errors import ExtractError
-from .files import path_text
+from .files import path_text, pictures_beside
 from .limits import MAX_INPUT_BYTES
 from .metadata import read_metadata
 from .model import ActiveRow, Document, Problem, Report
@@ -31,7 +31,9 @@ def parse_file(path: str | os.PathLike[str], hints: dict[str, str] | None = None
         raise ExtractError(f"{path_text(p)} is a directory")
     if size > MAX_INPUT_BYTES:
         raise ExtractError(f"{path_text(p)} is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit")
-    return parse_bytes(p.read_bytes(), path_text(p), name=path_text(p.name), hints=hints)
+    data = p.read_bytes()
+    source = path_text(p)
+    return parse_bytes(data, source, name=path_text(p.name), hints=hints, pictures=pictures_beside(p, data, source))
 
 
 def parse_bytes(data: bytes, source: str = "", *, name: str | None = None, hints: dict[str, str] | None = None,

@@ -154,5 +154,90 @@ def test_a_crawled_page_with_its_tables_as_a_picture_is_archived_with_them(tmp_p
     # read again from the archive alone: the page with its picture, as the crawl read it
     res = subprocess.run(nianbao_cmd("reextract", "--db", str(db)), capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr[-3000:]
+    assert "kept" not in res.stdout + res.stderr  # read again with its picture: not the stored rows kept
     again = archived()
     assert again[0] == ("ocr", "ok") and again[1] == rows and "tables_as_images" not in again[2]
+
+
+# --- saved pages: pictures beside the file ------------------------------------------------------
+
+
+def _saved_page(folder: Path, spec: synthetic.ReportSpec) -> Path:
+    """A page as a browser saves it "complete": report.html and its pictures in report_files/."""
+    (folder / "report_files").mkdir(parents=True)
+    (folder / "report_files" / "表格 1.jpg").write_bytes(tables_picture(spec))
+    page = folder / "report.html"
+    page.write_bytes(_page(spec, "report_files/%E8%A1%A8%E6%A0%BC%201.jpg"))
+    return page
+
+
+def test_a_saved_page_is_read_with_the_pictures_in_its_folder(tmp_path: Path) -> None:
+    """`nianbao parse` of a saved page: its tables, pictures in report_files/, are OCR'd."""
+    import json
+    import subprocess
+
+    spec = synthetic.make_spec(7034, "2019")
+    page = _saved_page(tmp_path, spec)
+    res = subprocess.run(nianbao_cmd("parse", str(page), "--json"), capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    got = json.loads(res.stdout)
+    result = score(got, expected(spec))
+    assert result.wrong_unflagged == [] and result.unread_unflagged == [] and result.rate >= 0.995, result
+    assert "ocr" in {p["kind"] for p in got["problems"]}
+
+
+def test_a_saved_page_cannot_reach_files_outside_its_folder(tmp_path: Path) -> None:
+    """`../`, an absolute path, a file:// URL, a symlink out of the folder, a file that is no
+    picture: none is read (nor, by ingest, put in the archive); the picture in the folder is."""
+    from extract.files import pictures_beside
+
+    spec = synthetic.make_spec(7035, "2021")
+    picture = tables_picture(spec)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.jpg").write_bytes(picture)
+    site = tmp_path / "site"
+    (site / "p_files").mkdir(parents=True)
+    (site / "p_files" / "ok.jpg").write_bytes(picture)
+    (site / "p_files" / "link.jpg").symlink_to(outside / "secret.jpg")
+    (site / "p_files" / "notes.jpg").write_bytes(b"not a picture at all, a text file named .jpg\n")
+    srcs = ["../outside/secret.jpg", str(outside / "secret.jpg"), (outside / "secret.jpg").as_uri(),
+            "p_files/link.jpg", "p_files/notes.jpg", "p_files/missing.jpg", "p_files/ok.jpg"]
+    page = site / "p.html"
+    page.write_bytes(("<html><body><div id='zoom'>" + "".join(f'<p><img src="{s}"></p>' for s in srcs)
+                      + "</div></body></html>").encode())
+    base = page.resolve().as_uri()
+    assert pictures_beside(page, page.read_bytes(), base) == {(site / "p_files" / "ok.jpg").resolve().as_uri(): picture}
+
+
+def test_ingest_keeps_a_saved_pages_pictures_and_reextract_reads_them_again(tmp_path: Path) -> None:
+    import subprocess
+
+    spec = synthetic.make_spec(7036, "2021")
+    page = _saved_page(tmp_path / "saved", spec)
+    db = tmp_path / "nianbao.db"
+    res = subprocess.run(nianbao_cmd("ingest", str(tmp_path / "saved"), "--db", str(db)),
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr[-2000:]
+
+    def archived() -> tuple[str, dict]:
+        con = sqlite3.connect(db)
+        (rid, kind), = con.execute("select id, kind from reports").fetchall()
+        rows = {(r, c): v for r, c, v in con.execute('select row, "column", value from requests where report_id = ?',
+                                                     [rid])}
+        con.close()
+        return kind, rows
+
+    kind, rows = archived()
+    cells = {(r, c): v for r, cols in expected(spec)["applications"].items() for c, v in cols.items()}
+    assert kind == "ocr" and sum(rows.get(k, "absent") == v for k, v in cells.items()) >= 0.995 * len(cells)
+    con = sqlite3.connect(db)
+    pictures = con.execute("select url, status, hints from captures where status = 'picture'").fetchall()
+    con.close()
+    assert [(u, s) for u, s, _ in pictures] == [((page.parent / "report_files" / "表格 1.jpg").resolve().as_uri(),
+                                                 "picture")]
+    assert page.resolve().as_uri() in pictures[0][2]
+    res = subprocess.run(nianbao_cmd("reextract", "--db", str(db)), capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr[-2000:]
+    assert "reextracted=1" in res.stdout + res.stderr and "kept" not in res.stdout + res.stderr  # read, not kept
+    assert archived() == (kind, rows)

@@ -104,6 +104,25 @@ def read_html(text: str, pictures: Mapping[str, bytes] | None = None, base_url: 
     return doc
 
 
+_IMG_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+def picture_sources(data: bytes) -> list[str]:
+    """The `src` of every `<img>` a page's bytes show, in order, each once, `data:` URIs left out
+    (they are in the page): read from the bytes, without parsing the page, for the callers that
+    gather a page's pictures before it is read (the archive's picture captures, `pictures_beside`)."""
+    from html import unescape
+
+    out: list[str] = []
+    if b"<img" not in data and b"<IMG" not in data:
+        return out
+    for m in _IMG_SRC.finditer(data):
+        src = unescape((m.group(1) or m.group(2) or m.group(3) or b"").decode("utf-8", "replace")).strip()
+        if src and src[:5].lower() != "data:" and src not in out:
+            out.append(src)
+    return out
+
+
 def picture_bytes(src: str, pictures: Mapping[str, bytes], base_url: str) -> bytes | None:
     """The bytes an `<img src>` shows: a `data:` URI decoded, else what the crawler fetched for the
     URL it resolves to; None when neither is at hand (the picture was not fetched)."""
