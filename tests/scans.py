@@ -113,8 +113,9 @@ def score(report: dict, want: dict) -> Score:
         elif table not in tables_missing and key not in said and (row is None or row not in said):
             unread.append(key)
 
-    for key, value in want["active"].items():
-        compare(key, value, {key.split("/")[-1]: got["active"][key]} if key in got["active"] else {}, "active_disclosure")
+    for key, value in want["active"].items():  # a table-2 row not read is said of its item (`missing_row`)
+        compare(key, value, {key.split("/")[-1]: got["active"][key]} if key in got["active"] else {}, "active_disclosure",
+                key.split("/")[0])
     for row, cols in want["applications"].items():
         for col, value in cols.items():
             compare(f"{row}/{col}", value, got["applications"].get(row, {}), "requests", row)
