@@ -12,7 +12,10 @@ import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-_SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+# White space as labels carry it: every character Python calls space (\s), and zero-width ones.
+# Declared once as characters: `squash` removes them by regex, `first_char` skips them by str.lstrip.
+_SPACE_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\ufeff"
+_SPACE = re.compile("[" + re.escape(_SPACE_CHARS) + "]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Leading numbering: 一、 1、 1. （一） (一) ① 第一
 _NUMBERING = re.compile(
@@ -20,10 +23,6 @@ _NUMBERING = re.compile(
     r"[（(]?\d{1,2}[）)]|\d{1,2}(?:[、.．](?!\d))|[①-⑳])\s*"
 )
 _BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
-
-
-# The same characters as _SPACE, for str.strip (which is faster than a regex on short texts)
-_SPACE_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u3000\u00a0\u200b\ufeff"
 
 
 def first_char(text: str) -> str:

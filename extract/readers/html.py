@@ -96,8 +96,10 @@ def read_html(text: str, pictures: Mapping[str, bytes] | None = None, base_url: 
     _walk(body, doc.blocks, [], budget)
     doc.problems.extend(budget.problems())
     doc.images = images = sum(1 for _ in body.iter("img"))
-    if any(isinstance(b, _Picture) for b in doc.blocks) and _tables_missing(doc.blocks):
-        _ocr_pictures(doc, pictures or {}, base_url, whole=not any(isinstance(b, Grid) for b in doc.blocks))
+    pictures = pictures or {}
+    at_hand = any(isinstance(b, _Picture) and _at_hand(b.src, pictures, base_url) for b in doc.blocks)
+    if at_hand and _tables_missing(doc.blocks):  # the table read is skipped where no picture could be OCR'd
+        _ocr_pictures(doc, pictures, base_url, whole=not any(isinstance(b, Grid) for b in doc.blocks))
     doc.blocks = [b for b in doc.blocks if not isinstance(b, _Picture)]
     if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 300:
         doc.image_only = True  # a report published as one picture per page
@@ -136,6 +138,12 @@ def picture_bytes(src: str, pictures: Mapping[str, bytes], base_url: str) -> byt
         except (binascii.Error, ValueError):
             return None
     return pictures.get(urljoin(base_url, src)) if src else None
+
+
+def _at_hand(src: str, pictures: Mapping[str, bytes], base_url: str) -> bool:
+    """Whether `picture_bytes` has something to decode for `src`, without decoding it."""
+    src = src.strip()
+    return src[:5].lower() == "data:" or (bool(src) and urljoin(base_url, src) in pictures)
 
 
 def _big_enough(data: bytes) -> bool:
@@ -195,7 +203,6 @@ def _parser() -> etree.HTMLParser:
     """lxml's own HTML parser, not `lxml.html`'s: that one gives every element a Python class
     looked up in Python each time an element is touched (a fifth of the reader's time)."""
     return etree.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=False)
-
 
 
 def _meta_tags(root: etree._Element) -> dict[str, str]:
