@@ -19,9 +19,13 @@ taken, and read on each request instead:
   newest failing checks);
 - `publication_query_<name>`: the result of each canned query metadata.yml marks `precomputed:
   true`, with its parameters empty — the page as it opens (whole-archive aggregates, every failing
-  check, the leaderboard's default province …), at most the rows Datasette would show; the served
-  copy of metadata.yml (`served_metadata_file`) reads the table when every parameter is empty and
-  runs the query otherwise, says so in the description, and hides the tables.
+  check, the leaderboard's default province …) — and, for a query with a `province` parameter
+  (`PER_VALUE`), once more for every province the snapshot holds, the other parameters empty; each
+  part at most the rows Datasette would show, its place in the table recorded in
+  `publication_query_parts`.  The served copy of metadata.yml (`served_metadata_file`) reads the
+  part when every other parameter is empty and runs the query otherwise, says so in the
+  description, and hides the tables.  A province no table holds has an empty result live, and no
+  part: the served query reads none.
 
 The facet class in `datasette/plugins/nianbao_facets.py` reads these rows when a page's filter is
 exactly one of those (or none) and queries the database otherwise; `tests/test_precompute.py` proves
@@ -40,9 +44,16 @@ import yaml
 
 MAP_TABLE = "publication_region_reports"
 FACET_COUNTS_TABLE = "publication_facet_counts"
-PUBLICATION_TABLES = (MAP_TABLE, FACET_COUNTS_TABLE)  # in served snapshots only
+PARTS_TABLE = "publication_query_parts"  # where each part of a precomputed query's result lies
+PUBLICATION_TABLES = (MAP_TABLE, FACET_COUNTS_TABLE, PARTS_TABLE)  # in served snapshots only
 MATERIALIZED_VIEWS = ("report_summary",)  # tables in served snapshots, views elsewhere
 QUERY_TABLE = "publication_query_{}"  # a precomputed canned query's result
+# Parameters whose every value is precomputed (the query's other parameters empty): a visitor's
+# whole-province page would otherwise read that province's rows (1/34 of a national archive).  Such
+# a parameter must only ever be compared for equality with a column named like it (`province =
+# :province`): a value that no table's column holds then gives an empty result, which the served
+# query gives too (it finds no part), so every value is answered exactly.
+PER_VALUE = {"province": "省份"}  # parameter: its name in the description
 # Indexes a served snapshot adds for the canned queries that run when given a parameter (the
 # working archive does without: they would cost it space and every write time).
 SERVING_INDEXES = {"idx_checks_rule_status_report": ("checks", ("rule", "status", "report_id"))}
@@ -84,13 +95,47 @@ def precompute_publication(con: sqlite3.Connection, metadata: dict | None = None
     _facet_counts(con, default_facets(metadata))
     for index, (table, columns) in SERVING_INDEXES.items():
         con.execute(f"CREATE INDEX IF NOT EXISTS {_q(index)} ON {_q(table)} ({', '.join(map(_q, columns))})")
-    for name, (sql, params) in precomputed_queries(metadata).items():
+    _precompute_queries(con, precomputed_queries(metadata))
+    con.commit()
+
+
+def _precompute_queries(con: sqlite3.Connection, queries: dict[str, tuple[str, list[str]]]) -> None:
+    """Each query's result with its parameters empty (part ''), then with each value of each of its
+    `PER_VALUE` parameters (part = the value), into one table per query; the parts' rowid ranges
+    into PARTS_TABLE."""
+    con.execute(f"DROP TABLE IF EXISTS {_q(PARTS_TABLE)}")
+    con.execute(f"""CREATE TABLE {_q(PARTS_TABLE)} (query TEXT NOT NULL, parameter TEXT NOT NULL,
+        value TEXT NOT NULL, first_row INTEGER NOT NULL, last_row INTEGER NOT NULL,
+        PRIMARY KEY (query, parameter, value))""")
+    values = {p: _values(con, p) for p in PER_VALUE if any(p in params for _, params in queries.values())}
+    for name, (sql, params) in queries.items():
         table = _q(QUERY_TABLE.format(name))
         con.execute(f"DROP TABLE IF EXISTS {table}")
         # a canned query never shows more than max_returned_rows (+ 1 tells Datasette it was cut)
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({sql}) LIMIT {_shown_rows() + 1}",
-                    dict.fromkeys(params, ""))
-    con.commit()
+        limited = f"SELECT * FROM ({sql}) LIMIT {_shown_rows() + 1}"
+        con.execute(f"CREATE TABLE {table} AS {limited}", dict.fromkeys(params, ""))
+        parts = [("", "", dict.fromkeys(params, ""))]
+        parts += [(p, v, {**dict.fromkeys(params, ""), p: v}) for p in PER_VALUE if p in params for v in values[p]]
+        for i, (parameter, value, arguments) in enumerate(parts):
+            (before,) = con.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
+            if i:
+                con.execute(f"INSERT INTO {table} {limited}", arguments)
+            (after,) = con.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
+            first = 1 if not i else before + 1
+            con.execute(f"INSERT INTO {_q(PARTS_TABLE)} VALUES (?, ?, ?, ?, ?)", [name, parameter, value, first, after])
+
+
+def _values(con: sqlite3.Connection, parameter: str) -> list[str]:
+    """Every value of a column named `parameter` in any table of the snapshot (as text, what a URL
+    carries): the values for which an equality filter on it can select anything."""
+    tables = [name for (name,) in con.execute(
+        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' "
+        "and name not like 'publication_%' and sql not like 'CREATE VIRTUAL%'")]
+    selects = [f"SELECT CAST({_q(parameter)} AS TEXT) AS v FROM {_q(t)} WHERE {_q(parameter)} IS NOT NULL"
+               for t in tables if parameter in {row[1] for row in con.execute(f"PRAGMA table_info({_q(t)})")}]
+    if not selects:
+        return []
+    return [v for (v,) in con.execute(" UNION ".join(selects) + " ORDER BY 1") if v != ""]
 
 
 def _shown_rows() -> int:
@@ -128,17 +173,37 @@ def served_metadata(metadata: dict) -> dict:
                 params = _params(query["sql"])
                 if not params:
                     query["sql"] = f"select * from {_q(table)} order by rowid"
-                else:  # SQLite skips a branch whose WHERE is a false constant: only one of the two runs
-                    defaults = " and ".join(f":{p} = ''" for p in params)
-                    query["sql"] = (f"select * from {_q(table)} where {defaults}\nunion all\n"
-                                    f"select * from (\n{query['sql']}\n) where not ({defaults})")
+                else:
+                    query["sql"] = _served_sql(name, table, query["sql"], params)
+                per_value = [p for p in params if p in PER_VALUE]
+                zh = "默认结果" + "".join(f"及每个{PER_VALUE[p]}的结果" for p in per_value) if params else "结果"
+                en = ("as it opens" + (f" and for each {', '.join(per_value)} alone" if per_value else "") + ", "
+                      if params else "")
                 query["description"] = ((query.get("description") or "").rstrip() + " "
-                                        f"（{'默认结果' if params else '结果'}发布时预先算好 · "
-                                        f"{'as it opens, ' if params else ''}precomputed when this copy was "
+                                        f"（{zh}发布时预先算好 · {en}precomputed when this copy was "
                                         f"published, into {table}）").strip()
                 query.pop("precomputed")
                 tables.setdefault(table, {})["hidden"] = True
     return served
+
+
+def _served_sql(name: str, table: str, sql: str, params: list[str]) -> str:
+    """A precomputed query with parameters, as served: its part of the table when its parameters
+    are empty but for (at most) one of `PER_VALUE`, its own SQL otherwise.  The choice depends on
+    the parameters alone, a constant to SQLite, which skips the branch whose WHERE is false: only
+    one of the two runs, and the part is a rowid range of the table."""
+    per_value = [p for p in params if p in PER_VALUE]
+    if len(per_value) > 1:
+        raise ValueError(f"canned query {name}: more than one of {PER_VALUE} as parameters")
+    served = " and ".join(f":{p} = ''" for p in params if p not in per_value) or "1"
+    parameter, value = ((f"case when :{per_value[0]} = '' then '' else '{per_value[0]}' end", f":{per_value[0]}")
+                        if per_value else ("''", "''"))
+    literal = "'" + name.replace("'", "''") + "'"
+    part = (f"select {{}} from {_q(PARTS_TABLE)} where query = {literal} and parameter = {parameter} "
+            f"and value = {value}")
+    return (f"select * from {table} where ({served}) and rowid between ({part.format('first_row')}) "
+            f"and ({part.format('last_row')})\nunion all\n"
+            f"select * from (\n{sql}\n) where not ({served})")
 
 
 def served_metadata_file(metadata_path: Path, snapshot_path: Path) -> Path:

@@ -40,7 +40,7 @@ INTERNAL_TABLES = ("crawl_urls", "crawl_portal_state", "crawl_columns", "sqlite_
 # index (searched through the search box) and migration bookkeeping.
 # The publication_* tables exist only in a served snapshot (archive/precompute.py).
 HIDDEN_TABLES = (*INTERNAL_TABLES[:3], "captures", "capture_blobs", "report_search", "_sqlite_migrations",
-                 "publication_region_reports", "publication_facet_counts")
+                 "publication_region_reports", "publication_facet_counts", "publication_query_parts")
 
 # Headline figures of table 3 and table 4 (totals column / total outcome), one column each in
 # `report_figures` and in the `report_summary` view: name -> (table, codes summed).  Declared with

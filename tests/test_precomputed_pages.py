@@ -214,6 +214,47 @@ def test_precomputed_canned_queries_give_what_their_sql_gives(site: tuple[str, P
     assert chosen == [list(row) for row in con.execute(sql, {"rule": "carry_over"})][:1000] and chosen
 
 
+def test_a_canned_query_given_a_province_reads_that_provinces_precomputed_part(
+        site: tuple[str, Path, Path], con: sqlite3.Connection, tmp_path: Path) -> None:
+    """Every query with a `province` parameter, given each province the snapshot holds (and one it
+    does not), gives what its SQL gives; the served SQL reads the part (a row planted in a copy of
+    the snapshot shows), and another parameter runs the query itself."""
+    from archive.precompute import PARTS_TABLE, QUERY_TABLE, precomputed_queries
+
+    queries = {n: q for n, q in precomputed_queries(metadata()).items() if "province" in q[1]}
+    assert {"yearly_trends_by_region", "leaderboard_by_region", "narrative_contradicts_tables"} <= set(queries)
+    provinces = [v for (v,) in con.execute(f"select value from {PARTS_TABLE} where parameter = 'province' "
+                                           "group by value")]
+    with_reports = {p for (p,) in con.execute("select distinct province from reports where province is not null")}
+    assert with_reports <= set(provinces)
+    nonempty = 0
+    for name, (sql, params) in queries.items():
+        for province in [*provinces, "不存在省"]:
+            arguments = {**dict.fromkeys(params, ""), "province": province}
+            expected = [list(row) for row in con.execute(sql, arguments)][:1000]
+            assert page(site[0], f"{name}.json", **arguments)["rows"] == expected, (name, province)
+            nonempty += bool(expected)
+    assert nonempty >= len(with_reports)  # yearly trends, at least
+    served = yaml.safe_load((site[1].parent / "metadata.yml").read_text(encoding="utf-8"))
+    served_sql = served["databases"]["nianbao"]["queries"]["yearly_trends_by_region"]["sql"]
+    planted = tmp_path / "planted.db"
+    shutil.copy(site[1], planted)
+    table = QUERY_TABLE.format("yearly_trends_by_region")
+    with sqlite3.connect(planted) as c:
+        first, last = c.execute(f"select first_row, last_row from {PARTS_TABLE} where query = ? and value = ?",
+                                ["yearly_trends_by_region", provinces[0]]).fetchone()
+        assert first <= last
+        c.execute(f"update {table} set reports = -7 where rowid between ? and ?", [first, last])
+        rows = c.execute(served_sql, {"province": provinces[0]}).fetchall()
+        assert rows and {r[2] for r in rows} == {-7}
+        assert -7 not in {r[2] for r in c.execute(served_sql, {"province": provinces[-1]})}
+    sql, params = queries["narrative_contradicts_tables"]
+    (year,) = con.execute("select max(year) from reports").fetchone()
+    given = {**dict.fromkeys(params, ""), "province": provinces[0], "year": str(year)}
+    assert page(site[0], "narrative_contradicts_tables.json", **given)["rows"] == [
+        list(r) for r in con.execute(sql, given)][:1000]
+
+
 def test_the_ranked_search_ranks_narrow_searches_and_lists_broad_ones_newest_first(
         site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
     """Ranking reads every hit; over the cap the ranked search shows the 100 newest matches instead
