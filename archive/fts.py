@@ -36,6 +36,8 @@ from typing import Any
 from sqlite_utils import Database
 
 TABLE = "report_search"
+SOURCE = "reports"  # the table whose rows the index holds: rowid = reports.id, columns COLUMNS
+COLUMNS = ("title", "body")
 FUNCTION = "nianbao_chars"
 TOKENIZE = "unicode61 remove_diacritics 0"
 # A search with more hits than this is "broad": the published table page shows its rows but neither
@@ -166,6 +168,39 @@ def snippet(text: str | None, query: str | None, width: int = 80) -> str | None:
     out.append(text[at:stop])
     line = "".join(out).replace("\n", " ")
     return ("…" if start else "") + line + ("…" if stop < len(text) else "")
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+@lru_cache(maxsize=64)
+def _probe_words(query: str) -> tuple[tuple[str, bool], ...]:
+    return tuple((w.translate(_ASCII_LOWER), bool(_ASCII_LETTER.search(w))) for w in terms(query))
+
+
+def matches(query: str | None, *texts: str | None) -> bool:
+    """What the index answers for one report, read off its own texts (title, body): every word of
+    the query occurs in one of them, ASCII letters in either case.  The broad-search pages probe
+    reports with it in an order the index cannot give (datasette/plugins/nianbao_facets.py); a test
+    holds it equal to the index on the archive's own substrings."""
+    words = _probe_words(query or "")
+    if not words:
+        return False
+    folded: list[str | None] = [None] * len(texts)
+    for word, has_letters in words:
+        for i, text in enumerate(texts):
+            if not text:
+                continue
+            if has_letters:
+                if folded[i] is None:
+                    folded[i] = text.translate(_ASCII_LOWER)
+                text = folded[i]
+            if word in text:
+                break
+        else:
+            return False
+    return True
 
 
 RANKED_SQL = f"""

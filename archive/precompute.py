@@ -16,7 +16,8 @@ taken, and read on each request instead:
   each default facet column's values — unfiltered and with one default facet's value applied
   (`reports?year=2021` shows the other six from here);
 - `SERVING_INDEXES`: an index a parameterized canned query needs to stop early (one rule's
-  newest failing checks);
+  newest failing checks); and an index on each sortable column of a table (metadata.yml's
+  `sortable_columns`) that has none, so a sorted page reads its first rows in order and stops;
 - `publication_query_<name>`: the result of each canned query metadata.yml marks `precomputed:
   true`, with its parameters empty — the page as it opens (whole-archive aggregates, every failing
   check, the leaderboard's default province …) — and, for a query with a `province` parameter
@@ -92,6 +93,7 @@ def precompute_publication(con: sqlite3.Connection, metadata: dict | None = None
     for view in MATERIALIZED_VIEWS:
         meta = tables.get(view, {})
         _materialize(con, view, [*meta.get("facets", []), *meta.get("sortable_columns", [])])
+    _sort_indexes(con, {t: m.get("sortable_columns") or [] for t, m in tables.items()})
     _facet_counts(con, default_facets(metadata))
     for index, (table, columns) in SERVING_INDEXES.items():
         con.execute(f"CREATE INDEX IF NOT EXISTS {_q(index)} ON {_q(table)} ({', '.join(map(_q, columns))})")
@@ -243,6 +245,23 @@ def _materialize(con: sqlite3.Connection, view: str, indexed: list[str]) -> None
     for column in dict.fromkeys(indexed):
         if column in columns and column != "id":
             con.execute(f"CREATE INDEX {_q(f'idx_{view}_{column}')} ON {_q(view)} ({_q(column)})")
+
+
+def _sort_indexes(con: sqlite3.Connection, sortable: dict[str, list[str]]) -> None:
+    """An index on each sortable column of a table that has none leading with it: a page sorted by
+    it reads its first rows in order and stops (a broad search's page probes its reports in that
+    order, nianbao_facets), where without one every row of the table is sorted on each request."""
+    for table, columns in sortable.items():
+        if not con.execute("select 1 from sqlite_master where type = 'table' and name = ?", [table]).fetchone():
+            continue
+        info = list(con.execute(f"PRAGMA table_info({_q(table)})"))
+        keys = {row[1] for row in info if row[5]}
+        leading = {con.execute(f"PRAGMA index_info({_q(name)})").fetchone()[2]
+                   for (name,) in con.execute("select name from sqlite_master where type = 'index' and tbl_name = ?",
+                                              [table])}
+        for column in columns:
+            if column in {row[1] for row in info} and column not in keys | leading:
+                con.execute(f"CREATE INDEX {_q(f'idx_{table}_{column}')} ON {_q(table)} ({_q(column)})")
 
 
 def _region_reports(con: sqlite3.Connection) -> None:

@@ -30,6 +30,7 @@ import yaml
 from archive.precompute import FACET_COUNTS_TABLE, default_facets
 
 CAP = 30
+PROBE = 20  # reports a broad search's page probes in its own order before evaluating the whole match
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, 
 
     root = tmp_path_factory.mktemp("scalepages")
     db_path = build_archive(root, EXAMPLES)
-    for base in start_server(db_path, root, env={"NIANBAO_BROAD_SEARCH": str(CAP)}):
+    for base in start_server(db_path, root, env={"NIANBAO_BROAD_SEARCH": str(CAP), "NIANBAO_PROBE_ROWS": str(PROBE)}):
         (snapshot,) = (root / "publish").glob("serve-*/nianbao.db")
         yield base, snapshot, db_path
 
@@ -190,6 +191,10 @@ def test_every_offered_sort_pages_through_every_report_once(site: tuple[str, Pat
     for order in orders:
         ids = every_page(base, "reports.json", _size="23", **order)
         assert sorted(ids) == every, (order, len(ids), len(set(ids)))
+    summary = metadata()["databases"]["nianbao"]["tables"]["report_summary"]["sortable_columns"]
+    for order in [{key: column} for column in summary for key in ("_sort", "_sort_desc")]:
+        ids = every_page(base, "report_summary.json", _size="23", **order)
+        assert sorted(ids) == every, ("report_summary", order, len(ids), len(set(ids)))
 
 
 def test_precomputed_canned_queries_give_what_their_sql_gives(site: tuple[str, Path, Path],
@@ -277,9 +282,10 @@ def test_the_ranked_search_ranks_narrow_searches_and_lists_broad_ones_newest_fir
 
 def test_a_broad_search_with_a_filter_or_another_order_still_lists_every_match_once(
         site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
-    """Pages with filters (read in growing windows of the index), ascending key order, or orders
-    and SQL the window cannot serve list the same matches: the window where it applies, the whole
-    match otherwise."""
+    """Pages with filters (growing windows of the index, or a probe of the filtered reports, whichever
+    finds the page first), ascending key order, other sorts and `_where` (the reports probed in the
+    page's order) list exactly the matches, each once, in the page's order; the whole match is
+    evaluated only where the probe gave up (a term too sparse in that order) or cannot answer (raw)."""
     from test_search import like_ids
 
     base = site[0]
@@ -291,15 +297,57 @@ def test_a_broad_search_with_a_filter_or_another_order_still_lists_every_match_o
     (province,) = con.execute("select province from reports where province is not null group by province "
                               "order by count(*) limit 1").fetchone()
     in_province = {i for (i,) in con.execute("select id from reports where province = ?", [province])}
-    cases = [({"year": str(year)}, expected & in_year, True), ({"_sort": "id"}, expected, True),
-             ({"province": province}, expected & in_province, True),
-             ({"year": str(year), "_sort": "id"}, expected & in_year, True),
-             ({"year__gt": "1900"}, expected, True), ({"_where": "1=1"}, expected, False),
-             ({"_sort_desc": "checks_failed"}, expected, False), ({"_sort_desc": "id"}, expected, True)]
-    for extra, want, windowed in cases:
-        ids = every_page(base, "reports.json", _search=term, _size="13", **extra)
+    (agency,) = con.execute("select agency from reports where agency is not null group by agency "
+                            "order by count(*), agency limit 1").fetchone()
+    in_agency = {i for (i,) in con.execute("select id from reports where agency = ?", [agency])}
+    titled = like_ids(con, "年度报告") - {i for (i,) in con.execute("select id from reports where title not like '%年度报告%'")}
+    cases = [({"year": str(year)}, expected & in_year, "limited"), ({"_sort": "id"}, expected, "window"),
+             ({"province": province}, expected & in_province, "limited"),
+             ({"agency": agency}, expected & in_agency, "limited"),
+             ({"year": str(year), "_sort": "id"}, expected & in_year, "limited"),
+             ({"year__gt": "1900"}, expected, "limited"), ({"_where": "1=1"}, expected, "probe"),
+             ({"_where": f"year = {year}", "_sort_desc": "problems"}, expected & in_year, "probe"),
+             ({"_sort_desc": "checks_failed"}, expected, "probe"), ({"_sort": "pub_date"}, expected, "probe"),
+             ({"_sort": "last_seen"}, expected, "probe"), ({"_sort_desc": "id"}, expected, "window"),
+             ({"_searchmode": "raw", "_search": '"依 申 请"', "_sort_desc": "problems"}, expected, "whole")]
+    values = {row[0]: row[1:] for row in con.execute("select id, problems, checks_failed, pub_date, last_seen "
+                                                     "from reports")}
+    place = {"problems": 0, "checks_failed": 1, "pub_date": 2, "last_seen": 3}
+    for extra, want, how in cases:
+        params = {"_search": term, "_size": "13", **extra}
+        ids = every_page(base, "reports.json", **params)
         assert sorted(ids) == sorted(want) and len(ids) == len(set(ids)), extra
-        first = page(base, "reports.json", _search=term, _size="13", **extra)
-        assert ("nianbao_low" in first["query"]["sql"]) is windowed, extra
+        column = extra.get("_sort") or extra.get("_sort_desc")
+        if column in place:  # in the page's order: NULLs first ascending, last descending (SQLite's)
+            got = [values[i][place[column]] for i in ids]
+            key = [(v is not None, v) for v in got]
+            assert key == sorted(key, reverse="_sort_desc" in extra), extra
+        sql = page(base, "reports.json", **params)["query"]["sql"]
+        marks = {"window": "nianbao_low" in sql, "probe": "nianbao_ids" in sql}
+        if how == "limited":
+            assert any(marks.values()), extra
+        elif how == "whole":
+            assert not any(marks.values()), extra
+        else:
+            assert marks[how], extra
     ascending = every_page(base, "reports.json", _search=term, _size="13", _sort="id")
     assert ascending == sorted(expected)
+    assert len(titled) > CAP
+    assert sorted(every_page(base, "reports.json", _search_title="年度报告", _size="13", _sort_desc="problems")) == sorted(titled)
+
+
+def test_a_broad_search_too_sparse_in_another_order_is_evaluated_whole(
+        site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
+    """A broad term whose page is not found within the probe's reports in that order falls back to
+    the whole match: still exactly the matches."""
+    from test_search import draw_terms, like_ids
+
+    total = con.execute("select count(*) from reports").fetchone()[0]
+    sparse = [t for t in draw_terms(con) if CAP < len(like_ids(con, t)) < total * 0.4]
+    assert sparse, "no term broad but sparse in this archive"
+    term = sparse[0]
+    want = like_ids(con, term)
+    first = page(site[0], "reports.json", _search=term, _size="13", _sort_desc="checks_failed")
+    assert "nianbao_ids" not in first["query"]["sql"]
+    ids = every_page(site[0], "reports.json", _search=term, _size="13", _sort_desc="checks_failed")
+    assert sorted(ids) == sorted(want) and len(ids) == len(set(ids))

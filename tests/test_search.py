@@ -15,6 +15,7 @@ the reports a `LIKE '%term%'` scan over `title` and `body` gives:
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,6 +162,33 @@ def test_plain_sqlite3_finds_exactly_what_like_finds(plain: sqlite3.Connection, 
         if want != got:
             wrong[term] = (len(want), len(got))
     assert not wrong, wrong
+
+
+def test_a_report_read_for_a_query_answers_as_the_index_does(plain: sqlite3.Connection, terms: list[str]) -> None:
+    """`archive.fts.matches`, which the broad-search pages use to probe reports in an order the index
+    cannot give, says yes for exactly the reports the index finds: single terms, groups of them,
+    quoted phrases with spaces, Latin in either case, punctuation."""
+    from archive.fts import match_expression, matches
+
+    rng = random.Random(SEED + 2)
+    rows = plain.execute("select id, title, body from reports").fetchall()
+    queries = [*terms, *(" ".join(rng.sample(terms, 2)) for _ in range(10)),
+               '"依申请 公开"', '"年 度"', "GB", "gb", "Gb 2021", "PDF", "（", "3.1", '""', "  "]
+    for text in (rows[0][2] or "", rows[-1][1] or ""):
+        at = rng.randrange(max(1, len(text) - 8))
+        queries.append(f'"{text[at:at + 7]}"')
+    capitals = [m.group() for _, t, b in rows for m in re.finditer(r"\S?[A-Z]\S?", f"{t} {b}")][:6]
+    assert capitals, "the archive has Latin capitals to fold"
+    queries += [*capitals, *(c.lower() for c in capitals), *(c.swapcase() for c in capitals)]
+    wrong = {}
+    for query in queries:
+        want = {i for (i,) in plain.execute("select rowid from report_search where report_search match ?",
+                                            [match_expression(query)])}
+        got = {i for i, title, body in rows if matches(query, title, body)}
+        if want != got:
+            wrong[query] = (len(want), len(got))
+    assert not wrong, wrong
+    assert sum(bool(matches(q, t, b)) for q in queries for _, t, b in rows[:5]) > 0
 
 
 def test_the_hand_written_phrases_of_the_docs(plain: sqlite3.Connection) -> None:

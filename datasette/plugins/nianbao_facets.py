@@ -30,6 +30,9 @@ match again.  Two costs grow with the archive, and each gets its own remedy here
 
 from __future__ import annotations
 
+import contextvars
+import json
+import os
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -38,7 +41,7 @@ from datasette import hookimpl
 from datasette.facets import ColumnFacet
 from datasette.utils import await_me_maybe, escape_sqlite, path_with_added_args, path_with_removed_args
 
-from archive.fts import BROAD_SEARCH, match_expression
+from archive.fts import BROAD_SEARCH, COLUMNS, SOURCE, match_expression
 from archive.precompute import FACET_COUNTS_TABLE
 
 DATABASE = "nianbao"
@@ -187,25 +190,114 @@ def asgi_wrapper(datasette):
 
 
 _FAR = 2**62  # a rowid bound beyond any report
+# Reports a broad search's page reads in its own order (another sort, `_where`), probing each with
+# `nianbao_contains`, before it gives up and evaluates the whole match (BENCHMARKS.md: ≈ 20 µs a
+# report with a real-length body, so ≈ 0.1 s at most).  $NIANBAO_PROBE_ROWS sets it (tests use a
+# small one).
+PROBE_ROWS = int(os.environ.get("NIANBAO_PROBE_ROWS", "5000"))
+
+
+def _order(request: Any, meta: dict, pk: str) -> tuple[str, bool, bool]:
+    """The page's order as Datasette builds it: (column, descending, whether a sort was given —
+    by `_sort`/`_sort_desc` or the table's metadata; without one Datasette orders by the key)."""
+    args = request.args
+    sort, sort_desc = args.get("_sort"), args.get("_sort_desc")
+    if not sort and not sort_desc:
+        sort, sort_desc = meta.get("sort"), meta.get("sort_desc")
+    if sort:
+        return sort, False, True
+    if sort_desc:
+        return sort_desc, True, True
+    return pk, False, False
 
 
 def _window_order(request: Any, meta: dict, pk: str) -> bool | None:
     """True (id descending) or False (ascending) when a broad search's page can be read as a window
     of the full-text index: one search, column filters at most, the page ordered by the key alone.
-    None otherwise (the page then evaluates the whole match once, with neither count nor facets)."""
+    None otherwise (the page is then probed in its own order, `_probe_order`)."""
     args = request.args
-    if args.get("_where"):
+    if args.get("_where") or args.get("_through"):
         return None
     if len([k for k in args if k.startswith("_search") and k != "_searchmode"]) != 1:
         return None
-    sort, sort_desc = args.get("_sort"), args.get("_sort_desc")
-    if not sort and not sort_desc:
-        sort, sort_desc = meta.get("sort"), meta.get("sort_desc")
-    if sort_desc == pk and not sort:
-        return True
-    if sort == pk and not sort_desc:
-        return False
-    return None
+    column, desc, _ = _order(request, meta, pk)
+    return desc if column == pk else None
+
+
+def _after(request: Any, column: str, desc: bool, given: bool, pk: str) -> tuple[str, dict] | None:
+    """The rows after `_next`, as the clause Datasette adds for it (views/table.py, 0.65.5: the sort
+    value, then the key; NULLs first ascending, last descending).  ('1', {}) on a first page; None
+    for a token of another shape (the page is then left to Datasette's own query)."""
+    token = request.args.get("_next")
+    if not token:
+        return "1", {}
+    from datasette.utils import urlsafe_components
+
+    parts = urlsafe_components(token)
+    value: str | None = None
+    if given and len(parts) > 1:
+        value = None if token.split(",")[0] == "$null" else parts[0]
+        parts = parts[1:]
+    if len(parts) != 1:
+        return None
+    key, col = escape_sqlite(pk), escape_sqlite(column)
+    after = f"{key} > :nianbao_after_key"
+    params = {"nianbao_after_key": parts[0]}
+    if not given:
+        return after, params
+    if value is None:
+        clause = f"({col} is null and {after})" if desc else f"({col} is not null or ({col} is null and {after}))"
+        return clause, params
+    nulls = f" or {col} is null" if desc else ""
+    op = "<" if desc else ">"
+    return (f"({col} {op} :nianbao_after_value{nulls} or ({col} = :nianbao_after_value and {after}))",
+            {**params, "nianbao_after_value": value})
+
+
+class _Probe:
+    """A broad search's page found by reading the reports of the page's own order and asking each
+    whether it matches (`nianbao_contains`, archive.fts.matches: exactly the index's answer), in
+    growing batches, until the page and one more row are found — where the index, read in its own
+    order, would have to find every hit first."""
+
+    def __init__(self, db: Any, table: str, pk: str, where: list[str], values: dict, order: str,
+                 query: str, columns: tuple[str, ...], want: int) -> None:
+        self.db, self.want, self.query = db, want, query
+        conditions = " and ".join(f"({w})" for w in where) or "1"
+        self.candidates = (f"select {escape_sqlite(pk)} from {escape_sqlite(table)} where {conditions} "
+                           f"order by {order} limit :nianbao_n offset :nianbao_o")
+        self.values = values
+        texts = ", ".join(escape_sqlite(c) for c in columns)
+        self.probe = (f"select id from {escape_sqlite(SOURCE)} where id in (select value from json_each(:nianbao_ids)) "
+                      f"and nianbao_contains(:nianbao_q, {texts})")
+        self.read = 0
+        self.hits: list[Any] = []
+        self.exhausted = False
+
+    def done(self) -> bool:
+        return self.exhausted or len(self.hits) >= self.want
+
+    async def step(self, rows: int) -> None:
+        """Read the next `rows` reports of the order and keep those that match, in order."""
+        ids = [r[0] for r in (await self.db.execute(
+            self.candidates, {**self.values, "nianbao_n": rows, "nianbao_o": self.read})).rows]
+        self.read += len(ids)
+        self.exhausted = len(ids) < rows
+        at = 0
+        batch = self.want * 2
+        while at < len(ids) and len(self.hits) < self.want:
+            chunk = ids[at:at + batch]
+            found = {r[0] for r in (await self.db.execute(
+                self.probe, {"nianbao_ids": json.dumps(chunk), "nianbao_q": self.query})).rows}
+            self.hits += [i for i in chunk if i in found][:self.want - len(self.hits)]
+            at += len(chunk)
+            batch *= 2
+        if len(self.hits) >= self.want:
+            self.exhausted = False
+
+    def clause(self, pk: str) -> tuple[str, dict]:
+        return (f"{escape_sqlite(pk)} in (select value from json_each(:nianbao_ids))",
+                {"nianbao_ids": json.dumps(self.hits)})
 
 
 def _column_filters(request: Any, table: str, meta: dict) -> tuple[list[str], dict]:
@@ -219,35 +311,47 @@ def _column_filters(request: Any, table: str, meta: dict) -> tuple[list[str], di
 
 
 async def _window(datasette: Any, request: Any, table: str, clause: str, params: dict) -> tuple[str, dict] | None:
-    """The search clause limited to the rowids of this page's hits (and one more, so Datasette
-    still sees a next page): the index is read from the page's boundary in key order and stops
-    after them, where the plain clause evaluates every hit before the first row.  With column
-    filters, the hits are read in growing windows until the page's rows pass them (or none is left)."""
+    """The search clause limited to this page's hits (and one more, so Datasette still sees a next
+    page), or None to leave Datasette's clause, which evaluates every hit before the first row.
+
+    In key order the index is read from the page's boundary and stops after them (with column
+    filters, in growing windows until the page's rows pass them, alternating with a probe of the
+    filtered reports in key order — whichever finds the page first: a filter rare among the hits
+    or hits rare under the filter).  In any other order, or with `_where`, the page's reports are
+    probed in that order (`_Probe`), at most PROBE_ROWS of them."""
     found = _SEARCH_CLAUSE.match(clause)
     meta = datasette.table_metadata(DATABASE, table) or {}
     pk = meta.get("fts_pk", "rowid")
-    desc = _window_order(request, meta, pk) if found and found["pk"] == escape_sqlite(pk) else None
-    if desc is None or not params:
+    if not found or found["pk"] not in (escape_sqlite(pk), "rowid") or not params:
         return None
     (key, text), = [(k, v) for k, v in params.items() if k.startswith("search")]
     raw = (request.args.get("_searchmode") or meta.get("searchmode")) == "raw"
+    fts_column = found["col"].strip('[]"')
+    columns = COLUMNS if fts_column == found["fts"].strip('[]"') else (fts_column,)
     size = request.args.get("_size") or meta.get("size") or datasette.page_size
     size = datasette.max_returned_rows if size == "max" else int(size)
+    db = datasette.get_database(DATABASE)
+    where, values = _column_filters(request, table, meta)
+    desc = _window_order(request, meta, pk)
+    if desc is None:
+        return None if raw else await _probe_order(datasette, request, table, pk, where, values, text, columns,
+                                                   size, key)
     after = request.args.get("_next")
     bound = int(after.split(",")[-1]) if after else None
     op, order = ("<", "desc") if desc else (">", "asc")
     expression = _expression(text, raw)
     hits = (f"select rowid from {found['fts']} where {found['col']} match :nianbao_m"
             + (f" and rowid {op} :nianbao_bound" if bound is not None else "") + f" order by rowid {order}")
-    db = datasette.get_database(DATABASE)
-    where, values = _column_filters(request, table, meta)
     base = {"nianbao_m": expression, "nianbao_bound": bound}
     if not where:
         last = (await db.execute(f"{hits} limit 1 offset :nianbao_n", {**base, "nianbao_n": size})).first()
     else:
         sql = (f"select {found['pk']} from {escape_sqlite(table)} where {' and '.join(where)} and "
                f"{found['pk']} in ({hits} limit :nianbao_w) order by {found['pk']} {order} limit 1 offset :nianbao_n")
-        window = (size + 1) * 8
+        probe = None if raw else _Probe(
+            db, table, pk, [*where, *([f"{escape_sqlite(pk)} {op} :nianbao_bound"] if bound is not None else [])],
+            {**values, "nianbao_bound": bound}, f"{escape_sqlite(pk)} {order}", text, columns, size + 1)
+        window, rows = (size + 1) * 8, (size + 1) * 2
         while True:
             last = (await db.execute(sql, {**values, **base, "nianbao_w": window, "nianbao_n": size})).first()
             if last is not None:
@@ -256,6 +360,12 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
                                         {**base, "nianbao_w": window})).first()[0]
             if counted < window:  # every remaining hit was read: fewer rows than a page are left
                 break
+            if probe is not None:
+                await probe.step(rows)
+                if probe.done():
+                    limited, extra = probe.clause(pk)
+                    return limited, {**extra, key: text}
+                rows *= 4
             window *= 4
     start = bound if bound is not None else (_FAR if desc else -_FAR)
     end = last[0] if last else (-_FAR if desc else _FAR)
@@ -265,8 +375,97 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
     return limited, {"nianbao_low": low, "nianbao_high": high, key: text}
 
 
+async def _probe_order(datasette: Any, request: Any, table: str, pk: str, where: list[str], values: dict,
+                       text: str, columns: tuple[str, ...], size: int, key: str) -> tuple[str, dict] | None:
+    """A broad search in another order or with `_where`: the page's reports probed in that order."""
+    args = request.args
+    if args.get("_through") or len([k for k in args if k.startswith("_search") and k != "_searchmode"]) != 1:
+        return None
+    extra = args.getlist("_where")
+    if extra and not await datasette.permission_allowed(request.actor, "execute-sql", resource=DATABASE,
+                                                        default=True):
+        return None  # Datasette's own filter refuses the page
+    meta = datasette.table_metadata(DATABASE, table) or {}
+    column, desc, given = _order(request, meta, pk)
+    after = _after(request, column, desc, given, pk)
+    if after is None:
+        return None
+    order = f"{escape_sqlite(column)}{' desc' if desc else ''}" + (f", {escape_sqlite(pk)}" if column != pk else "")
+    probe = _Probe(datasette.get_database(DATABASE), table, pk, [*where, *extra, after[0]], {**values, **after[1]},
+                   order, text, columns, size + 1)
+    rows = (size + 1) * 4
+    while not probe.done() and probe.read < PROBE_ROWS:
+        await probe.step(min(rows, PROBE_ROWS - probe.read))
+        rows *= 4
+    if not probe.done():
+        return None
+    limited, params = probe.clause(pk)
+    return limited, {**params, key: text}
+
+
+# --- 3. the first page of a sorted table in the order its next pages assume ---------------------
+#
+# Datasette 0.65 orders a sorted page `order by col [desc]` and only from the second page on
+# `order by col [desc], pk`, its `_next` token saying "after (value, key)".  When SQLite reads the
+# first page from an index on `col` backwards (a descending sort), rows with equal values come in
+# descending key order, so the token taken from the page's last row skips some of them and repeats
+# others (report_summary sorted by year, descending, lost 10 of 124 reports across its pages).
+# The first page of a table page sorted by a column other than the key gets the key as tie-break
+# too: `filters_from_request` notes the page's order in a context variable (one per request task)
+# and the page's own query, recognised by its ORDER BY and LIMIT, is given `, pk`.
+
+_FIRST_PAGE: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("nianbao_first_page",
+                                                                                     default=None)
+
+
+def _note_first_page(request: Any, table: str, datasette: Any) -> None:
+    meta = datasette.table_metadata(DATABASE, table) or {}
+    column, desc, given = _order(request, meta, "")
+    if not given or request.args.get("_next"):
+        _FIRST_PAGE.set(None)
+        return
+    _FIRST_PAGE.set((f"order by {escape_sqlite(column)}{' desc' if desc else ''}", table))
+
+
+async def _tie_broken(db: Any, sql: str) -> str:
+    """The first page's query with the key after its sort column (Datasette's order_by_pks)."""
+    noted = _FIRST_PAGE.get()
+    if noted is None:
+        return sql
+    order, table = noted
+    found = re.search(rf"{re.escape(order)} (limit \d+)$", sql)
+    if not found:
+        return sql
+    pks = await db.primary_keys(table)
+    if not pks and table in await db.view_names():
+        return sql  # a view pages by offset: no token to agree with
+    keys = ", ".join(escape_sqlite(k) for k in pks) if pks else "rowid"
+    if order.split(" ", 2)[2].removesuffix(" desc") in (keys, escape_sqlite(keys)):
+        return sql  # sorted by the key itself: no ties
+    return f"{sql[:found.start()]}{order}, {keys} {found.group(1)}"
+
+
+@hookimpl
+def startup(datasette):
+    from datasette.database import Database
+
+    if getattr(Database.execute, "nianbao_tie_break", False):
+        return
+    execute = Database.execute
+
+    async def tie_broken_execute(self, sql, *args, **kwargs):
+        if self.name == DATABASE and _FIRST_PAGE.get() is not None:
+            sql = await _tie_broken(self, sql)
+        return await execute(self, sql, *args, **kwargs)
+
+    tie_broken_execute.nianbao_tie_break = True  # type: ignore[attr-defined]
+    Database.execute = tie_broken_execute
+
+
 @hookimpl(hookwrapper=True)
 def filters_from_request(request, database, table, datasette):
+    if database == DATABASE and request is not None and table:
+        _note_first_page(request, table, datasette)
     outcome = yield
     if database != DATABASE or request is None or not request.args.get(BROAD):
         return

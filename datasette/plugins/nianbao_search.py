@@ -13,7 +13,9 @@ Datasette 0.65.5's own hooks:
   (datasette/sql_functions.py), so ours is the one in force.  The archive has no other FTS table.
   It also registers `nianbao_match`, `nianbao_snippet`, `nianbao_chars` and `nianbao_broad_cap`
   (archive.fts.BROAD_SEARCH: above it a search is broad, listed newest first, not ranked) for the
-  `search` canned query of metadata.yml.
+  `search` canned query of metadata.yml, and `nianbao_contains(q, title, body)` (archive.fts.matches:
+  the index's answer for one report, from its text), with which nianbao_facets probes the reports
+  of a broad search's page in an order the index cannot give.
 - `render_cell` shows a `snippet` column's marked matches as <mark>: the value is HTML-escaped
   first, then only the marker characters become tags (never markup from the data).
 - `table_actions` links a searched `reports` or `report_summary` page to the ranked search.
@@ -27,7 +29,7 @@ from urllib.parse import urlencode
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from archive.fts import BROAD_SEARCH, END, MARK, chars, match_expression, snippet
+from archive.fts import BROAD_SEARCH, END, MARK, chars, match_expression, matches, snippet
 
 DATABASE = "nianbao"
 _MARKED = re.compile(f"{MARK}([^{MARK}{END}]*){END}")
@@ -40,6 +42,8 @@ def prepare_connection(conn) -> None:
     conn.create_function("nianbao_snippet", 2, snippet, deterministic=True)
     conn.create_function("nianbao_chars", 1, chars, deterministic=True)
     conn.create_function("nianbao_broad_cap", 0, lambda: BROAD_SEARCH, deterministic=True)
+    conn.create_function("nianbao_contains", -1, lambda query, *texts: int(matches(query, *texts)),
+                         deterministic=True)
 
 
 @hookimpl
