@@ -209,6 +209,26 @@ def requests_to_time(sample_agency: str) -> dict[str, str]:
         "canned: failures_by_rule": "/nianbao/failures_by_rule",
         "canned: agencies_most_requests": "/nianbao/agencies_most_requests",
         "canned: yearly_trends_by_region": "/nianbao/yearly_trends_by_region?province=",
+        "search: 复议, sorted by checks_failed (probed in that order)":
+            f"/nianbao/reports?_search={quote('复议')}&_sort_desc=checks_failed",
+        "search: 教育局, sorted by pub_date (probed in that order)": f"/nianbao/reports?_search={quote('教育局')}&_sort=pub_date",
+        "search: 依申请公开 with _where (probed)": f"/nianbao/reports?_search={quote('依申请公开')}&_where={quote('year > 2019')}",
+        "search: 复议 on report_summary, sorted by year": f"/nianbao/report_summary?_search={quote('复议')}&_sort_desc=year",
+        "search: 复议, raw mode, sorted (the whole match)":
+            f"/nianbao/reports?_search={quote(chr(34) + '复 议' + chr(34))}&_searchmode=raw&_sort_desc=checks_failed",
+        "sorted page: reports by pub_date (no search)": "/nianbao/reports?_sort=pub_date",
+        "sorted page: report_summary by year, descending": "/nianbao/report_summary?_sort_desc=year",
+        "canned, one province: yearly_trends_by_region": f"/nianbao/yearly_trends_by_region?province={quote('山东省')}",
+        "canned, one province: leaderboard_by_region": f"/nianbao/leaderboard_by_region?province={quote('山东省')}",
+        "canned, one province: narrative_contradicts_tables":
+            f"/nianbao/narrative_contradicts_tables?province={quote('山东省')}&year=",
+        "canned, one province: missing_reports_by_region":
+            f"/nianbao/missing_reports_by_region?province={quote('山东省')}&status=&year=",
+        "canned, one province: region_vs_parent": f"/nianbao/region_vs_parent?province={quote('山东省')}",
+        "canned, province and year (computed): narrative_contradicts_tables":
+            f"/nianbao/narrative_contradicts_tables?province={quote('山东省')}&year=2021",
+        "canned, province and year (computed): leaderboard_by_region":
+            f"/nianbao/leaderboard_by_region?province={quote('山东省')}&year=2021",
         "canned: tables_not_found": "/nianbao/tables_not_found",
         "canned: carry_over_mismatches": "/nianbao/carry_over_mismatches",
         "canned: changed_reports": "/nianbao/changed_reports",
@@ -236,6 +256,7 @@ def publication_pages(db_path: Path) -> dict[str, str]:
             raise SystemExit(f"{db_path} has no agencies: build the research layer first "
                              "(archive.research.refresh_research_layer)")
         (agency_id,) = found
+        (agency,) = con.execute("select agency from reports where id = ?", [report_id]).fetchone()
     finally:
         con.close()
     charts = yaml.safe_load(METADATA.read_text())["plugins"]["datasette-dashboards"]["overview"]["charts"]
@@ -243,6 +264,8 @@ def publication_pages(db_path: Path) -> dict[str, str]:
         "report page": f"/-/report/{report_id}",
         "report original (download)": f"/-/report/{report_id}/original",
         "agency page": f"/-/agency/{quote(agency_id, safe='')}",
+        # a broad term few of whose hits the filter passes: the index windows would read them all
+        "search: 教育局 under one agency's filter (probed)": f"/nianbao/reports?_search={quote('教育局')}&agency={quote(agency)}",
     }
     for chart in ("report-map", "indicator-map"):
         sql = re.sub(r"\[\[.*?\]\]", "", charts[chart]["query"], flags=re.S)  # no dashboard filter
