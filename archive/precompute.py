@@ -92,7 +92,7 @@ def precompute_publication(con: sqlite3.Connection, metadata: dict | None = None
     tables = _tables_metadata(metadata)
     for view in MATERIALIZED_VIEWS:
         meta = tables.get(view, {})
-        _materialize(con, view, [*meta.get("facets", []), *meta.get("sortable_columns", [])])
+        _materialize(con, view, meta.get("facets", []))  # its sortable columns: _sort_indexes
     _sort_indexes(con, {t: m.get("sortable_columns") or [] for t, m in tables.items()})
     _facet_counts(con, default_facets(metadata))
     for index, (table, columns) in SERVING_INDEXES.items():
@@ -114,17 +114,14 @@ def _precompute_queries(con: sqlite3.Connection, queries: dict[str, tuple[str, l
         table = _q(QUERY_TABLE.format(name))
         con.execute(f"DROP TABLE IF EXISTS {table}")
         # a canned query never shows more than max_returned_rows (+ 1 tells Datasette it was cut)
-        limited = f"SELECT * FROM ({sql}) LIMIT {_shown_rows() + 1}"
-        con.execute(f"CREATE TABLE {table} AS {limited}", dict.fromkeys(params, ""))
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({sql}) LIMIT 0", dict.fromkeys(params, ""))
         parts = [("", "", dict.fromkeys(params, ""))]
         parts += [(p, v, {**dict.fromkeys(params, ""), p: v}) for p in PER_VALUE if p in params for v in values[p]]
-        for i, (parameter, value, arguments) in enumerate(parts):
+        for parameter, value, arguments in parts:
             (before,) = con.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
-            if i:
-                con.execute(f"INSERT INTO {table} {limited}", arguments)
+            con.execute(f"INSERT INTO {table} SELECT * FROM ({sql}) LIMIT {_shown_rows() + 1}", arguments)
             (after,) = con.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
-            first = 1 if not i else before + 1
-            con.execute(f"INSERT INTO {_q(PARTS_TABLE)} VALUES (?, ?, ?, ?, ?)", [name, parameter, value, first, after])
+            con.execute(f"INSERT INTO {_q(PARTS_TABLE)} VALUES (?, ?, ?, ?, ?)", [name, parameter, value, before + 1, after])
 
 
 def _values(con: sqlite3.Connection, parameter: str) -> list[str]:

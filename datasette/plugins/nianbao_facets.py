@@ -218,14 +218,18 @@ def _order(request: Any, meta: dict, pk: str) -> tuple[str, bool, bool]:
     return pk, False, False
 
 
+def _one_search(request: Any) -> bool:
+    """One `_search`/`_search_<column>` and no `_through`: the pages whose search clause the
+    window or the probe replace."""
+    args = request.args
+    return not args.get("_through") and len([k for k in args if k.startswith("_search") and k != "_searchmode"]) == 1
+
+
 def _window_order(request: Any, meta: dict, pk: str) -> bool | None:
     """True (id descending) or False (ascending) when a broad search's page can be read as a window
     of the full-text index: one search, column filters at most, the page ordered by the key alone.
     None otherwise (the page is then probed in its own order, `_probe_order`)."""
-    args = request.args
-    if args.get("_where") or args.get("_through"):
-        return None
-    if len([k for k in args if k.startswith("_search") and k != "_searchmode"]) != 1:
+    if request.args.get("_where") or not _one_search(request):
         return None
     column, desc, _ = _order(request, meta, pk)
     return desc if column == pk else None
@@ -341,8 +345,8 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
     where, values = _column_filters(request, table, meta)
     desc = _window_order(request, meta, pk)
     if desc is None:
-        return None if raw else await _probe_order(datasette, request, table, pk, where, values, text, columns,
-                                                   size, key)
+        return None if raw else await _probe_order(datasette, request, table, meta, pk, where, values, text,
+                                                   columns, size, key)
     after = request.args.get("_next")
     bound = int(after.split(",")[-1]) if after else None
     op, order = ("<", "desc") if desc else (">", "asc")
@@ -382,17 +386,16 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
     return limited, {"nianbao_low": low, "nianbao_high": high, key: text}
 
 
-async def _probe_order(datasette: Any, request: Any, table: str, pk: str, where: list[str], values: dict,
-                       text: str, columns: tuple[str, ...], size: int, key: str) -> tuple[str, dict] | None:
+async def _probe_order(datasette: Any, request: Any, table: str, meta: dict, pk: str, where: list[str],
+                       values: dict, text: str, columns: tuple[str, ...], size: int,
+                       key: str) -> tuple[str, dict] | None:
     """A broad search in another order or with `_where`: the page's reports probed in that order."""
-    args = request.args
-    if args.get("_through") or len([k for k in args if k.startswith("_search") and k != "_searchmode"]) != 1:
+    if not _one_search(request):
         return None
-    extra = args.getlist("_where")
+    extra = request.args.getlist("_where")
     if extra and not await datasette.permission_allowed(request.actor, "execute-sql", resource=DATABASE,
                                                         default=True):
         return None  # Datasette's own filter refuses the page
-    meta = datasette.table_metadata(DATABASE, table) or {}
     column, desc, given = _order(request, meta, pk)
     after = _after(request, column, desc, given, pk)
     if after is None:
