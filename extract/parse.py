@@ -152,13 +152,27 @@ def missing_items(active: list[ActiveRow], template: T.Template) -> list[Problem
     """A table-2 item of the template that the report does not print, or that its reader lost
     (a row a scan or an unruled page could not align): table 2 has no check that would show it,
     so it is said here.  An item counts as printed under its name or any of its keywords, or as
-    the parent of its local sub-rows (其他对外管理服务事项: 行政检查, 行政确认)."""
+    the parent of its local sub-rows (其他对外管理服务事项: 行政检查, 行政确认).
+
+    Cells too: a printed item without one of its section's metrics (a column whose header a scan
+    lost, a value no header claimed) is said at `item/metric`, as table 4's unread cells are."""
     printed = {r.item for r in active} | {r.parent for r in active if r.parent}  # or by its sub-rows
+    metrics_of: dict[str, set[str]] = {}
+    for r in active:
+        metrics_of.setdefault(r.item, set()).add(r.metric)
     items = {i.name: i for i in template.items}
     out: list[Problem] = []
     for section in template.sections:
         for name in section.items:
             keys = items[name].keys if name in items else (name,)
-            if not any(item == name or any(k in item for k in keys) for item in printed):
+            names = [item for item in printed if item == name or any(k in item for k in keys)]
+            if not names:
                 out.append(Problem("missing_row", name, f"table-2 item {name} ({section.article}) not read"))
+            for item in names:
+                if item not in metrics_of:
+                    continue  # printed only as the parent of its sub-rows, which carry the cells
+                for metric in section.metrics:
+                    if metric not in metrics_of[item]:
+                        out.append(Problem("missing_row", f"{item}/{metric}",
+                                           f"table-2 cell {item} {metric} ({section.article}) not read"))
     return out

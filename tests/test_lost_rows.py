@@ -56,3 +56,31 @@ def test_a_whole_report_has_no_missing_item(ext: str, template: str, tmp_path: P
     items = {row.item for sec in spec.sections for row in sec.rows}
     assert not _missing(report) & items
     assert {r["item"] for r in report["active_disclosure"]} >= items - {"其他对外管理服务事项"}
+
+
+def _without_metric(spec: ReportSpec, metric: str) -> ReportSpec:
+    """The spec with one of table 2's metric columns not printed (header and values)."""
+    def drop(sec):  # noqa: ANN001, ANN202 - an ActiveSection
+        if metric not in sec.metrics:
+            return sec
+        k = sec.metrics.index(metric)
+        rows = [dataclasses.replace(r, values={m: v for m, v in r.values.items() if m != metric},
+                                    printed={m: v for m, v in r.printed.items() if m != metric}) for r in sec.rows]
+        return dataclasses.replace(sec, metrics=sec.metrics[:k] + sec.metrics[k + 1:],
+                                   metric_labels=sec.metric_labels[:k] + sec.metric_labels[k + 1:], rows=rows)
+    return dataclasses.replace(spec, sections=[drop(sec) for sec in spec.sections])
+
+
+@pytest.mark.parametrize("ext", sorted(RENDER))
+def test_a_table_2_cell_not_read_is_a_problem_at_its_item_and_metric(ext: str, tmp_path: Path) -> None:
+    """A column of table 2 whose header a scan lost reads as a section with one metric fewer: no
+    check would show it, so each of that section's items says which cell it lacks."""
+    spec = make_spec(11, "2021")
+    section = spec.sections[0]  # 第二十条第（一）项: 规章, 行政规范性文件 × three metrics
+    lost = section.metrics[-1]
+    path = tmp_path / f"report.{ext}"
+    path.write_bytes(RENDER[ext](_without_metric(spec, lost)))
+    report = _parse(path)
+    assert lost not in {r["metric"] for r in report["active_disclosure"]}
+    assert {f"{row.item}/{lost}" for row in section.rows} <= _missing(report)
+    assert not {p for p in _missing(report) if "/" in p and not p.endswith(f"/{lost}")}
