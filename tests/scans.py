@@ -4,7 +4,8 @@ makes of a printed report.
 Each page of a generated PDF is rendered at a scanner's resolution, in greyscale, turned by a
 small angle, given sensor noise and saved through JPEG, then wrapped as an image-only PDF (the
 picture is the page, as scanners write them), as one long PNG (长图, pages one below the other, as
-reports are posted as pictures), or as a multi-page TIFF.
+reports are posted as pictures), or as a multi-page TIFF.  A colour scan (`seals`) carries red
+seals stamped over the page — over the tables too — in ink that lets the print show through.
 """
 
 from __future__ import annotations
@@ -24,19 +25,44 @@ class Scan:
     noise: float = 10.0  # standard deviation of the grey-level noise
     jpeg_quality: int = 60
     seed: int = 0
+    seals: int = 0  # red seals (印章) stamped on each page: a colour scan when > 0
+
+
+SEAL_RED = (215, 40, 45)
+
+
+def stamp(img: Image.Image, count: int, rng: random.Random) -> Image.Image:
+    """`count` seals (a ring round a star, an eighth of the page wide) at random places, printed
+    over the page as ink is: the darker of seal and print shows (a multiply, in effect)."""
+    import numpy as np
+    from PIL import ImageDraw
+
+    seals = Image.new("RGB", img.size, (255, 255, 255))
+    draw = ImageDraw.Draw(seals)
+    w, h = img.size
+    for _ in range(count):
+        cx, cy, r = rng.randint(w // 4, 3 * w // 4), rng.randint(h // 5, 4 * h // 5), int(w * 0.11)
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=SEAL_RED, width=max(4, w // 250))
+        draw.regular_polygon((cx, cy, r // 3), 5, fill=SEAL_RED)
+    return Image.fromarray(np.minimum(np.asarray(img.convert("RGB")), np.asarray(seals)))
 
 
 def scan_pages(pdf: bytes, scan: Scan) -> list[Image.Image]:
     import numpy as np
 
     rng = np.random.default_rng(scan.seed)
+    places = random.Random(f"seals:{scan.seed}")
     doc = pdfium.PdfDocument(pdf)
     pages = []
     for i in range(len(doc)):
         img = doc[i].render(scale=scan.dpi / 72, grayscale=True).to_pil().convert("L")
-        img = img.rotate(scan.angle, resample=Image.BICUBIC, fillcolor=255)
+        if scan.seals:
+            img = stamp(img, scan.seals, places)
+        img = img.rotate(scan.angle, resample=Image.BICUBIC, fillcolor=255 if img.mode == "L" else (255, 255, 255))
         if scan.noise:
-            arr = np.asarray(img, dtype=np.float32) + rng.normal(0, scan.noise, (img.height, img.width))
+            arr = np.asarray(img, dtype=np.float32)
+            arr = arr + rng.normal(0, scan.noise, arr.shape[:2])[..., None] if arr.ndim == 3 else \
+                arr + rng.normal(0, scan.noise, arr.shape)
             img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=scan.jpeg_quality)
@@ -53,7 +79,8 @@ def image_only_pdf(pages: list[Image.Image], dpi: int) -> bytes:
 
 def long_png(pages: list[Image.Image], dpi: int) -> bytes:
     width = max(p.width for p in pages)
-    out = Image.new("L", (width, sum(p.height for p in pages)), 255)
+    mode = "RGB" if any(p.mode == "RGB" for p in pages) else "L"
+    out = Image.new(mode, (width, sum(p.height for p in pages)), 255 if mode == "L" else (255, 255, 255))
     y = 0
     for p in pages:
         out.paste(p, (0, y))

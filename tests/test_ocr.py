@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from generate import expected, make_spec, render_pdf
-from scans import Scan, image_only_pdf, long_png, random_scan, scan_pages, score, tiff
+from scans import SEAL_RED, Scan, image_only_pdf, long_png, random_scan, scan_pages, score, tiff
 
 from extract import parse_bytes
 from extract.model import Cell
@@ -67,11 +67,16 @@ CASES = [  # (seed, template, options, scan, wrapper)
     (7001, "2021", {"blanks": True}, Scan(dpi=300, angle=-1.2, noise=6, jpeg_quality=70, seed=2), "pdf"),
     (7002, "2021", {"inconsistent": True}, Scan(dpi=200, angle=0.5, noise=12, jpeg_quality=45, seed=3), "png"),
     (7003, "2019", {"odd_labels": True}, random_scan(7003), "tiff"),
+    # a colour scan with three red seals on every page, over the tables too (read in plain
+    # luminance, about a sixth of such a page's cells came out)
+    (7004, "2021", {}, Scan(dpi=200, angle=-0.6, noise=6, jpeg_quality=70, seed=4, seals=3), "pdf"),
+    (7005, "2019", {"blanks": True}, Scan(dpi=150, angle=0.9, noise=8, jpeg_quality=60, seed=5, seals=2), "png"),
 ]
 
 
 @pytest.mark.parametrize(("seed", "template", "options", "scan", "wrapper"), CASES,
-                         ids=[f"{c[4]}-{c[1]}-{c[3].dpi}dpi-{c[3].angle}deg" for c in CASES])
+                         ids=[f"{c[4]}-{c[1]}-{c[3].dpi}dpi-{c[3].angle}deg" + (f"-{c[3].seals}seals" if c[3].seals else "")
+                              for c in CASES])
 def test_scanned_report_reads_back_with_every_wrong_cell_doubted(seed: int, template: str, options: dict,
                                                                  scan: Scan, wrapper: str) -> None:
     spec = make_spec(seed, template, **options)
@@ -83,6 +88,21 @@ def test_scanned_report_reads_back_with_every_wrong_cell_doubted(seed: int, temp
     assert result.rate >= 0.995, result
     assert any(p["kind"] == "ocr" for p in report["problems"])
     assert report["agency"] == spec.agency and report["year"] == spec.year and report["format"] == template
+
+
+def test_red_seals_are_lifted_off_black_print() -> None:
+    import numpy as np
+
+    from extract.readers.scan import ink
+
+    page = np.full((4, 4, 3), 255, dtype=np.uint8)
+    page[0, 0] = SEAL_RED  # seal on paper
+    page[1, 1] = (20, 20, 20)  # black print
+    page[2, 2] = (20, 15, 15)  # black print under the seal: ink over ink, the print shows
+    page[3, 3] = (30, 40, 160)  # blue ink
+    gray = ink(page)
+    assert gray[0, 0] >= 200 and gray[1, 1] < 40 and gray[2, 2] < 40 and gray[3, 3] < 80
+    assert gray[0, 1] == 255
 
 
 @pytest.mark.parametrize("angle", [-1.5, -0.7, 0.0, 0.4, 1.2])

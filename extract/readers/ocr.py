@@ -272,8 +272,9 @@ def _page_array(frame: Any, dpi_info: Any) -> tuple[Any, float]:
     picture (长图, pages one below the other) keeps its text size and is cut by `page_strips`.
 
     Without a usable resolution a page is taken to be A4 wide (8.27 in), which is what a scanned
-    report page is; only ratios of sizes matter after that."""
-    gray = frame.convert("L")
+    report page is; only ratios of sizes matter after that.  A colour picture goes grey through
+    `scan.ink`, which lifts red seals off the text."""
+    gray = _gray(frame)
     width, height = gray.size
     dpi = None
     if isinstance(dpi_info, tuple) and dpi_info and float(dpi_info[0] or 0) >= 50:
@@ -285,6 +286,19 @@ def _page_array(frame: Any, dpi_info: Any) -> tuple[Any, float]:
         gray = gray.resize((max(1, round(width * scale)), max(1, round(height * scale))))
         dpi *= scale
     return gray, dpi
+
+
+def _gray(frame: Any) -> Any:
+    """A picture frame in grey; a colour one with its red ink lifted (`scan.ink`)."""
+    from PIL import Image
+
+    if frame.mode in ("1", "L", "LA", "I", "I;16", "F"):
+        return frame.convert("L")
+    import numpy as np
+
+    from .scan import ink
+
+    return Image.fromarray(ink(np.asarray(frame.convert("RGB"))))
 
 
 def page_strips(gray: Any) -> list[Any]:
@@ -306,11 +320,14 @@ def page_strips(gray: Any) -> list[Any]:
 
 
 def render_page(page: Any) -> tuple[Any, float]:
-    """A PDF page (pypdfium2) rendered for OCR: greyscale at OCR_DPI, capped at OCR_MAX_SIDE."""
+    """A PDF page (pypdfium2) rendered for OCR at OCR_DPI, capped at OCR_MAX_SIDE: in colour,
+    then grey through `scan.ink` (a scanned page's red seals lifted off the text)."""
+    from .scan import ink
+
     width, height = page.get_size()
     scale = min(OCR_DPI / 72.0, OCR_MAX_SIDE / max(width, height, 1.0))
-    bitmap = page.render(scale=scale, grayscale=True)
+    bitmap = page.render(scale=scale, rev_byteorder=True)
     array = bitmap.to_numpy()
-    if array.ndim == 3:
-        array = array[:, :, 0]
-    return array.copy(), scale * 72.0
+    if array.ndim == 2:
+        return array.copy(), scale * 72.0
+    return ink(array[:, :, :3].copy()), scale * 72.0

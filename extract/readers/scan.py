@@ -14,6 +14,7 @@ from typing import Any
 
 from .geometry import H, V
 
+REDDISH = 50  # grey levels by which a seal's red channel outshines its green and blue
 MAX_SKEW = 3.0  # degrees: a page turned further is a photo, not a scan, and is read as it is
 _PROBE_WIDTH = 1200
 
@@ -57,6 +58,21 @@ def deskew(gray: Any) -> Any:
     h, w = gray.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def ink(rgb: Any) -> Any:
+    """A colour page (an RGB array) in grey with red ink lifted out: seals and red stamps go pale,
+    black and blue ink keep their luminance (a pixel is reddish when its red exceeds both other
+    channels by REDDISH)."""
+    import cv2
+    import numpy as np
+
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    r = rgb[:, :, 0].astype(np.int16)
+    reddish = (r - np.maximum(rgb[:, :, 1], rgb[:, :, 2])) > REDDISH
+    if reddish.any():
+        gray = np.where(reddish, np.maximum(gray, rgb[:, :, 0]), gray)
+    return gray
 
 
 def rules(gray: Any, dpi: float) -> tuple[list[H], list[V]]:
