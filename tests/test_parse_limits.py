@@ -144,7 +144,9 @@ def _pdf_with_inflating_stream(path: Path, inflated: int) -> None:
 def test_pdf_of_dense_ruling_grids_is_bounded_by_the_timeout(tmp_path: Path) -> None:
     """300 pages (a 40 KB file: one shared content stream) each ruled as a 200 x 200 lattice.
     The lattice code costs most of a second per page, so only the per-file timeout bounds the
-    parse: the CLI must give up with one line, or finish, never hang or crash."""
+    parse: the CLI must give up with one line, or finish, never hang or crash.  Finishing, it has
+    read a file of lines and no text: refused in one line as not a report (on an idle machine the
+    300 pages take about 2.5 s, under the 3 s limit; on a busy one the limit comes first)."""
     n = 200
     lines = [b"20 %.2f m 575 %.2f l S" % (20 + 800 * i / n, 20 + 800 * i / n) for i in range(n)]
     lines += [b"%.2f 20 m %.2f 820 l S" % (20 + 555 * i / n, 20 + 555 * i / n) for i in range(n)]
@@ -152,7 +154,8 @@ def test_pdf_of_dense_ruling_grids_is_bounded_by_the_timeout(tmp_path: Path) -> 
     _pdf_of_one_stream(path, zlib.compress(b"0.1 w\n" + b"\n".join(lines), 9), pages=300)
     proc = run_cli(path, "--json", "--timeout", "3")
     if proc.returncode == 2:
-        assert "gave up after 3 s" in assert_refused(proc, path)
+        refusal = assert_refused(proc, path)
+        assert "gave up after 3 s" in refusal or "not a report" in refusal, refusal
     else:
         assert read_json(proc, path)["problems"]
 
