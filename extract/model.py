@@ -18,6 +18,7 @@ class Cell:
     x0: float = 0.0  # left edge: a grid column index, or points on a PDF page
     x1: float = 1.0  # right edge
     spanned: bool = False  # a copy of a cell that spans down from an earlier row (rowspan)
+    spans_down: bool = False  # the first row of a cell that spans down (its copies are `spanned`)
     confidence: float | None = None  # OCR'd text: the recognizer's confidence (its least sure character)
     ocr_text: str | None = None  # OCR'd text before a numeric repair (`l2` → `12`); None when unchanged
 

@@ -205,6 +205,15 @@ class _Reader:
         values = self._values(cells, label_idx, boundary)
         if not values:
             return
+        if boundary is not None and all(cells[i].spanned or cells[i].spans_down for i in label_idx) and any(
+                not c.spanned and not c.text.strip() and c.center < boundary for c in cells[label_idx[-1] + 1:]):
+            # its labels all span down beside other rows (a parent: 其他对外管理服务事项) and its own
+            # label cell is blank (a sub-row label a scan lost): its values are not the parent's to
+            # take.  A flat table's empty cell beside an item that spans nothing is not this.
+            parent = strip_numbering(context[-1])
+            shown = " | ".join(c.text.strip() or "-" for c in values)
+            self.out.problems.append(Problem("missing_row", parent, f"a row under {parent} whose own label is blank: its values ({shown}) not read"))
+            return
         own = strip_numbering(context[-1].removeprefix("其中：").removeprefix("其中"))
         item = _item(own)
         vocab = T.vocabulary()

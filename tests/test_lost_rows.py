@@ -84,3 +84,31 @@ def test_a_table_2_cell_not_read_is_a_problem_at_its_item_and_metric(ext: str, t
     assert lost not in {r["metric"] for r in report["active_disclosure"]}
     assert {f"{row.item}/{lost}" for row in section.rows} <= _missing(report)
     assert not {p for p in _missing(report) if "/" in p and not p.endswith(f"/{lost}")}
+
+
+def _with_blank_subrow_label(spec: ReportSpec) -> tuple[ReportSpec, str, str]:
+    """The spec with its first local sub-row's label printed blank; (spec, that sub-row, its parent)."""
+    for k, sec in enumerate(spec.sections):
+        for j, row in enumerate(sec.rows):
+            if row.parent:
+                rows = sec.rows[:j] + [dataclasses.replace(row, label="")] + sec.rows[j + 1:]
+                sections = spec.sections[:k] + [dataclasses.replace(sec, rows=rows)] + spec.sections[k + 1:]
+                return dataclasses.replace(spec, sections=sections), row.item, row.parent
+    raise AssertionError("no sub-rows")
+
+
+@pytest.mark.parametrize("ext", ["pdf", "html"])
+def test_a_sub_row_whose_label_is_blank_is_said_at_its_parent_not_filed_under_it(ext: str, tmp_path: Path) -> None:
+    """A scan that loses a sub-row's label (行政确认 under 其他对外管理服务事项) leaves a row whose
+    only label is the parent's, spanning down from above: its values are not the parent's."""
+    from generate import render_html
+
+    spec = next(s for s in (make_spec(seed, "2019") for seed in range(200)) if s.has_subrows())
+    spec, lost, parent = _with_blank_subrow_label(spec)
+    path = tmp_path / f"report.{ext}"
+    path.write_bytes(render_html(spec) if ext == "html" else RENDER[ext](spec))
+    report = _parse(path)
+    items = {r["item"] for r in report["active_disclosure"]}
+    assert lost not in items and parent not in items  # nothing filed under the parent itself
+    assert parent in _missing(report)
+    assert {r["item"] for r in report["active_disclosure"] if r["parent"] == parent}  # its other sub-rows read

@@ -181,6 +181,8 @@ def _grid(tbl) -> Grid:
                 for nested in tc.iterchildren(W + "tbl"):
                     cell.text = (cell.text + "\n" + "\n".join(
                         "".join(_text(p) for p in c.iter(W + "p")) for c in nested.iter(W + "tc"))).strip()
+            if vmerge == "restart":
+                cell.spans_down = True
             row.append(cell)
             current[col] = cell if not cell.spanned else above.get(col, cell)
             col += span

@@ -248,7 +248,7 @@ def page_blocks(chars: list[Char], segments: tuple[list[H], list[V]]) -> list:
             for cell in sorted({lookup[(r, c)] for c in range(len(xs) - 1)}, key=lambda k: k[2]):
                 text = _cell_text(content[cell])
                 row.append(Cell(text, xs[cell[2]], xs[cell[3]], spanned=cell[0] != r,
-                                confidence=_confidence(content[cell])))
+                                spans_down=cell[0] == r and cell[1] > r + 1, confidence=_confidence(content[cell])))
             if any(c.text for c in row):
                 rows.append(row)
         if rows:

@@ -388,7 +388,7 @@ def table_grid(table: etree._Element) -> Grid:
             if cspan > 1 and pending:
                 # a colspan reaching into a column still held by a rowspan above stops short of it
                 cspan = next((k - col for k in range(col + 1, col + cspan) if k in pending), cspan)
-            cell = Cell(cell_text(td), col, col + cspan)
+            cell = Cell(cell_text(td), col, col + cspan, spans_down=rspan > 1)
             row.append(cell)
             if rspan > 1:
                 pending[col] = (cell, rspan - 1)

@@ -203,11 +203,14 @@ def render_pdf(spec: ReportSpec, ruled: bool = True) -> bytes:
     return pdf.finish()
 
 
-def render_tables_page(spec: ReportSpec, height: float = 1090.0) -> bytes:
+def render_tables_page(spec: ReportSpec, height: float = 1090.0, only: str | None = None) -> bytes:
     """The report's title and three tables (headings kept, narrative left out) on one tall page of
     A4 width, in 8-point type: what a scan of one page of tables looks like, and one OCR pass
     (a page under 1.83 times as tall as wide is not cut into strips, `extract/readers/ocr.py`).
-    The demo portals publish it as a scan and as a page's pictures (`nianbao/demo/reports.py`)."""
+    The demo portals publish it as a scan and as a page's pictures (`nianbao/demo/reports.py`).
+
+    `only` (`table2`, `table3` or `table4`) draws that table alone, without title or headings:
+    the picture of one table a portal pastes into a page or a DOCX (crop it to its ink)."""
     rng = random.Random(f"pdf1:{spec.seed}:{spec.template}")
     pdf = _PdfWriter(rng, True)
     pdf.HEIGHT, pdf.TOP, pdf.BOTTOM = height, height - 30.0, 20.0
@@ -215,6 +218,8 @@ def render_tables_page(spec: ReportSpec, height: float = 1090.0) -> bytes:
     pdf.y = pdf.TOP
     pdf.c.setTitle(spec.title)
     for kind, content in blocks(spec):
+        if only is not None and (kind != "table" or content.name != only):
+            continue
         if kind == "title":
             pdf.text(content, 14, center=True, gap=2)
         elif kind == "heading":
