@@ -43,6 +43,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime is imp
 
 ENGINE = "rapidocr"
 THREADS = max(0, int(os.environ.get("NIANBAO_OCR_THREADS", "0") or 0))  # 0: onnxruntime's choice
+LOW_DPI, UPSCALED_DPI = 140, 150  # pictures under LOW_DPI are enlarged to UPSCALED_DPI (bench: 80 dpi 89 % -> 95 % of cells)
 MODELS = {"det": "PP-OCRv6_det_small.onnx", "rec": "PP-OCRv6_rec_small.onnx"}
 # Confusions of a recognizer in a cell that is otherwise a number.
 _REPAIR = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "i": "1",
@@ -282,7 +283,9 @@ def _page_array(frame: Any, dpi_info: Any) -> tuple[Any, float]:
     if dpi is None or width / dpi > 20:
         dpi = max(width / 8.27, 50.0)
     scale = min(1.0, OCR_MAX_SIDE / (width * 1.414), OCR_DPI * 1.5 / dpi)
-    if scale < 1.0:
+    if dpi < LOW_DPI:  # a screenshot or a fax: text a dozen pixels high, found and read better enlarged
+        scale = min(UPSCALED_DPI / dpi, OCR_MAX_SIDE / (width * 1.414))
+    if scale != 1.0:
         gray = gray.resize((max(1, round(width * scale)), max(1, round(height * scale))))
         dpi *= scale
     return gray, dpi
