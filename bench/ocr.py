@@ -4,6 +4,7 @@ memory, and the cell accuracy of generated scanned reports (the big sample the t
     .venv/bin/python bench/ocr.py --count 40          # Markdown summary (BENCHMARKS.md)
     .venv/bin/python bench/ocr.py --count 8 --json    # machine-readable
     .venv/bin/python bench/parse.py --ocr 40          # the same, after the parse table
+    .venv/bin/python bench/ocr.py --count 0 --tables 200   # the 200 table pictures CI reads, timed
 
 Inputs: `--count` generated reports (both templates, every option set), printed to ruled PDF and
 scanned by `tests/scans.py` at a random resolution (150-300 dpi), rotation (±1.5°), noise and
@@ -82,6 +83,34 @@ def measure(count: int, first_seed: int = 9000) -> dict[str, Any]:
     }
 
 
+def measure_tables(count: int) -> dict[str, Any]:
+    """tests/test_ocr_tables.py's first `count` cases (pictures of one table), timed one by one."""
+    from generate import expected, make_spec, render_tables_page  # type: ignore[import-not-found]
+    from scans import TABLES, parents_of, scan_pages, score  # type: ignore[import-not-found]
+    from test_ocr_tables import case, picture  # type: ignore[import-not-found]
+
+    ocr.engine()
+    by_table: dict[str, dict[str, Any]] = {}
+    for i in range(count):
+        seed, template, table, options, scan, wrapper = case(i)
+        spec = make_spec(seed, template, **options)
+        (page,) = scan_pages(render_tables_page(spec, only=table), scan)
+        data = picture(page, wrapper, scan.dpi)
+        t = time.perf_counter()
+        report = parse_bytes(data, f"table.{wrapper}", name=f"table.{wrapper}").to_dict()
+        seconds = time.perf_counter() - t
+        result = score(report, expected(spec), tables=(TABLES[table],), parents=parents_of(spec))
+        row = by_table.setdefault(table, {"pictures": 0, "cells": 0, "correct": 0, "unsaid": 0, "seconds": []})
+        row["pictures"] += 1
+        row["cells"] += result.cells
+        row["correct"] += result.correct
+        row["unsaid"] += len(result.wrong_unflagged) + len(result.unread_unflagged)
+        row["seconds"].append(seconds)
+    for row in by_table.values():
+        row["median_seconds"] = round(statistics.median(row.pop("seconds")), 2)
+    return by_table
+
+
 def _five_page_scan(make_spec, render_pdf, scan_pages, image_only_pdf, random_scan, seed: int) -> float:
     scan = random_scan(seed)
     pages = scan_pages(render_pdf(make_spec(seed, "2021"), ruled=True), scan)
@@ -109,12 +138,28 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--count", type=int, default=12, help="generated scanned reports to read")
     ap.add_argument("--seed", type=int, default=9000, help="first generator seed")
+    ap.add_argument("--tables", type=int, default=0, help="also time the first N table pictures of tests/test_ocr_tables.py")
     ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = ap.parse_args(argv)
-    m = measure(args.count, args.seed)
-    print(json.dumps(m, ensure_ascii=False, indent=1) if args.json else markdown(m))
-    bad = m["wrong_unflagged"] or m["unread_unflagged"]
-    return 1 if bad or (m["cell_rate"] or 0) < 0.995 else 0
+    bad = False
+    if args.count:
+        m = measure(args.count, args.seed)
+        print(json.dumps(m, ensure_ascii=False, indent=1) if args.json else markdown(m))
+        bad = bool(m["wrong_unflagged"] or m["unread_unflagged"]) or (m["cell_rate"] or 0) < 0.995
+    if args.tables:
+        load = _loadavg()
+        t = measure_tables(args.tables)
+        if args.json:
+            print(json.dumps(t, ensure_ascii=False, indent=1))
+        else:
+            print(f"\nTable pictures (tests/test_ocr_tables.py cases), load average before/after {load} / {_loadavg()}\n")
+            print("| table | pictures | cells | read right | wrong or missing, not said | s per picture (median) |")
+            print("| --- | --- | --- | --- | --- | --- |")
+            for name, r in sorted(t.items()):
+                print(f"| {name} | {r['pictures']} | {r['cells']} | {100 * r['correct'] / r['cells']:.2f} % | {r['unsaid']} | {r['median_seconds']} |")
+        cells, correct = sum(r["cells"] for r in t.values()), sum(r["correct"] for r in t.values())
+        bad = bad or any(r["unsaid"] for r in t.values()) or correct < 0.995 * cells
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -292,10 +292,16 @@ def _page_array(frame: Any, dpi_info: Any) -> tuple[Any, float]:
 
 
 def _gray(frame: Any) -> Any:
-    """A picture frame in grey; a colour one with its red ink lifted (`scan.ink`)."""
+    """A picture frame in grey; a colour one with its red ink lifted (`scan.ink`).  Transparent
+    pixels are paper: a PNG cut from a page often has no background at all, and dropping the
+    alpha channel would leave black (transparent pixels mostly hold 0, 0, 0)."""
     from PIL import Image
 
-    if frame.mode in ("1", "L", "LA", "I", "I;16", "F"):
+    if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
+        rgba = frame.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        frame = Image.alpha_composite(paper, rgba).convert("RGB")
+    if frame.mode in ("1", "L", "I", "I;16", "F"):
         return frame.convert("L")
     import numpy as np
 
