@@ -292,8 +292,9 @@ def _page_array(frame: Any, dpi_info: Any) -> tuple[Any, float]:
 
 
 def _gray(frame: Any) -> Any:
-    """A picture frame in grey; a colour one with its red ink lifted (`scan.ink`).  Transparent
-    pixels are paper: a PNG cut from a page often has no background at all, and dropping the
+    """A picture frame in grey; a colour one with its red ink lifted (`scan.ink`), a 16-bit one
+    scaled down (converted as it is, every level above 255 clips to white).  Transparent pixels
+    are paper: a PNG cut from a page often has no background at all, and dropping the
     alpha channel would leave black (transparent pixels mostly hold 0, 0, 0)."""
     from PIL import Image
 
@@ -301,9 +302,14 @@ def _gray(frame: Any) -> Any:
         rgba = frame.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         frame = Image.alpha_composite(paper, rgba).convert("RGB")
-    if frame.mode in ("1", "L", "I", "I;16", "F"):
-        return frame.convert("L")
     import numpy as np
+
+    if frame.mode.startswith("I") or frame.mode == "F":  # 16-bit grey: PIL's convert would clip it to white
+        levels = np.asarray(frame, dtype=np.float64)
+        top = 65535.0 if frame.mode.startswith("I;16") or levels.max(initial=0) > 255 else 255.0
+        return Image.fromarray(np.clip(levels * (255.0 / top), 0, 255).astype(np.uint8))
+    if frame.mode in ("1", "L"):
+        return frame.convert("L")
 
     from .scan import ink
 
