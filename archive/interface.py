@@ -34,6 +34,18 @@ from jinja2.ext import Extension
 
 DATASETTE = Path(datasette.__file__).resolve().parent
 DATASETTE_TEMPLATES = DATASETTE / "templates"
+
+
+def _plugin_templates(module: str) -> Path | None:
+    """A plugin package's templates/ folder (its pages extend Datasette's and show its words)."""
+    from importlib.util import find_spec
+
+    spec = find_spec(module)
+    return Path(spec.origin).resolve().parent / "templates" if spec and spec.origin else None
+
+
+# Whose template files the vocabulary may rewrite: Datasette's, and datasette-dashboards' pages
+TEMPLATE_DIRS = tuple(d for d in (DATASETTE_TEMPLATES, _plugin_templates("datasette_dashboards")) if d is not None)
 STATIC_PATH = "/-/static/"
 
 
@@ -56,11 +68,17 @@ def translate(source: str, entries: list[dict[str, str]]) -> str:
 
 
 def datasette_template(filename: str | None) -> str | None:
-    """The name of Datasette's own template file at `filename` (`table.html`), else None."""
+    """The name of Datasette's own template file at `filename` (`table.html`) or of a page of
+    datasette-dashboards (`dashboard_view.html`), else None: the project's own are never rewritten."""
     if not filename:
         return None
     path = Path(filename).resolve()
-    return path.name if path.parent == DATASETTE_TEMPLATES else None
+    return path.name if path.parent in TEMPLATE_DIRS else None
+
+
+def template_file(name: str) -> Path:
+    """Where the installed template the vocabulary names `name` is."""
+    return next((d / name for d in TEMPLATE_DIRS if (d / name).is_file()), DATASETTE_TEMPLATES / name)
 
 
 class ChineseTemplates(Extension):

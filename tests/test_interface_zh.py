@@ -28,7 +28,8 @@ PLANTED_TYPE = "Next page"  # a facet value (reports.agency_type is a default fa
 # the published interface; _description_source_license.html is the project's own, overriding it).
 PAGE_TEMPLATES = ["base.html", "_crumbs.html", "_footer.html", "_close_open_menus.html", "_codemirror.html",
                   "_codemirror_foot.html", "index.html", "database.html", "table.html", "_table.html",
-                  "_facet_results.html", "_suggested_facets.html", "query.html", "row.html", "error.html"]
+                  "_facet_results.html", "_suggested_facets.html", "query.html", "row.html", "error.html",
+                  "dashboard_view.html", "dashboard_chart.html", "dashboard_list.html"]  # datasette-dashboards
 # English a translated template may keep in its text: names of formats and tools, SQL keywords
 # (the operators like/glob, the where of a clause count), the download's file extension.
 ALLOWED = {"CSV", "JSON", "SQL", "SQLite", "Datasette", "immutable", "where", "like", "glob", "null", "db"}
@@ -50,19 +51,20 @@ def template_words(source: str, env: Environment) -> set[str]:
 
 def test_every_fragment_of_the_vocabulary_is_in_the_pinned_datasette() -> None:
     words = interface.vocabulary()
-    for folder, group in ((interface.DATASETTE_TEMPLATES, "templates"), (interface.DATASETTE / "static", "static")):
+    for group, where in (("templates", interface.template_file), ("static", lambda name: interface.DATASETTE / "static" / name)):
         for name, entries in words[group].items():
-            source = (folder / name).read_text(encoding="utf-8")
+            path = where(name)
+            assert path.is_file(), name
+            source = path.read_text(encoding="utf-8")
             missing = [e["en"] for e in entries if e["en"] not in source]
             assert missing == [], (name, missing)
-            assert set(words[group]) <= {p.name for p in folder.iterdir()}
 
 
 def test_no_english_word_is_left_in_the_text_of_datasettes_page_templates() -> None:
     plain, chinese = Environment(), Environment(extensions=[interface.ChineseTemplates])
     left, english_before = {}, set()
     for name in PAGE_TEMPLATES:
-        path = interface.DATASETTE_TEMPLATES / name
+        path = interface.template_file(name)
         source = path.read_text(encoding="utf-8")
         english = template_words(plain.preprocess(source, name, str(path)), plain)
         translated = template_words(chinese.preprocess(source, name, str(path)), chinese)
@@ -72,7 +74,8 @@ def test_no_english_word_is_left_in_the_text_of_datasettes_page_templates() -> N
             left[name] = sorted(translated)
     assert left == {}
     # the scan sees what is there: untranslated, these are English
-    assert {"index.html", "database.html", "table.html", "query.html", "row.html", "_footer.html"} <= english_before
+    assert {"index.html", "database.html", "table.html", "query.html", "row.html", "_footer.html",
+            "dashboard_view.html", "dashboard_list.html"} <= english_before
 
 
 def test_the_project_templates_are_never_rewritten(tmp_path: Path) -> None:
@@ -200,12 +203,15 @@ def test_the_vocabulary_is_what_the_pages_render(site: tuple[str, int]) -> None:
         '<title id="actions-menu-links-title">数据库操作</title>',  # no plugin has database actions
         '<p class="facets-timed-out">以下分面超时：', '建议的分面：',  # no facet times out; suggest_facets is off
         '<p class="message-error">数据库只读（immutable），此查询不能执行。</p>',  # no writable canned query
+        '<p>没有仪表盘</p>',  # the site has its dashboard
+        '<button type="button" onclick="toggleFullscreen()" title="Fullscreen">全屏</button>',  # allow_fullscreen is off
     }
     pages = [fetch(base, p) for p in ("/", "/nianbao", "/nianbao?_show_hidden=1", "/nianbao/reports?year=2021&_facet=kind&_size=1",
                                       f"/nianbao/reports/{report_id}", "/nianbao/reports_failing_rule?rule=carry_over",
                                       "/nianbao?sql=select+1+where+0", "/nianbao/reports?id=0",
                                       "/nianbao/reports?_search=%E5%A4%8D%E8%AE%AE",
-                                      "/nianbao/reports?_where=0&_where=1")]
+                                      "/nianbao/reports?_where=0&_where=1",
+                                      "/-/dashboards", "/-/dashboards/overview", "/-/dashboards/overview/reports-count")]
     pages.append(fetch(base, "/nianbao/no_such_table", 404))
     html = "\n".join(pages)
     literal = [e for entries in interface.vocabulary()["templates"].values() for e in entries if "{" not in e["zh"]]
