@@ -375,3 +375,42 @@ def test_missing_pdf_fonts_are_reported(cjk_pdf: Path, tmp_path: Path) -> None:
     read = json.loads(_run_python([], READ_PDF, str(cjk_pdf), env={"NIANBAO_PDF_FONTS": str(empty)}))
     missing = [p for p in read["report"]["problems"] if p["kind"] == "fonts_missing"]
     assert missing and str(empty) in missing[0]["detail"], read["report"]["problems"]
+
+
+def _split_header(data: bytes, comment: bytes) -> bytes:
+    """The file with its first stream object's header ("N 0 obj") split by a comment line."""
+    import re
+
+    m = next(m for m in re.finditer(rb"(\d+) 0 obj", data) if b"stream" in data[m.end():m.end() + 400])
+    return data[:m.start()] + m.group(1) + b" 0 %" + comment + b"\nobj" + data[m.end():]
+
+
+def test_a_comment_inside_an_object_header_hides_no_bomb() -> None:
+    """PDFium reads `12 0 %note` + newline + `obj` as a header; so does the guard, up to a
+    comment of MAX_HEADER_COMMENT bytes, and a longer one is refused outright rather than read
+    past: no object hides from the guard behind a comment."""
+    from extract.errors import ExtractError
+    from extract.readers.pdfstreams import MAX_HEADER_COMMENT, check_streams
+
+    bomb = pdf_form("double_flate", BOMB)
+    with pytest.raises(ExtractError, match="decodes past"):
+        check_streams(_split_header(bomb, b"a short note"))
+    with pytest.raises(ExtractError, match="split by a comment"):
+        check_streams(_split_header(bomb, b"x" * (MAX_HEADER_COMMENT + 1)))
+    check_streams(_split_header(pdf_form("double_flate", 4096), b"a short note"))  # a small file passes
+
+
+def test_a_text_encoded_stream_without_line_breaks_keeps_every_object_found() -> None:
+    """A scan whose page pictures are ASCII85 text with no line break (as reportlab writes them):
+    a `%` in it after a digit read to the line's end from every such digit made the object scan
+    quadratic (26 s for a 6 MB scan).  The guard's result is the same, and the comment-bearing
+    header search reads at most MAX_HEADER_COMMENT bytes per attempt (bench/bombs.py times it)."""
+    import base64
+
+    from extract.readers.pdfstreams import _Objects
+
+    body = base64.a85encode(bytes(range(256)) * 2000)  # no line breaks, digits and % throughout
+    assert b"\n" not in body and b"%" in body
+    data = (b"%PDF-1.4\n1 0 obj\n<< /Length " + str(len(body)).encode() + b" /Filter /ASCII85Decode >>\nstream\n"
+            + body + b"\nendstream\nendobj\n2 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    assert sorted(_Objects(data).where) == [1, 2]

@@ -42,7 +42,17 @@ OBJSTM_KEEP = 16 * 1024 * 1024  # decoded bytes of one object stream parsed for 
 
 _WS = b"\x00\t\n\x0c\r "
 _SEP = rb"(?:[\x00\t\n\x0c\r ]++|%[^\r\n]*+)++"  # possessive: comments cannot be split two ways
-_OBJ = re.compile(rb"(\d{1,10})" + _SEP + rb"(\d{1,10})" + _SEP + rb"obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+# Object headers ("12 0 obj"), found anywhere in the file as PDFium's rebuilt cross-reference finds
+# them.  A comment inside a header is read only up to MAX_HEADER_COMMENT bytes: every digit before
+# a `%` starts an attempt that reads the comment to its line's end, and a stream encoded as text
+# (ASCII85) without line breaks made that quadratic (a 6 MB scan: 26 s).  A longer comment that
+# does split a header is refused, not skipped (`_long_comment_header`): no object hides from the guard.
+MAX_HEADER_COMMENT = 256
+_HEADER_SEP = rb"(?:[\x00\t\n\x0c\r ]++|%[^\r\n]{0," + str(MAX_HEADER_COMMENT).encode() + rb"}+(?=[\r\n]|\Z))++"
+_OBJ = re.compile(rb"(\d{1,10})" + _HEADER_SEP + rb"(\d{1,10})" + _HEADER_SEP + rb"obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+# a comment longer than that, and the line after it going on with a header's rest ("0 obj", "obj")
+_LONG_COMMENT = re.compile(rb"%[^\r\n]{" + str(MAX_HEADER_COMMENT + 1).encode() + rb",}+[\r\n]")
+_HEADER_REST = re.compile(rb"(?:[\x00\t\n\x0c\r ]++|%[^\r\n]*+)*+(?:\d{1,10}(?:[\x00\t\n\x0c\r ]++|%[^\r\n]*+)++)?obj(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 _TOKEN = re.compile(rb"""(?:[\x00\t\n\x0c\r ]++|%[^\r\n]*+)*+(?:
       (?P<open_dict><<) | (?P<close_dict>>>) | (?P<open_array>\[) | (?P<close_array>\])
     | /(?P<name>[^\x00\t\n\x0c\r ()<>\[\]{}/%]*)
@@ -464,6 +474,16 @@ class _Stream:
     bound: int = 0
 
 
+def _long_comment_header(data: bytes) -> None:
+    """Refuse a file where a comment longer than MAX_HEADER_COMMENT sits inside what may be an
+    object header (a number before it, the header's rest after it): `_OBJ` would not see that
+    object, and the guard must see every object PDFium can.  Each long comment is read once."""
+    for m in _LONG_COMMENT.finditer(data):
+        before = data[max(0, m.start() - 32):m.start()].rstrip(_WS)
+        if before[-1:].isdigit() and _HEADER_REST.match(data, m.end()):
+            raise ExtractError(f"PDF refused: an object header split by a comment over {MAX_HEADER_COMMENT} bytes")
+
+
 class _Objects:
     """Every object a PDF defines, found and parsed the way PDFium can find it."""
 
@@ -473,6 +493,7 @@ class _Objects:
         self.held: dict[int, list[object]] = {}  # object number → values read from object streams
         self.streams: list[_Stream] = []
         self._values: dict[int, object] = {}
+        _long_comment_header(data)
         for count, m in enumerate(_OBJ.finditer(data), 1):
             if count > MAX_PDF_OBJECTS:
                 raise ExtractError(f"PDF refused: more than {MAX_PDF_OBJECTS} objects")
