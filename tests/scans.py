@@ -3,7 +3,8 @@ makes of a printed report.
 
 Each page of a generated PDF is rendered at a scanner's resolution, in greyscale, turned by a
 small angle, given sensor noise and saved through JPEG, then wrapped as an image-only PDF (the
-picture is the page, as scanners write them), as one long PNG (长图, pages one below the other, as
+picture is the page, as scanners write them), as a "searchable" PDF (the picture with the
+scanner's OCR as invisible text over it), as one long PNG (长图, pages one below the other, as
 reports are posted as pictures), or as a multi-page TIFF.  A colour scan (`seals`) carries red
 seals stamped over the page — over the tables too — in ink that lets the print show through.
 """
@@ -94,6 +95,31 @@ def cropped(page: Image.Image, margin: float = 0.25, dpi: int = 200) -> Image.Im
 def image_only_pdf(pages: list[Image.Image], dpi: int) -> bytes:
     buf = io.BytesIO()
     pages[0].save(buf, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    return buf.getvalue()
+
+
+def searchable_pdf(pages: list[Image.Image], lines: list[str]) -> bytes:
+    """The scan as a scanner's "searchable" PDF: each page its picture, with the scanner's OCR laid
+    over it as invisible text (render mode 3) — here the report's text lines, roughly placed, and
+    no ruling line anywhere but in the picture."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from nianbao.synthetic.pdf_file import _pdf_font
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(595.3, 841.9))
+    per = -(-len(lines) // len(pages))
+    for k, page in enumerate(pages):
+        c.drawImage(ImageReader(page), 0, 0, 595.3, 841.9)
+        text = c.beginText(40, 800)
+        text.setTextRenderMode(3)
+        text.setFont(_pdf_font(), 9)
+        for line in lines[k * per:(k + 1) * per]:
+            text.textLine(line[:80])
+        c.drawText(text)
+        c.showPage()
+    c.save()
     return buf.getvalue()
 
 

@@ -90,6 +90,23 @@ def test_scanned_report_reads_back_with_every_wrong_cell_doubted(seed: int, temp
     assert report["agency"] == spec.agency and report["year"] == spec.year and report["format"] == template
 
 
+def test_a_searchable_scan_is_read_from_its_picture_not_its_invisible_text() -> None:
+    """A scanner's "searchable" PDF: page pictures with the scanner's own OCR laid over them as
+    invisible text.  That text has no confidences and no rules (they are in the picture), and it
+    was read as the report: 0 of 186 cells.  The pages are OCR'd as scans are."""
+    from generate import render_text
+    from scans import searchable_pdf
+
+    spec = make_spec(7010, "2021")
+    pages = scan_pages(render_pdf(spec, ruled=True), Scan(dpi=200, angle=0.4, noise=6, jpeg_quality=70, seed=10))
+    data = searchable_pdf(pages, render_text(spec).decode("utf-8").splitlines())
+    report = parse_bytes(data, "scan.pdf", name="scan.pdf")
+    result = score(report.to_dict(), expected(spec))
+    assert result.wrong_unflagged == [] and result.unread_unflagged == []
+    assert result.rate >= 0.995, result
+    assert report.extras["kind"] == "ocr" and any(p.kind == "ocr" for p in report.problems)
+
+
 def test_a_screenshot_of_a_table_is_enlarged_before_it_is_read() -> None:
     """A picture of table 3 at 90 dpi with no resolution recorded (a screenshot pasted into a
     page: 610 pixels wide, text nine pixels high) is enlarged to 150 dpi before OCR; read at its

@@ -61,12 +61,15 @@ def read_pdf(data: bytes) -> Document:
                                             _FONTS_MISSING if pinned else _FONTS_UNPINNED))
                 fonts_ok = True  # said once
             chars = _chars(page)
-            total_chars += len(chars)
-            paths, pictures = _page_objects(page)
+            paths, pictures, visible = _page_objects(page)
             images += pictures
-            if len(chars) < MIN_PAGE_CHARS and pictures:
+            if pictures and (len(chars) < MIN_PAGE_CHARS or not visible):
+                # a picture of a page, or a scan with its scanner's OCR laid over it as invisible
+                # text (a "searchable" PDF: text without confidences, placed where that OCR put
+                # it, and the table's rules only in the picture): read the picture ourselves
                 ocr_pages += _ocr_page(page, index, doc, budget)
             else:
+                total_chars += len(chars)  # the text the report's own layer gives
                 doc.blocks.extend(page_blocks(chars, _segments(paths)))
             page.close()
         doc.blocks = _join_split_rows(doc.blocks)
@@ -133,19 +136,20 @@ def _chars(page) -> list[Char]:
     return out
 
 
-def _page_objects(page) -> tuple[list, int]:
-    """The page's path objects (raw handles, to three levels of Form XObjects, in content order)
-    and its number of images (two levels), in one walk over raw handles.  pypdfium2's
-    `get_objects` wraps every object of the page, text included, in a Python object, and the reader
-    walked the page twice with it (for images, then for paths): 14 % of a ruled PDF's parse."""
+def _page_objects(page) -> tuple[list, int, int]:
+    """The page's path objects (raw handles, to three levels of Form XObjects, in content order),
+    its number of images (two levels) and of text objects drawn visibly, in one walk over raw
+    handles.  pypdfium2's `get_objects` wraps every object of the page, text included, in a Python
+    object, and the reader walked the page twice with it (for images, then for paths): 14 % of a
+    ruled PDF's parse."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
     paths: list = []
-    images = 0
+    images = visible = 0
 
     def walk(count, get, parent, level: int) -> None:
-        nonlocal images
+        nonlocal images, visible
         n = count(parent)
         if n < 0:
             raise pdfium.PdfiumError("Failed to get number of pageobjects.")
@@ -158,11 +162,13 @@ def _page_objects(page) -> tuple[list, int]:
                 paths.append(obj)
             elif kind == raw.FPDF_PAGEOBJ_IMAGE and level <= 1:
                 images += 1
+            elif kind == raw.FPDF_PAGEOBJ_TEXT and raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+                visible += 1
             elif kind == raw.FPDF_PAGEOBJ_FORM and level < 2:
                 walk(raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, obj, level + 1)
 
     walk(raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, page.raw, 0)
-    return paths, images
+    return paths, images, visible
 
 
 # --- ruling lines ------------------------------------------------------------------------------
