@@ -98,10 +98,11 @@ def image_only_pdf(pages: list[Image.Image], dpi: int) -> bytes:
     return buf.getvalue()
 
 
-def searchable_pdf(pages: list[Image.Image], lines: list[str]) -> bytes:
+def searchable_pdf(pages: list[Image.Image], lines: list[str], stamp: str | None = None) -> bytes:
     """The scan as a scanner's "searchable" PDF: each page its picture, with the scanner's OCR laid
     over it as invisible text (render mode 3) — here the report's text lines, roughly placed, and
-    no ruling line anywhere but in the picture."""
+    no ruling line anywhere but in the picture; `stamp`, a line of visible text at each page's foot
+    (a portal's or a signing tool's)."""
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
@@ -112,12 +113,17 @@ def searchable_pdf(pages: list[Image.Image], lines: list[str]) -> bytes:
     per = -(-len(lines) // len(pages))
     for k, page in enumerate(pages):
         c.drawImage(ImageReader(page), 0, 0, 595.3, 841.9)
+        c.saveState()  # the render mode is graphics state: the stamp below is drawn visibly
         text = c.beginText(40, 800)
         text.setTextRenderMode(3)
         text.setFont(_pdf_font(), 9)
         for line in lines[k * per:(k + 1) * per]:
             text.textLine(line[:80])
         c.drawText(text)
+        c.restoreState()
+        if stamp:
+            c.setFont(_pdf_font(), 8)
+            c.drawString(40, 14, stamp)
         c.showPage()
     c.save()
     return buf.getvalue()

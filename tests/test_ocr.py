@@ -90,16 +90,18 @@ def test_scanned_report_reads_back_with_every_wrong_cell_doubted(seed: int, temp
     assert report["agency"] == spec.agency and report["year"] == spec.year and report["format"] == template
 
 
-def test_a_searchable_scan_is_read_from_its_picture_not_its_invisible_text() -> None:
+@pytest.mark.parametrize("stamp", [None, "本文件由电子签章系统生成 第1页"])
+def test_a_searchable_scan_is_read_from_its_picture_not_its_invisible_text(stamp: str | None) -> None:
     """A scanner's "searchable" PDF: page pictures with the scanner's own OCR laid over them as
-    invisible text.  That text has no confidences and no rules (they are in the picture), and it
-    was read as the report: 0 of 186 cells.  The pages are OCR'd as scans are."""
+    invisible text, perhaps a line of visible text stamped at the foot.  That text has no
+    confidences and no rules (they are in the picture), and it was read as the report: 0 of 186
+    cells.  The pages are OCR'd as scans are."""
     from generate import render_text
     from scans import searchable_pdf
 
     spec = make_spec(7010, "2021")
     pages = scan_pages(render_pdf(spec, ruled=True), Scan(dpi=200, angle=0.4, noise=6, jpeg_quality=70, seed=10))
-    data = searchable_pdf(pages, render_text(spec).decode("utf-8").splitlines())
+    data = searchable_pdf(pages, render_text(spec).decode("utf-8").splitlines(), stamp)
     report = parse_bytes(data, "scan.pdf", name="scan.pdf")
     result = score(report.to_dict(), expected(spec))
     assert result.wrong_unflagged == [] and result.unread_unflagged == []

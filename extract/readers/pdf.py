@@ -24,6 +24,7 @@ from .ocr import Budget, ocr_note, page_image_blocks, render_page
 from .pdffonts import FONT_DIR, fonts_available, pin_fonts, uses_unembedded_font
 from .pdfstreams import check_streams
 
+SCANNER_TEXT = 4  # invisible text objects this many times the visible ones, over a picture: a scan's OCR layer
 MIN_PAGE_CHARS = 20  # a page with fewer characters and a picture is a picture of a page
 _FONTS_MISSING = (f"text in fonts the PDF does not embed, and no substitute font in {FONT_DIR} "
                   "(NIANBAO_PDF_FONTS): characters may be missing or misplaced")
@@ -61,12 +62,13 @@ def read_pdf(data: bytes) -> Document:
                                             _FONTS_MISSING if pinned else _FONTS_UNPINNED))
                 fonts_ok = True  # said once
             chars = _chars(page)
-            paths, pictures, visible = _page_objects(page)
+            paths, pictures, visible, invisible = _page_objects(page)
             images += pictures
-            if pictures and (len(chars) < MIN_PAGE_CHARS or not visible):
+            if pictures and (len(chars) < MIN_PAGE_CHARS or invisible > SCANNER_TEXT * visible):
                 # a picture of a page, or a scan with its scanner's OCR laid over it as invisible
                 # text (a "searchable" PDF: text without confidences, placed where that OCR put
-                # it, and the table's rules only in the picture): read the picture ourselves
+                # it, and the table's rules only in the picture), perhaps with a line of visible
+                # text stamped on it: read the picture ourselves (the rendering shows that line)
                 ocr_pages += _ocr_page(page, index, doc, budget)
             else:
                 total_chars += len(chars)  # the text the report's own layer gives
@@ -136,20 +138,20 @@ def _chars(page) -> list[Char]:
     return out
 
 
-def _page_objects(page) -> tuple[list, int, int]:
+def _page_objects(page) -> tuple[list, int, int, int]:
     """The page's path objects (raw handles, to three levels of Form XObjects, in content order),
-    its number of images (two levels) and of text objects drawn visibly, in one walk over raw
-    handles.  pypdfium2's `get_objects` wraps every object of the page, text included, in a Python
+    its number of images (two levels) and of text objects drawn visibly and invisibly, in one walk
+    over raw handles.  pypdfium2's `get_objects` wraps every object of the page, text included, in a Python
     object, and the reader walked the page twice with it (for images, then for paths): 14 % of a
     ruled PDF's parse."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
     paths: list = []
-    images = visible = 0
+    images = visible = invisible = 0
 
     def walk(count, get, parent, level: int) -> None:
-        nonlocal images, visible
+        nonlocal images, visible, invisible
         n = count(parent)
         if n < 0:
             raise pdfium.PdfiumError("Failed to get number of pageobjects.")
@@ -162,13 +164,16 @@ def _page_objects(page) -> tuple[list, int, int]:
                 paths.append(obj)
             elif kind == raw.FPDF_PAGEOBJ_IMAGE and level <= 1:
                 images += 1
-            elif kind == raw.FPDF_PAGEOBJ_TEXT and raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE:
-                visible += 1
+            elif kind == raw.FPDF_PAGEOBJ_TEXT:
+                if raw.FPDFTextObj_GetTextRenderMode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+                    invisible += 1
+                else:
+                    visible += 1
             elif kind == raw.FPDF_PAGEOBJ_FORM and level < 2:
                 walk(raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, obj, level + 1)
 
     walk(raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, page.raw, 0)
-    return paths, images, visible
+    return paths, images, visible, invisible
 
 
 # --- ruling lines ------------------------------------------------------------------------------
