@@ -54,6 +54,7 @@ def picture(page, wrapper: str, dpi: int) -> bytes:  # noqa: ANN001 - a PIL imag
     return buf.getvalue()
 
 
+@pytest.mark.first
 @pytest.mark.parametrize("first", range(0, CASES, CHUNK), ids=lambda first: f"cases-{first}-{min(first + CHUNK, CASES) - 1}")
 def test_scanned_tables_read_back_with_every_wrong_or_unread_cell_said(first: int) -> None:
     failures, cells, correct = [], 0, 0
