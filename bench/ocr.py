@@ -85,21 +85,12 @@ def measure(count: int, first_seed: int = 9000) -> dict[str, Any]:
 
 def measure_tables(count: int) -> dict[str, Any]:
     """tests/test_ocr_tables.py's first `count` cases (pictures of one table), timed one by one."""
-    from generate import expected, make_spec, render_tables_page  # type: ignore[import-not-found]
-    from scans import TABLES, parents_of, scan_pages, score  # type: ignore[import-not-found]
-    from test_ocr_tables import case, picture  # type: ignore[import-not-found]
+    from test_ocr_tables import read_case  # type: ignore[import-not-found]
 
     ocr.engine()
     by_table: dict[str, dict[str, Any]] = {}
     for i in range(count):
-        seed, template, table, options, scan, wrapper = case(i)
-        spec = make_spec(seed, template, **options)
-        (page,) = scan_pages(render_tables_page(spec, only=table), scan)
-        data = picture(page, wrapper, scan.dpi)
-        t = time.perf_counter()
-        report = parse_bytes(data, f"table.{wrapper}", name=f"table.{wrapper}").to_dict()
-        seconds = time.perf_counter() - t
-        result = score(report, expected(spec), tables=(TABLES[table],), parents=parents_of(spec))
+        table, result, seconds = read_case(i)
         row = by_table.setdefault(table, {"pictures": 0, "cells": 0, "correct": 0, "unsaid": 0, "seconds": []})
         row["pictures"] += 1
         row["cells"] += result.cells

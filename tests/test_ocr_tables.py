@@ -54,20 +54,32 @@ def picture(page, wrapper: str, dpi: int) -> bytes:  # noqa: ANN001 - a PIL imag
     return buf.getvalue()
 
 
+def read_case(i: int):  # noqa: ANN201 - (the table's name, its Score, seconds the parse took)
+    """Case `i` printed, scanned, wrapped, parsed and scored: the one way a case is read, here and
+    in bench/ocr.py --tables."""
+    import time
+
+    seed, template, table, options, scan, wrapper = case(i)
+    spec = make_spec(seed, template, **options)
+    (page,) = scan_pages(render_tables_page(spec, only=table), scan)
+    data = picture(page, wrapper, scan.dpi)
+    started = time.perf_counter()
+    report = parse_bytes(data, f"table.{wrapper}", name=f"table.{wrapper}").to_dict()
+    seconds = time.perf_counter() - started
+    return table, score(report, expected(spec), tables=(TABLES[table],), parents=parents_of(spec)), seconds
+
+
 @pytest.mark.first
 @pytest.mark.parametrize("first", range(0, CASES, CHUNK), ids=lambda first: f"cases-{first}-{min(first + CHUNK, CASES) - 1}")
 def test_scanned_tables_read_back_with_every_wrong_or_unread_cell_said(first: int) -> None:
     failures, cells, correct = [], 0, 0
     for i in range(first, min(first + CHUNK, CASES)):
-        seed, template, table, options, scan, wrapper = case(i)
-        spec = make_spec(seed, template, **options)
-        (page,) = scan_pages(render_tables_page(spec, only=table), scan)
-        report = parse_bytes(picture(page, wrapper, scan.dpi), f"table.{wrapper}", name=f"table.{wrapper}").to_dict()
-        result = score(report, expected(spec), tables=(TABLES[table],), parents=parents_of(spec))
+        table, result, _seconds = read_case(i)
         assert result.cells > 0
         cells, correct = cells + result.cells, correct + result.correct
         if result.wrong_unflagged or result.unread_unflagged:
-            failures.append((i, seed, table, wrapper, scan.dpi, scan.angle, scan.seals,
+            _seed, _template, _table, _options, scan, wrapper = case(i)
+            failures.append((i, table, wrapper, scan.dpi, scan.angle, scan.seals,
                              f"{result.correct}/{result.cells}", result.wrong_unflagged, result.unread_unflagged))
     assert not failures, failures
     assert correct >= 0.995 * cells, f"{correct} of {cells} cells"
