@@ -175,6 +175,10 @@ PAGES = {
     "report page": ("/-/report/{id}", ['lang="zh-CN"', ">首页</a>", "本站由"], ["Powered by", ">home</a>"]),
     "agency page": ("{agency}", ['lang="zh-CN"', ">首页</a>", "本站由"], ["Powered by", ">home</a>"]),
     "error": ("/nianbao/no_such_table", ["错误 404", "没有这个表"], ["Error 404", ">Table not found<"]),
+    "dashboard": ("/-/dashboards/overview", [">首页</a>", ">仪表盘</a>", 'value="应用"'],
+                  [">home</a>", ">dashboards</a>", 'value="Apply"']),
+    "dashboard list": ("/-/dashboards", ["<title>仪表盘", "<h1>仪表盘 · Dashboards</h1>", ">首页</a>"],
+                       ["<title>Dashboards", ">home</a>"]),
 }
 
 
