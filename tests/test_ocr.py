@@ -109,22 +109,33 @@ def test_a_searchable_scan_is_read_from_its_picture_not_its_invisible_text(stamp
     assert report.extras["kind"] == "ocr" and any(p.kind == "ocr" for p in report.problems)
 
 
+def _table3_picture(scan: Scan):  # noqa: ANN202 - (spec, the PIL picture)
+    """Table 3 of generated report 50001 printed alone and scanned, cut to its ink."""
+    from generate import render_tables_page
+
+    spec = make_spec(50001, "2021")
+    (page,) = scan_pages(render_tables_page(spec, only="table3"), scan)
+    return spec, page
+
+
+def _read_png(picture, spec):  # noqa: ANN001, ANN202 - a PIL image, a generator spec -> Score
+    """The picture saved as a PNG (no resolution recorded), parsed, and table 3 scored."""
+    import io
+
+    from scans import TABLES, parents_of
+
+    buf = io.BytesIO()
+    picture.save(buf, "PNG")
+    report = parse_bytes(buf.getvalue(), "table.png", name="table.png").to_dict()
+    return score(report, expected(spec), tables=(TABLES["table3"],), parents=parents_of(spec))
+
+
 def test_a_screenshot_of_a_table_is_enlarged_before_it_is_read() -> None:
     """A picture of table 3 at 90 dpi with no resolution recorded (a screenshot pasted into a
     page: 610 pixels wide, text nine pixels high) is enlarged to 150 dpi before OCR; read at its
     own size, 167 of its 175 cells came out."""
-    import io
-
-    from generate import render_tables_page
-    from scans import TABLES, parents_of
-
-    spec = make_spec(50001, "2021")
-    (page,) = scan_pages(render_tables_page(spec, only="table3"),
-                         Scan(dpi=90, angle=0.3, noise=4, jpeg_quality=75, seed=50001, crop=True))
-    buf = io.BytesIO()
-    page.save(buf, "PNG")
-    report = parse_bytes(buf.getvalue(), "table.png", name="table.png").to_dict()
-    result = score(report, expected(spec), tables=(TABLES["table3"],), parents=parents_of(spec))
+    spec, page = _table3_picture(Scan(dpi=90, angle=0.3, noise=4, jpeg_quality=75, seed=50001, crop=True))
+    result = _read_png(page, spec)
     assert result.wrong_unflagged == [] and result.unread_unflagged == []
     assert result.rate >= 0.995, result
 
@@ -134,15 +145,10 @@ def test_a_picture_in_an_unusual_pixel_format_reads_as_ink_on_paper(form: str) -
     """A table saved as a PNG with no background (black ink, transparent paper, as a picture cut
     from a page is) or as 16-bit grey: dropping the alpha channel made the paper black (0 of 175
     cells, image_only), and PIL's conversion of 16-bit grey clips every level above 255 to white."""
-    import io
-
     import numpy as np
-    from generate import render_tables_page
     from PIL import Image
-    from scans import TABLES
 
-    spec = make_spec(50001, "2021")
-    (page,) = scan_pages(render_tables_page(spec, only="table3"), Scan(dpi=150, angle=0, noise=0, jpeg_quality=95, crop=True))
+    spec, page = _table3_picture(Scan(dpi=150, angle=0, noise=0, jpeg_quality=95, crop=True))
     gray = np.asarray(page.convert("L"))
     if form == "transparent":
         rgba = np.zeros(gray.shape + (4,), np.uint8)
@@ -150,10 +156,7 @@ def test_a_picture_in_an_unusual_pixel_format_reads_as_ink_on_paper(form: str) -
         picture = Image.fromarray(rgba, "RGBA")
     else:
         picture = Image.fromarray(gray.astype(np.uint16) * 257)
-    buf = io.BytesIO()
-    picture.save(buf, "PNG")
-    report = parse_bytes(buf.getvalue(), "table.png", name="table.png").to_dict()
-    result = score(report, expected(spec), tables=(TABLES["table3"],))
+    result = _read_png(picture, spec)
     assert result.rate >= 0.995 and not result.wrong_unflagged and not result.unread_unflagged, result
 
 
