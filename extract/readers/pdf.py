@@ -114,23 +114,24 @@ def _read_info(pdf, doc: Document) -> None:
 
 def _chars(page) -> list[Char]:
     import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
+
+    from . import pdfium_calls as calls
 
     textpage = page.get_textpage()
     out: list[Char] = []
-    # PDFium's own calls with four doubles reused (textpage.get_charbox makes them per character)
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    box = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
-    handle = textpage.raw
+    unicode, charbox = calls.text_unicode, calls.text_charbox
+    box = calls.OutValues(ctypes.c_double, 4)  # reused for every character: left right bottom top
+    left, right, bottom, top = box.values
+    handle = calls.address(textpage.raw)
     try:
         for i in range(textpage.count_chars()):
-            code = raw.FPDFText_GetUnicode(handle, i)
+            code = unicode(handle, i)
             if code in (0, 0xFFFE, 0xFFFF) or code < 32:
                 continue
             ch = chr(code) if not 0xD800 <= code <= 0xDFFF else "\ufffd"  # half of a pair: not text
             if ch.isspace():
                 continue
-            if not raw.FPDFText_GetCharBox(handle, i, *box):  # yes, left right bottom top
+            if not charbox(handle, i, *box.addresses):
                 raise pdfium.PdfiumError("Failed to get charbox.")
             out.append(Char(ch, left.value, bottom.value, right.value, top.value))
     finally:
@@ -138,8 +139,8 @@ def _chars(page) -> list[Char]:
     return out
 
 
-def _page_objects(page) -> tuple[list, int, int, int]:
-    """The page's path objects (raw handles, to three levels of Form XObjects, in content order),
+def _page_objects(page) -> tuple[list[int], int, int, int]:
+    """The page's path objects (addresses, to three levels of Form XObjects, in content order),
     its number of images (two levels) and of text objects drawn visibly and invisibly, in one walk
     over raw handles.  pypdfium2's `get_objects` wraps every object of the page, text included, in a Python
     object, and the reader walked the page twice with it (for images, then for paths): 14 % of a
@@ -147,8 +148,11 @@ def _page_objects(page) -> tuple[list, int, int, int]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    paths: list = []
+    from . import pdfium_calls as calls
+
+    paths: list[int] = []
     images = visible = invisible = 0
+    kind_of, render_mode = calls.object_type, calls.text_render_mode
 
     def walk(count, get, parent, level: int) -> None:
         nonlocal images, visible, invisible
@@ -159,42 +163,45 @@ def _page_objects(page) -> tuple[list, int, int, int]:
             obj = get(parent, i)
             if not obj:
                 raise pdfium.PdfiumError("Failed to get pageobject.")
-            kind = raw.FPDFPageObj_GetType(obj)
+            kind = kind_of(obj)
             if kind == raw.FPDF_PAGEOBJ_PATH:
                 paths.append(obj)
             elif kind == raw.FPDF_PAGEOBJ_IMAGE and level <= 1:
                 images += 1
             elif kind == raw.FPDF_PAGEOBJ_TEXT:
-                if raw.FPDFTextObj_GetTextRenderMode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+                if render_mode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
                     invisible += 1
                 else:
                     visible += 1
             elif kind == raw.FPDF_PAGEOBJ_FORM and level < 2:
-                walk(raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, obj, level + 1)
+                walk(calls.form_count_objects, calls.form_object, obj, level + 1)
 
-    walk(raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, page.raw, 0)
+    walk(calls.page_count_objects, calls.page_object, calls.address(page.raw), 0)
     return paths, images, visible, invisible
 
 
 # --- ruling lines ------------------------------------------------------------------------------
 
 
-def _segments(paths: list) -> tuple[list[H], list[V]]:
-    """Horizontal and vertical line segments from path objects (raw handles), in page coordinates."""
-    import pypdfium2.raw as raw
+def _segments(paths: list[int]) -> tuple[list[H], list[V]]:
+    """Horizontal and vertical line segments from path objects (addresses), in page coordinates."""
+    from . import pdfium_calls as calls
 
     hs: list[H] = []
     vs: list[V] = []
-    box = [ctypes.c_float() for _ in range(4)]
+    bounds, draw_mode = calls.object_bounds, calls.path_draw_mode
+    box = calls.OutValues(ctypes.c_float, 4)  # left bottom right top
+    modes = calls.OutValues(ctypes.c_int, 2)  # fill stroke
+    stroke = modes.values[1]
+    reader = _PathReader()
     for obj in paths:
-        if not raw.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in box)):
+        if not bounds(obj, *box.addresses):
             continue
-        left, bottom, right, top = (v.value for v in box)
+        left, bottom, right, top = (v.value for v in box.values)
         w, h = right - left, top - bottom
         if w < 0 or h < 0:
             continue
-        fill, stroke = ctypes.c_int(), ctypes.c_int()
-        raw.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
+        draw_mode(obj, *modes.addresses)
         if not stroke.value:
             # a filled shape: a thin bar is a border drawn as a rectangle, anything else shading
             if h <= SNAP and w > SNAP:
@@ -202,7 +209,7 @@ def _segments(paths: list) -> tuple[list[H], list[V]]:
             elif w <= SNAP and h > SNAP:
                 vs.append(((left + right) / 2, bottom, top))
             continue
-        pts = _path_points(obj)
+        pts = reader.points(obj)
         for (xa, ya), (xb, yb) in zip(pts, pts[1:], strict=False):
             if abs(ya - yb) <= 0.5 and abs(xa - xb) > SNAP:
                 hs.append((ya, min(xa, xb), max(xa, xb)))
@@ -211,33 +218,49 @@ def _segments(paths: list) -> tuple[list[H], list[V]]:
     return hs, vs
 
 
-def _path_points(obj) -> list[tuple[float, float]]:
-    """The vertices of a stroked path, with closed subpaths returning to their start."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
+class _PathReader:
+    """Reads stroked paths' vertices with one set of out-parameters for a page's paths."""
 
-    matrix = raw.FS_MATRIX()
-    if not raw.FPDFPageObj_GetMatrix(obj, matrix):
-        raise pdfium.PdfiumError("Failed to get matrix of pageobject.")
-    a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
-    pts: list[tuple[float, float]] = []
-    start: tuple[float, float] | None = None
-    n = raw.FPDFPath_CountSegments(obj)
-    if n > 20000:
-        return []
-    x, y = ctypes.c_float(), ctypes.c_float()
-    for i in range(n):
-        seg = raw.FPDFPath_GetPathSegment(obj, i)
-        raw.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-        px, py = a * x.value + c * y.value + e, b * x.value + d * y.value + f
-        if raw.FPDFPathSegment_GetType(seg) == raw.FPDF_SEGMENT_MOVETO:
-            if pts:
-                pts.append((float("nan"), float("nan")))
-            start = (px, py)
-        pts.append((px, py))
-        if raw.FPDFPathSegment_GetClose(seg) and start:
-            pts.append(start)
-    return pts
+    def __init__(self) -> None:
+        import pypdfium2.raw as raw
+
+        from . import pdfium_calls as calls
+
+        self.calls = calls
+        self.moveto = raw.FPDF_SEGMENT_MOVETO
+        self.matrix = raw.FS_MATRIX()
+        self.matrix_address = ctypes.addressof(self.matrix)
+        self.xy = calls.OutValues(ctypes.c_float, 2)
+
+    def points(self, obj: int) -> list[tuple[float, float]]:
+        """The vertices of a stroked path, with closed subpaths returning to their start."""
+        import pypdfium2 as pdfium
+
+        calls, matrix = self.calls, self.matrix
+        if not calls.object_matrix(obj, self.matrix_address):
+            raise pdfium.PdfiumError("Failed to get matrix of pageobject.")
+        a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
+        pts: list[tuple[float, float]] = []
+        start: tuple[float, float] | None = None
+        n = calls.path_count_segments(obj)
+        if n > 20000:
+            return []
+        x, y = self.xy.values
+        xy = self.xy.addresses
+        segment, point, kind, closes, moveto = (calls.path_segment, calls.segment_point, calls.segment_type,
+                                                calls.segment_close, self.moveto)
+        for i in range(n):
+            seg = segment(obj, i)
+            point(seg, *xy)
+            px, py = a * x.value + c * y.value + e, b * x.value + d * y.value + f
+            if kind(seg) == moveto:
+                if pts:
+                    pts.append((float("nan"), float("nan")))
+                start = (px, py)
+            pts.append((px, py))
+            if closes(seg) and start:
+                pts.append(start)
+        return pts
 
 
 # --- page breaks -------------------------------------------------------------------------------
