@@ -15,18 +15,20 @@ taken, and read on each request instead:
 - `publication_facet_counts`: for every table of metadata.yml with default facets, the counts of
   each default facet column's values — unfiltered and with one default facet's value applied
   (`reports?year=2021` shows the other six from here);
-- `SERVING_INDEXES`: an index a parameterized canned query needs to stop early (one rule's
-  newest failing checks); and an index on each sortable column of a table (metadata.yml's
-  `sortable_columns`) that has none, so a sorted page reads its first rows in order and stops;
+- `SERVING_INDEXES`: the indexes parameterized canned queries need to stop early (one rule's
+  newest failing checks) or to read one province's year (the leaderboard, the red and yellow
+  lists, the narrative check given a province and a year); and an index on each sortable column
+  of a table (metadata.yml's `sortable_columns`) that has none, so a sorted page reads its first
+  rows in order and stops;
 - `publication_query_<name>`: the result of each canned query metadata.yml marks `precomputed:
   true`, with its parameters empty — the page as it opens (whole-archive aggregates, every failing
-  check, the leaderboard's default province …) — and, for a query with a `province` parameter
-  (`PER_VALUE`), once more for every province the snapshot holds, the other parameters empty; each
-  part at most the rows Datasette would show, its place in the table recorded in
-  `publication_query_parts`.  The served copy of metadata.yml (`served_metadata_file`) reads the
-  part when every other parameter is empty and runs the query otherwise, says so in the
-  description, and hides the tables.  A province no table holds has an empty result live, and no
-  part: the served query reads none.
+  check, the leaderboard's default province …) — and, for a query with a `province` or a `year`
+  parameter (`PER_VALUE`), once more for every province and every year the snapshot holds, each
+  alone, the other parameters empty; each part at most the rows Datasette would show, its place in
+  the table recorded in `publication_query_parts`.  The served copy of metadata.yml
+  (`served_metadata_file`) reads the part when every other parameter is empty and runs the query
+  otherwise, says so in the description, and hides the tables.  A province or year no table holds
+  has an empty result live, and no part: the served query reads none.
 
 The facet class in `datasette/plugins/nianbao_facets.py` reads these rows when a page's filter is
 exactly one of those (or none) and queries the database otherwise; `tests/test_precompute.py` proves
@@ -39,6 +41,7 @@ from __future__ import annotations
 import copy
 import re
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -49,15 +52,28 @@ PARTS_TABLE = "publication_query_parts"  # where each part of a precomputed quer
 PUBLICATION_TABLES = (MAP_TABLE, FACET_COUNTS_TABLE, PARTS_TABLE)  # in served snapshots only
 MATERIALIZED_VIEWS = ("report_summary",)  # tables in served snapshots, views elsewhere
 QUERY_TABLE = "publication_query_{}"  # a precomputed canned query's result
-# Parameters whose every value is precomputed (the query's other parameters empty): a visitor's
-# whole-province page would otherwise read that province's rows (1/34 of a national archive).  Such
-# a parameter must only ever be compared for equality with a column named like it (`province =
-# :province`): a value that no table's column holds then gives an empty result, which the served
-# query gives too (it finds no part), so every value is answered exactly.
-PER_VALUE = {"province": "省份"}  # parameter: its name in the description
+
+@dataclass(frozen=True)
+class PerValue:
+    """A parameter whose every value is precomputed, the query's other parameters empty: a
+    visitor's whole-province page would otherwise read that province's rows (1/34 of a national
+    archive), a whole-year page that year's (1/15).  Such a parameter must only ever be compared,
+    once made `key` (the value the query compares), for equality with a column named like it
+    (`province = :province`, `year = cast(:year as integer)`), and be empty for "any": a value no
+    table's column holds then gives an empty result, which the served query gives too (its key
+    finds no part), so every value is answered exactly — `02021` is the part of 2021, as it is
+    2021 to the query."""
+
+    zh: str  # its name in the description
+    key: str  # SQL: the value a non-empty parameter stands for, as the part's text
+
+
+PER_VALUE = {"province": PerValue("省份", ":province"),
+             "year": PerValue("年度", "cast(cast(:year as integer) as text)")}
 # Indexes a served snapshot adds for the canned queries that run when given a parameter (the
 # working archive does without: they would cost it space and every write time).
-SERVING_INDEXES = {"idx_checks_rule_status_report": ("checks", ("rule", "status", "report_id"))}
+SERVING_INDEXES = {"idx_checks_rule_status_report": ("checks", ("rule", "status", "report_id")),
+                   "idx_reports_province_year": ("reports", ("province", "year"))}
 _PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -109,7 +125,8 @@ def _precompute_queries(con: sqlite3.Connection, queries: dict[str, tuple[str, l
     con.execute(f"""CREATE TABLE {_q(PARTS_TABLE)} (query TEXT NOT NULL, parameter TEXT NOT NULL,
         value TEXT NOT NULL, first_row INTEGER NOT NULL, last_row INTEGER NOT NULL,
         PRIMARY KEY (query, parameter, value))""")
-    values = {p: _values(con, p) for p in PER_VALUE if any(p in params for _, params in queries.values())}
+    values = {p: list(dict.fromkeys(_key(con, p, v) for v in _values(con, p))) for p in PER_VALUE
+              if any(p in params for _, params in queries.values())}
     for name, (sql, params) in queries.items():
         table = _q(QUERY_TABLE.format(name))
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -135,6 +152,12 @@ def _values(con: sqlite3.Connection, parameter: str) -> list[str]:
     if not selects:
         return []
     return [v for (v,) in con.execute(" UNION ".join(selects) + " ORDER BY 1") if v != ""]
+
+
+def _key(con: sqlite3.Connection, parameter: str, value: str) -> str:
+    """The part a parameter's value is stored under: what the served query looks it up by."""
+    (key,) = con.execute(f"select {PER_VALUE[parameter].key}", {parameter: value}).fetchone()
+    return key
 
 
 def _shown_rows() -> int:
@@ -175,8 +198,9 @@ def served_metadata(metadata: dict) -> dict:
                 else:
                     query["sql"] = _served_sql(name, table, query["sql"], params)
                 per_value = [p for p in params if p in PER_VALUE]
-                zh = "默认结果" + "".join(f"及每个{PER_VALUE[p]}的结果" for p in per_value) if params else "结果"
-                en = ("as it opens" + (f" and for each {', '.join(per_value)} alone" if per_value else "") + ", "
+                alone = "、".join(f"每个{PER_VALUE[p].zh}" for p in per_value)
+                zh = ("默认结果" + (f"及{alone}单独给定时的结果" if per_value else "")) if params else "结果"
+                en = ("as it opens" + (f" and for each {' or '.join(per_value)} alone" if per_value else "") + ", "
                       if params else "")
                 query["description"] = ((query.get("description") or "").rstrip() + " "
                                         f"（{zh}发布时预先算好 · {en}precomputed when this copy was "
@@ -190,13 +214,17 @@ def _served_sql(name: str, table: str, sql: str, params: list[str]) -> str:
     """A precomputed query with parameters, as served: its part of the table when its parameters
     are empty but for (at most) one of `PER_VALUE`, its own SQL otherwise.  The choice depends on
     the parameters alone, a constant to SQLite, which skips the branch whose WHERE is false: only
-    one of the two runs, and the part is a rowid range of the table."""
+    one of the two runs, and the part is a rowid range of the table.  (A condition asking whether
+    the part exists would not be a constant: SQLite would run the query's own branch as well.)"""
     per_value = [p for p in params if p in PER_VALUE]
+    conditions = [f":{p} = ''" for p in params if p not in per_value]
     if len(per_value) > 1:
-        raise ValueError(f"canned query {name}: more than one of {PER_VALUE} as parameters")
-    served = " and ".join(f":{p} = ''" for p in params if p not in per_value) or "1"
-    parameter, value = ((f"case when :{per_value[0]} = '' then '' else '{per_value[0]}' end", f":{per_value[0]}")
-                        if per_value else ("''", "''"))
+        conditions.append("(" + " + ".join(f"(:{p} <> '')" for p in per_value) + ") <= 1")
+    served = " and ".join(conditions) or "1"
+    parameter = "case " + " ".join(f"when :{p} <> '' then '{p}'" for p in per_value) + " else '' end" \
+        if per_value else "''"
+    value = "case " + " ".join(f"when :{p} <> '' then {PER_VALUE[p].key}" for p in per_value) + " else '' end" \
+        if per_value else "''"
     literal = "'" + name.replace("'", "''") + "'"
     part = (f"select {{}} from {_q(PARTS_TABLE)} where query = {literal} and parameter = {parameter} "
             f"and value = {value}")

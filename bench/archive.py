@@ -229,6 +229,15 @@ def requests_to_time(sample_agency: str) -> dict[str, str]:
             f"/nianbao/narrative_contradicts_tables?province={quote('山东省')}&year=2021",
         "canned, province and year (computed): leaderboard_by_region":
             f"/nianbao/leaderboard_by_region?province={quote('山东省')}&year=2021",
+        "canned, province and city (computed): leaderboard_by_region":
+            f"/nianbao/leaderboard_by_region?province={quote('山东省')}&city={quote('济南市')}",
+        "canned, province, year and indicator (computed): red_yellow_list":
+            f"/nianbao/red_yellow_list?province={quote('山东省')}&year=2021&indicator=rate_disclosed"
+            "&min_denominator=&direction=",
+        "canned, the oldest year alone (computed): narrative_contradicts_tables":
+            "/nianbao/narrative_contradicts_tables?province=&year=2019",
+        "canned, the oldest year alone (computed): missing_reports_by_region":
+            "/nianbao/missing_reports_by_region?province=&status=&year=2019",
         "canned: tables_not_found": "/nianbao/tables_not_found",
         "canned: carry_over_mismatches": "/nianbao/carry_over_mismatches",
         "canned: changed_reports": "/nianbao/changed_reports",
