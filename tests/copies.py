@@ -4,7 +4,8 @@ Kept in tests/ while `nianbao/synthetic` is being turned into a package (its ren
 later).  They lay out the same logical tables (`synthetic.blocks`) the way tools and researchers
 keep reports: markdown pipe tables (merged cells repeated or left empty, headers that number the
 columns, a table cut into several small tables, the header printed again mid-table, `#`
-headings) and spreadsheet exports (comma, tab or semicolon; body text as one-field rows).
+headings, rows without their outer pipes), markdown holding its tables as HTML with their merged
+cells (`rowspan`/`colspan`, each table on one line, as MinerU writes them) and spreadsheet exports (comma, tab or semicolon; body text as one-field rows).
 """
 
 from __future__ import annotations
@@ -45,21 +46,41 @@ def _numbered(table: LTable) -> list[str]:
     return ["" if c not in value_cols else str(value_cols.index(c) + 1) for c in range(table.ncols)]
 
 
-def _md_row(texts: list[str]) -> str:
-    return "| " + " | ".join(t.replace("|", "\\|").replace("\n", "<br>") for t in texts) + " |"
+def _md_row(texts: list[str], outer: bool = True) -> str:
+    row = " | ".join(t.replace("|", "\\|").replace("\n", "<br>") for t in texts)
+    return f"| {row} |" if outer else row
 
 
-def _md_table(rows: list[list[str]]) -> list[str]:
-    return [_md_row(rows[0]), "|" + "---|" * len(rows[0]), *(_md_row(r) for r in rows[1:])]
+def _md_table(rows: list[list[str]], outer: bool = True) -> list[str]:
+    delimiter = "|" + "---|" * len(rows[0]) if outer else " | ".join(["---"] * len(rows[0]))
+    return [_md_row(rows[0], outer), delimiter, *(_md_row(r, outer) for r in rows[1:])]
+
+
+def _html_table(table: LTable, wrapped: bool) -> str:
+    """The table as HTML with its merged cells spanning, on one line (a converter's markdown)."""
+    from html import escape
+
+    rows = []
+    for r in table.origin_rows():
+        cells = []
+        for cell in r:
+            spans = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + \
+                (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "")
+            cells.append(f"<td{spans}>{'<br>'.join(escape(p) for p in cell.text.split(chr(10)))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    html = "<table>" + "".join(rows) + "</table>"
+    return f"<html><body>{html}</body></html>" if wrapped else html
 
 
 def render_markdown(spec: ReportSpec, *, repeat: bool = True, numbered: bool = False, split: bool = False,
-                    repeat_header: bool = False) -> bytes:
+                    repeat_header: bool = False, outer: bool = True, html: str = "") -> bytes:
     """The report as markdown: `#` title, `##` headings, tables as pipe tables.
 
     `numbered` replaces the header of tables 3 and 4 by column numbers; `split` cuts table 3 into
     small tables (each with its header line); `repeat_header` prints table 3's header again in
-    the middle of the table, as a copy of a table crossing a page break does."""
+    the middle of the table, as a copy of a table crossing a page break does; `outer=False` leaves
+    out the rows' outer pipes; `html` ("bare" or "wrapped" in `<html><body>`) writes every table
+    as one line of HTML with its merged cells spanning."""
     rng = random.Random(f"markdown:{spec.seed}:{spec.template}")
     lines: list[str] = []
     for kind, content in blocks(spec, split_active=split):
@@ -67,6 +88,8 @@ def render_markdown(spec: ReportSpec, *, repeat: bool = True, numbered: bool = F
             lines += ["# " + content, ""]
         elif kind == "heading":
             lines += ["## " + content, ""]
+        elif kind == "table" and html:
+            lines += [_html_table(content, wrapped=html == "wrapped"), ""]
         elif kind == "table":
             texts = _grid_texts(content, repeat=repeat)
             head_n = _header_rows(content)
@@ -79,13 +102,13 @@ def render_markdown(spec: ReportSpec, *, repeat: bool = True, numbered: bool = F
                 cut = sorted(rng.sample(range(1, len(body)), 2))
                 parts = [body[:cut[0]], body[cut[0]:cut[1]], body[cut[1]:]]
                 for k, part in enumerate(parts):
-                    lines += _md_table([*head, *part]) if k == 0 else _md_table([head[-1], *part])
+                    lines += _md_table([*head, *part], outer) if k == 0 else _md_table([head[-1], *part], outer)
                     lines.append("")
                 continue
             if content.name == "table3" and repeat_header:
                 at = rng.randint(3, len(body) - 3)
                 body = [*body[:at], *head, *body[at:]]
-            lines += _md_table([*head, *body])
+            lines += _md_table([*head, *body], outer)
             lines.append("")
         else:
             lines += [content, ""]

@@ -65,6 +65,10 @@ def test_gbk_page_declared_utf8_still_reads() -> None:
         (b"%PDF-1.4\n...", "x.html", "pdf"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 8, "a.wps", "wps"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 8, "downfile.jsp", "doc"), (b"\x89PNG\r\n", "p", "image"),
         (b"<html><body>x</body></html>", "a.txt", "html"), ("\t规章\n\t0\n".encode(), "a", "text"), (b"  ", "a", "empty"),
+        # markdown holding its tables as HTML (a converter's copy) is a text copy; a page is not
+        ("# 年度报告\n\n<table><tr><td>1</td></tr></table>\n".encode(), "a.md", "text"),
+        ("年度报告\n<table><tr><td>1</td></tr></table>".encode(), "a", "html"),
+        ("<p># 1</p><table><tr><td>1</td></tr></table>".encode(), "a.md", "html"),
     ],
 )
 def test_sniff_by_bytes(data: bytes, name: str, kind: str) -> None:
@@ -114,3 +118,12 @@ def test_binary_noise_is_not_read_as_a_text_report() -> None:
         parse_bytes(noise, "noise.docx", name="noise.docx")
     utf16 = "<html><body><p>年度报告</p></body></html>".encode("utf-16")
     assert sniff(utf16, "a.html") == "html"
+
+
+def test_html_text_outside_the_containers_elements_is_kept() -> None:
+    """A body of bare text with `<br>`s, or a title typed straight into <body>: the text before the
+    first element and after the last one is the report's too (it was dropped, unsaid)."""
+    doc = read_html("<html><body>2021年某区政府信息公开工作年度报告<p>一、总体情况</p>尾段文字<span>。</span>"
+                    "</body></html>")
+    assert [b.text for b in doc.blocks if isinstance(b, Paragraph)] == [
+        "2021年某区政府信息公开工作年度报告", "一、总体情况", "尾段文字。"]

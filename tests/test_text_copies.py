@@ -21,6 +21,10 @@ MARKDOWN_FORMS = {
     "split-tables": {"split": True},
     "repeated-header-row": {"repeat_header": True},
     "numbered-split-empty": {"numbered": True, "split": True, "repeat": False},
+    "no-outer-pipes": {"outer": False},
+    "no-outer-pipes-split": {"outer": False, "split": True, "numbered": True},
+    "html-tables": {"html": "bare"},
+    "html-tables-wrapped": {"html": "wrapped"},
 }
 CASES = [(form, seed, ("2019", "2021")[seed % 2], OPTIONS[seed % len(OPTIONS)])
          for form in MARKDOWN_FORMS for seed in range(6000, 6010)]

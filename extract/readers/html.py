@@ -93,7 +93,11 @@ def read_html(text: str, pictures: Mapping[str, bytes] | None = None, base_url: 
     body = _content_root(root)
     doc.meta.update(metatable.from_html(root, exclude=body))
     budget = _CellBudget()
-    _walk(body, doc.blocks, [], budget)
+    # the container's own text before its first element and after its last are text of the
+    # report too (a CMS body of bare text and <br>, a title typed straight into <body>)
+    buf = [body.text] if body.text else []
+    _walk(body, doc.blocks, buf, budget)
+    _flush(doc.blocks, buf)
     doc.problems.extend(budget.problems())
     doc.images = images = sum(1 for _ in body.iter("img"))
     pictures = pictures or {}
@@ -104,6 +108,35 @@ def read_html(text: str, pictures: Mapping[str, bytes] | None = None, base_url: 
     if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 300:
         doc.image_only = True  # a report published as one picture per page
     return doc
+
+
+class Fragments:
+    """HTML embedded in a text copy: the `<table>`s a markdown converter writes for tables with
+    merged cells (MinerU and others: a pipe table cannot span), read as a page's tables are, with
+    one cell budget over every fragment of the copy."""
+
+    def __init__(self) -> None:
+        self.budget = _CellBudget()
+
+    def blocks(self, html: str) -> list:
+        """The paragraphs and grids of one fragment, in order (its pictures are not at hand)."""
+        try:
+            root = etree.fromstring(f"<html><body>{html}</body></html>".encode("utf-8", "replace"), parser=_parser())
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            return []
+        if root is None:
+            return []
+        etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+        body = root.find("body")
+        body = root if body is None else body
+        out: list = []
+        buf = [body.text] if body.text else []
+        _walk(body, out, buf, self.budget)
+        _flush(out, buf)
+        return [b for b in out if not isinstance(b, _Picture)]
+
+    def problems(self) -> list[Problem]:
+        return self.budget.problems()
 
 
 _IMG_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
