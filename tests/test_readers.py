@@ -68,7 +68,7 @@ def test_gbk_page_declared_utf8_still_reads() -> None:
         # markdown holding its tables as HTML (a converter's copy) is a text copy; a page is not
         ("# 年度报告\n\n<table><tr><td>1</td></tr></table>\n".encode(), "a.md", "text"),
         ("年度报告\n<table><tr><td>1</td></tr></table>".encode(), "a", "html"),
-        ("<p># 1</p><table><tr><td>1</td></tr></table>".encode(), "a.md", "html"),
+        (b"<p># 1</p><table><tr><td>1</td></tr></table>", "a.md", "html"),
     ],
 )
 def test_sniff_by_bytes(data: bytes, name: str, kind: str) -> None:
