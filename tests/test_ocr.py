@@ -118,8 +118,9 @@ def _table3_picture(scan: Scan):  # noqa: ANN202 - (spec, the PIL picture)
     return spec, page
 
 
-def _read_png(picture, spec):  # noqa: ANN001, ANN202 - a PIL image, a generator spec -> Score
-    """The picture saved as a PNG (no resolution recorded), parsed, and table 3 scored."""
+def _read_png(picture, spec, with_report: bool = False):  # noqa: ANN001, ANN202 - PIL image, spec -> Score
+    """The picture saved as a PNG (no resolution recorded), parsed, and table 3 scored (with the
+    parse output too, `with_report`)."""
     import io
 
     from scans import TABLES, parents_of
@@ -127,7 +128,8 @@ def _read_png(picture, spec):  # noqa: ANN001, ANN202 - a PIL image, a generator
     buf = io.BytesIO()
     picture.save(buf, "PNG")
     report = parse_bytes(buf.getvalue(), "table.png", name="table.png").to_dict()
-    return score(report, expected(spec), tables=(TABLES["table3"],), parents=parents_of(spec))
+    result = score(report, expected(spec), tables=(TABLES["table3"],), parents=parents_of(spec))
+    return (result, report) if with_report else result
 
 
 def test_a_screenshot_of_a_table_is_enlarged_before_it_is_read() -> None:
@@ -138,6 +140,29 @@ def test_a_screenshot_of_a_table_is_enlarged_before_it_is_read() -> None:
     result = _read_png(page, spec)
     assert result.wrong_unflagged == [] and result.unread_unflagged == []
     assert result.rate >= 0.995, result
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_picture_lying_on_its_side_or_upside_down_is_turned_upright(turn: int) -> None:
+    """A landscape table scanned on a portrait page lies on its side; a page fed the wrong way up
+    is upside down: each gave 0 of table 3's 175 cells (table_not_found).  Turned upright first
+    (its text boxes standing taller than wide, or its text reading as noise), every cell reads,
+    and the report says which turn was made."""
+    spec, page = _table3_picture(Scan(dpi=200, angle=0.3, noise=8, jpeg_quality=60, seed=50001 + turn, crop=True))
+    result, report = _read_png(page.rotate(turn, expand=True), spec, with_report=True)
+    assert result.rate >= 0.995 and not result.wrong_unflagged and not result.unread_unflagged, result
+    (note,) = [p["detail"] for p in report["problems"] if p["kind"] == "ocr"]
+    undo = {90: "90° clockwise", 180: "180°", 270: "90° counter-clockwise"}[turn]
+    assert note.endswith(f"turned upright before reading: picture 1 ({undo})"), note
+
+
+def test_an_upright_picture_is_not_turned() -> None:
+    """Upright text costs no second reading and is never turned, a table of digits without
+    labels included (it reads no Chinese either way up)."""
+    spec, page = _table3_picture(Scan(dpi=200, angle=0.3, noise=8, jpeg_quality=60, seed=50001, crop=True))
+    for picture in (page, page.crop((page.width // 2, page.height // 3, page.width, page.height))):
+        _result, report = _read_png(picture, spec, with_report=True)
+        assert not any("turned" in p["detail"] for p in report["problems"]), report["problems"]
 
 
 @pytest.mark.parametrize("form", ["transparent", "16-bit"])

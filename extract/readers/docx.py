@@ -100,7 +100,7 @@ def _ocr_pictures(document, doc: Document, pictures: list[tuple[int, str]]) -> N
     out.extend(doc.blocks[start:])
     doc.blocks = out
     if read:
-        doc.problems.insert(0, ocr_note(read))
+        doc.problems.insert(0, ocr_note(read, turned=budget.turned))
 
 
 def _check_archive(data: bytes) -> None:

@@ -229,7 +229,7 @@ def _ocr_pictures(doc: Document, pictures: Mapping[str, bytes], base_url: str, w
     doc.blocks = out
     if read:
         doc.kind = "ocr" if whole else doc.kind
-        doc.problems.insert(0, ocr_note(read))
+        doc.problems.insert(0, ocr_note(read, turned=budget.turned))
 
 
 def _parser() -> etree.HTMLParser:

@@ -78,7 +78,7 @@ def read_pdf(data: bytes) -> Document:
         _read_info(pdf, doc)
         doc.images = images
         if ocr_pages:
-            doc.problems.insert(0, ocr_note(ocr_pages))
+            doc.problems.insert(0, ocr_note(ocr_pages, turned=budget.turned))
             if total_chars < MIN_PAGE_CHARS:
                 doc.kind = "ocr"  # every word of it came from the pictures
         elif total_chars < MIN_PAGE_CHARS and images:
@@ -95,7 +95,7 @@ def _ocr_page(page, index: int, doc: Document, budget: Budget) -> int:
     if not budget.allow(f"page {index + 1}", doc):
         return 0
     gray, dpi = render_page(page)
-    blocks = page_image_blocks(gray, dpi)
+    blocks = page_image_blocks(gray, dpi, f"page {index + 1}", budget)
     budget.read()
     doc.blocks.extend(blocks)
     return 1 if blocks else 0
