@@ -5,7 +5,8 @@ later).  They lay out the same logical tables (`synthetic.blocks`) the way tools
 keep reports: markdown pipe tables (merged cells repeated or left empty, headers that number the
 columns, a table cut into several small tables, the header printed again mid-table, `#`
 headings, rows without their outer pipes), markdown holding its tables as HTML with their merged
-cells (`rowspan`/`colspan`, each table on one line, as MinerU writes them) and spreadsheet exports (comma, tab or semicolon; body text as one-field rows).
+cells (`rowspan`/`colspan`, each table on one line, as MinerU writes them) and spreadsheet exports (comma, tab or semicolon; body text as one-field rows, or every row padded
+to the widest as Excel exports a sheet).
 """
 
 from __future__ import annotations
@@ -115,18 +116,23 @@ def render_markdown(spec: ReportSpec, *, repeat: bool = True, numbered: bool = F
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def render_delimited(spec: ReportSpec, delimiter: str = ",", *, numbered: bool = False) -> bytes:
-    """The report as one spreadsheet export: body lines as one-field rows, tables padded to width."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+def render_delimited(spec: ReportSpec, delimiter: str = ",", *, numbered: bool = False, padded: bool = False) -> bytes:
+    """The report as one spreadsheet export: body lines as one-field rows, tables padded to width;
+    `padded`: every row, body text too, padded to the widest row, as Excel exports a sheet."""
+    rows: list[list[str]] = []
     for kind, content in blocks(spec):
         if kind != "table":
-            writer.writerow([content])
+            rows.append([content])
             continue
         texts = _grid_texts(content, repeat=False)
         head_n = _header_rows(content)
         if numbered and content.name in ("table3", "table4"):
             texts = [_numbered(content), *texts[head_n:]]
-        writer.writerows(texts)
-        writer.writerow([])
+        rows.extend(texts)
+        rows.append([])
+    if padded:
+        width = max(map(len, rows))
+        rows = [row + [""] * (width - len(row)) for row in rows]
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(rows)
     return buf.getvalue().encode("utf-8")

@@ -1,7 +1,9 @@
 """CSV and TSV copies of reports: a spreadsheet's export, one table row per line.
 
 A report exported this way keeps its body text as one-field rows and its tables as rows of many
-fields, all in one file; each run of many-field rows is one table.  The delimiter is told by the
+fields, all in one file; each run of many-field rows is one table.  A spreadsheet that pads every
+row to the widest (Excel's export: `标题,,,,,,`) still marks its body text: the only filled field
+is the first, and it is a sentence, the title, or longer than any label of the templates.  The delimiter is told by the
 content (comma, tab, semicolon), never assumed from a file name.
 """
 
@@ -11,7 +13,8 @@ import csv
 
 from ..errors import ExtractError
 from ..model import Document, Paragraph
-from .textgrid import text_grid
+from ..templates import per_vocabulary, vocabulary
+from .textgrid import is_generic_header, text_grid
 
 DELIMITERS = (",", "\t", ";")
 _MIN_ROWS = 3  # rows of three or more fields that make a file a delimited copy
@@ -36,6 +39,31 @@ def delimiter_of(text: str) -> str | None:
     return best[1] if best else None
 
 
+_SENTENCE_END = ("。", "；", ";", "：", ":")
+_NUMBERING = 4  # characters a printed label's numbering adds to the vocabulary's (`（三）`, `10.`)
+
+
+def _prose(text: str) -> bool:
+    """Body text, though a spreadsheet padded its row to the widest (`标题,,,,,,`, as Excel exports
+    every row): a sentence, a title, or a line longer than any label of the templates (a label
+    alone in its row, its values blank, is still a table row)."""
+    return text.endswith(_SENTENCE_END) or "年度报告" in text or len(text) > _longest_label()
+
+
+def _numbers_next(rows: list[list[str]], i: int) -> bool:
+    """Is the next row a header that numbers the columns?  It opens its table, so the row before
+    it is not in that table: the heading above it (三、收到和处理政府信息公开申请情况)."""
+    return i + 1 < len(rows) and any(f.strip().isdigit() for f in rows[i + 1]) and is_generic_header(rows[i + 1])
+
+
+@per_vocabulary
+def _longest_label() -> int:
+    v = vocabulary()
+    labels = [r.label for r in v.rows] + [g.label for g in v.groups] + [i.name for i in v.items] + \
+        [m.label for m in v.metrics] + [t.label for t in (*v.columns, *v.review_groups, *v.review_outcomes)]
+    return max(map(len, labels)) + _NUMBERING
+
+
 def read_delimited(text: str, delimiter: str) -> Document:
     doc = Document(kind="text")
     table: list[list[str]] = []
@@ -52,9 +80,12 @@ def read_delimited(text: str, delimiter: str) -> Document:
         rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
     except csv.Error as exc:  # e.g. a field past csv's size limit: one line, nothing lost
         raise ExtractError(f"unreadable delimited text copy: {exc}") from exc
-    for row in rows:
+    for i, row in enumerate(rows):
         fields = [f.strip() for f in row]
-        if len(fields) >= 3 or sum(1 for f in fields if f) >= 2:  # a table row, padded to the table's width
+        filled = [f for f in fields if f]
+        table_row = len(fields) >= 3 or len(filled) >= 2  # a table row, padded to the table's width
+        alone = len(filled) == 1 and bool(fields[0])  # only the first field: perhaps body text, padded
+        if table_row and not (alone and (_prose(fields[0]) or _numbers_next(rows, i))):
             table.append(fields)
             continue
         close()
