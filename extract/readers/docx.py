@@ -4,6 +4,10 @@ The WordprocessingML is read directly (python-docx's `Document` opens the packag
 body element) because python-docx's `table.rows[i].cells` repeats a horizontally merged cell once
 per grid column and hides the vMerge structure; here `w:gridSpan` gives a cell's width and
 `w:vMerge` continuation cells become `spanned` copies of the cell above, as HTML rowspans do.
+Content controls (`w:sdt`, a template's fields and repeating sections) and custom-XML wrappers
+are opened wherever they stand — around paragraphs, tables, rows, cells or a cell's paragraphs:
+python-docx's body and a plain walk of `w:p`/`w:tbl`/`w:tr`/`w:tc` children step over them, and
+a table inside one was lost whole (table_not_found), a title inside one unsaid.
 Archives are checked before anything is inflated: a zip bomb is refused, not decompressed.
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections.abc import Iterator
 
 from ..errors import ExtractError
 from ..limits import MAX_RATIO, MAX_UNCOMPRESSED
@@ -38,9 +43,13 @@ def read_docx(data: bytes) -> Document:
     body = getattr(document.element, "body", None)
     if body is None:  # a main part whose root is not w:document
         raise ExtractError("unreadable DOCX: word/document.xml has no w:body")
+    # a text box is written twice, for Word 2010 on (mc:Choice) and for older readers (mc:Fallback,
+    # VML): its text read once, from the first
+    for fallback in list(body.iter(_MC + "Fallback")):
+        fallback.getparent().remove(fallback)
     images = 0
     pictures: list[tuple[int, str]] = []  # (index in doc.blocks, relationship id) of each picture
-    for child in body.iterchildren():
+    for child in _children(body):
         tag = child.tag
         if tag == W + "p":
             text = _text(child)
@@ -61,6 +70,7 @@ def read_docx(data: bytes) -> Document:
 
 
 _VML = "{urn:schemas-microsoft-com:vml}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
@@ -132,6 +142,23 @@ def _check_archive(data: bytes) -> None:
             raise ExtractError(f"unreadable DOCX: {info.filename}: {exc}") from exc
 
 
+def _children(el) -> Iterator:
+    """`el`'s children, with content controls (their `w:sdtContent`) and `w:customXml` wrappers
+    opened in place, to any depth."""
+    for child in el.iterchildren():
+        if child.tag == _SDT:
+            content = child.find(W + "sdtContent")
+            if content is not None:
+                yield from _children(content)
+        elif child.tag == _CUSTOM_XML:
+            yield from _children(child)
+        else:
+            yield child
+
+
+_SDT, _CUSTOM_XML = W + "sdt", W + "customXml"
+
+
 def _text(el) -> str:
     parts = []
     for node in el.iter(W + "t", W + "tab", W + "br", W + "cr", W + "p"):
@@ -154,7 +181,7 @@ def _int(value: str | None, default: int = 1) -> int:
 def _grid(tbl) -> Grid:
     rows: list[list[Cell]] = []
     above: dict[int, Cell] = {}  # grid column → the cell covering it in the previous row
-    for tr in tbl.iterchildren(W + "tr"):
+    for tr in (c for c in _children(tbl) if c.tag == W + "tr"):
         row: list[Cell] = []
         col = 0
         trpr = tr.find(W + "trPr")
@@ -163,7 +190,7 @@ def _grid(tbl) -> Grid:
             if before is not None:
                 col += _int(before.get(W + "val"), 0)
         current: dict[int, Cell] = {}
-        for tc in tr.iterchildren(W + "tc"):
+        for tc in (c for c in _children(tr) if c.tag == W + "tc"):
             tcpr = tc.find(W + "tcPr")
             span, vmerge = 1, None
             if tcpr is not None:
@@ -177,8 +204,9 @@ def _grid(tbl) -> Grid:
                 origin = above[col]
                 cell = Cell(origin.text, col, col + span, spanned=True)
             else:
-                cell = Cell("\n".join(_text(p) for p in tc.iterchildren(W + "p")).strip(), col, col + span)
-                for nested in tc.iterchildren(W + "tbl"):
+                content = list(_children(tc))
+                cell = Cell("\n".join(_text(p) for p in content if p.tag == W + "p").strip(), col, col + span)
+                for nested in (c for c in content if c.tag == W + "tbl"):
                     cell.text = (cell.text + "\n" + "\n".join(
                         "".join(_text(p) for p in c.iter(W + "p")) for c in nested.iter(W + "tc"))).strip()
             if vmerge == "restart":
