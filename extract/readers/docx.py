@@ -47,9 +47,21 @@ def read_docx(data: bytes) -> Document:
     # VML): its text read once, from the first
     for fallback in list(body.iter(_MC + "Fallback")):
         fallback.getparent().remove(fallback)
-    images = 0
     pictures: list[tuple[int, str]] = []  # (index in doc.blocks, relationship id) of each picture
-    for child in _children(body):
+    images = _read_blocks(body, doc, pictures)
+    doc.images = images
+    if pictures and not any(isinstance(b, Grid) for b in doc.blocks):
+        _ocr_pictures(document, doc, pictures)
+    if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 200:
+        doc.image_only = True
+    return doc
+
+
+def _read_blocks(parent, doc: Document, pictures: list[tuple[int, str]]) -> int:  # noqa: ANN001 - an lxml element
+    """The paragraphs and tables of the body (or of a layout table's cell) into `doc.blocks`, in
+    order; the number of pictures they show."""
+    images = 0
+    for child in _children(parent):
         tag = child.tag
         if tag == W + "p":
             text = _text(child)
@@ -57,16 +69,27 @@ def read_docx(data: bytes) -> Document:
                 doc.blocks.append(Paragraph(text.strip()))
             images += len(child.findall(".//" + W + "drawing")) + len(child.findall(".//" + _VML + "imagedata"))
             pictures.extend((len(doc.blocks), rid) for rid in _picture_ids(child))
+        elif tag == W + "tbl" and _is_layout(child):
+            for cell in _cells(child):
+                images += _read_blocks(cell, doc, pictures)
         elif tag == W + "tbl":
             grid = _grid(child)
             if grid.rows:
                 doc.blocks.append(grid)
-    doc.images = images
-    if pictures and not any(isinstance(b, Grid) for b in doc.blocks):
-        _ocr_pictures(document, doc, pictures)
-    if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 200:
-        doc.image_only = True
-    return doc
+    return images
+
+
+def _cells(tbl) -> list:  # noqa: ANN001 - an lxml element
+    return [c for tr in _children(tbl) if tr.tag == W + "tr" for c in _children(tr) if c.tag == W + "tc"]
+
+
+def _is_layout(tbl) -> bool:  # noqa: ANN001 - an lxml element
+    """A table that holds a bigger table in a cell is page layout (a one-cell frame around the
+    report, as some templates and converters write): its cells are read as the body is.  A table
+    holding a smaller one (a cell's own little table) is data, the small one its cell's text."""
+    cells = _cells(tbl)
+    nested = [t for c in cells for t in _children(c) if t.tag == W + "tbl"]
+    return any(len(_cells(t)) > len(cells) for t in nested)
 
 
 _VML = "{urn:schemas-microsoft-com:vml}"
