@@ -131,9 +131,10 @@ def lattice_cells(ys: list[float], xs: list[float], hs: list[H], vs: list[V]) ->
         return i
 
     # the segments on each lattice line, found once instead of once per cell (`covered` scanned
-    # every segment of the page for each of them); the same segments in the same order
-    v_on = {x: [seg for seg in vs if abs(seg[0] - x) <= SNAP] for x in xs[1:-1]}
-    h_on = {y: [seg for seg in hs if abs(seg[0] - y) <= SNAP] for y in ys[1:-1]}
+    # every segment of the page for each of them), each line's by bisection over the segments in
+    # order of position; `covered` sorts what it takes, so their order does not matter
+    v_on = _on_lines(vs, xs[1:-1])
+    h_on = _on_lines(hs, ys[1:-1])
     for r in range(nr):
         for c in range(nc):
             if c + 1 < nc and not covered(v_on[xs[c + 1]], xs[c + 1], ys[r + 1], ys[r]):
@@ -151,6 +152,19 @@ def lattice_cells(ys: list[float], xs: list[float], hs: list[H], vs: list[V]) ->
         cells.append((min(rs), max(rs) + 1, min(cs), max(cs) + 1))
     return cells
 
+
+def _on_lines(segs: list[tuple[float, float, float]], positions: list[float]) -> dict[float, list]:
+    """{position: the segments within SNAP of it}: a window found by bisection (a hair wider than
+    SNAP), then the same test as ever, so no segment at the boundary changes sides."""
+    ordered = sorted(segs, key=lambda seg: seg[0])
+    keys = [seg[0] for seg in ordered]
+    out = {}
+    for p in positions:
+        window = ordered[bisect_left(keys, p - SNAP - 1e-6):bisect_right(keys, p + SNAP + 1e-6)]
+        out[p] = [seg for seg in window if abs(seg[0] - p) <= SNAP]
+    return out
+
+
 # --- text placement ----------------------------------------------------------------------------
 
 
@@ -163,8 +177,21 @@ def lines(chars: list[Char]) -> list[list[Char]]:
     if len(chars) <= 1:  # most cells of a table: one number
         return [list(chars)] if chars else []
     lines: list[tuple[list[Char], list[float]]] = []  # chars, [y0, y1]
-    for ch in sorted(chars, key=lambda c: (-c.y1, c.x0)):
-        fits = [(members, band) for members, band in reversed(lines[-3:]) if band[0] - 0.5 <= ch.cy <= band[1] + 0.5]
+    for ch in sorted(chars, key=_top_left):
+        cy = ch.cy
+        n = len(lines)
+        # the common case first: the character fits the last line and neither of the two before
+        # it (the same choice as the general test below, without building its list)
+        if n:
+            members, band = lines[-1]
+            if band[0] - 0.5 <= cy <= band[1] + 0.5 and not (
+                    n > 1 and lines[-2][1][0] - 0.5 <= cy <= lines[-2][1][1] + 0.5) and not (
+                    n > 2 and lines[-3][1][0] - 0.5 <= cy <= lines[-3][1][1] + 0.5):
+                members.append(ch)
+                if ch.y1 - ch.y0 > (band[1] - band[0]) * 0.6:
+                    band[0], band[1] = min(band[0], ch.y0), max(band[1], ch.y1)
+                continue
+        fits = [(members, band) for members, band in reversed(lines[-3:]) if band[0] - 0.5 <= cy <= band[1] + 0.5]
         if not fits:
             lines.append(([ch], [ch.y0, ch.y1]))
             continue
@@ -180,6 +207,10 @@ def lines(chars: list[Char]) -> list[list[Char]]:
         members.sort(key=lambda c: c.x0)
         out.append(members)
     return out
+
+
+def _top_left(c: Char) -> tuple[float, float]:
+    return (-c.y1, c.x0)
 
 
 def _size(line: list[Char]) -> float:
