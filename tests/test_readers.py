@@ -218,3 +218,35 @@ def test_docx_tables_inside_a_layout_table_are_read(frame: str) -> None:
 
     report = parse_bytes(_rewritten_docx(render_docx(spec), framed), "r.docx", name="r.docx").to_dict()
     assert to_expected_from_report(report) == expected(spec)
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+@pytest.mark.parametrize("drawn", ["turned", "upright"])
+def test_pdf_pages_turned_by_rotate_read_as_text_runs(rotation: int, drawn: str) -> None:
+    """A page shown turned by `/Rotate`, its content drawn turned the other way (a landscape
+    table printed onto a portrait page by a print driver: a viewer shows it upright, while in the
+    page's own coordinates its text runs up or down and its rows stand as columns: 2 of 203
+    values read), or drawn upright with only the flag set (a viewer shows it sideways): both read
+    whole, the way their text runs deciding, not the flag."""
+    import pypdfium2 as pdfium
+    from expected import to_expected_from_report
+    from generate import expected, make_spec, render_pdf
+
+    spec = make_spec(6400, "2021")
+    pdf = pdfium.PdfDocument(render_pdf(spec))
+    for index in range(len(pdf)):
+        page = pdf[index]
+        w, h = page.get_size()
+        if drawn == "turned":  # the content turned against the rotation, into the turned page box
+            matrix, box = {90: (pdfium.PdfMatrix(0, 1, -1, 0, h, 0), (0, 0, h, w)),
+                           180: (pdfium.PdfMatrix(-1, 0, 0, -1, w, h), (0, 0, w, h)),
+                           270: (pdfium.PdfMatrix(0, -1, 1, 0, 0, w), (0, 0, h, w))}[rotation]
+            for obj in list(page.get_objects(max_depth=1)):
+                obj.transform(matrix)
+            page.set_mediabox(*box)
+        page.set_rotation(rotation)
+        page.gen_content()
+    buf = io.BytesIO()
+    pdf.save(buf)
+    report = parse_bytes(buf.getvalue(), "turned.pdf", name="turned.pdf").to_dict()
+    assert to_expected_from_report(report) == expected(spec)

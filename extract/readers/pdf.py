@@ -72,7 +72,11 @@ def read_pdf(data: bytes) -> Document:
                 ocr_pages += _ocr_page(page, index, doc, budget)
             else:
                 total_chars += len(chars)  # the text the report's own layer gives
-                doc.blocks.extend(page_blocks(chars, _segments(paths)))
+                segments = _segments(paths)
+                turn = _text_turn(chars)
+                if turn:
+                    chars, segments = _upright(chars, segments, turn, page.get_mediabox())
+                doc.blocks.extend(page_blocks(chars, segments))
             page.close()
         doc.blocks = _join_split_rows(doc.blocks)
         _read_info(pdf, doc)
@@ -261,6 +265,64 @@ class _PathReader:
             if closes(seg) and start:
                 pts.append(start)
         return pts
+
+
+# --- turned pages ------------------------------------------------------------------------------
+
+
+MIN_TURN_VOTES = 10  # pairs of neighbouring characters it takes to say which way a page's text runs
+TURN_SAMPLE = 200  # pairs looked at, at most
+
+
+def _text_turn(chars: list[Char]) -> int:
+    """Which way the page's text runs in the page's own coordinates, as the quarter turns (0, 90,
+    180, 270) that make it read left to right: a page whose `/Rotate` shows it turned (a landscape
+    table printed onto a portrait page by a print driver) has its content drawn turned the other
+    way, its text running up or down the page and its rows standing as columns (2 of 203 values
+    read).  Told by the text itself — most neighbouring characters' step from one to the next —
+    not by `/Rotate`, which also turns pages drawn upright (a viewer shows those sideways, and
+    their text reads as it is).  A vertical label in a table is a few steps among thousands."""
+    votes = [0, 0, 0, 0]  # steps right, up, left, down
+    step = max(1, len(chars) // TURN_SAMPLE)  # neighbours sampled across the page: a page's text runs one way
+    for i in range(0, len(chars) - 1, step):
+        a, b = chars[i], chars[i + 1]
+        dx, dy = b.cx - a.cx, b.cy - a.cy
+        size = max(a.x1 - a.x0, a.y1 - a.y0, 1.0)
+        if abs(dx) + abs(dy) > 2.5 * size:
+            continue  # a jump to the next line or cell
+        votes[(0 if dx > 0 else 2) if abs(dx) >= abs(dy) else (1 if dy > 0 else 3)] += 1
+    best = max(range(4), key=votes.__getitem__)
+    if best == 0 or votes[best] < MIN_TURN_VOTES or votes[best] < 0.6 * sum(votes):
+        return 0
+    return (90, 180, 270)[best - 1]  # text stepping up is turned by /Rotate 90, left by 180, down by 270
+
+
+def _upright(chars: list[Char], segments: tuple[list[H], list[V]], rotation: int,
+             box: tuple[float, float, float, float]) -> tuple[list[Char], tuple[list[H], list[V]]]:
+    """The page's characters and rules turned as a viewer turns a page of that `/Rotate`, y still up."""
+    x0, y0, x1, y1 = box
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        if rotation == 90:
+            return y - y0, x1 - x
+        if rotation == 180:
+            return x1 - x, y1 - y
+        return y1 - y, x - x0  # 270
+
+    turned: list[Char] = []
+    for ch in chars:
+        ax, ay = point(ch.x0, ch.y0)
+        bx, by = point(ch.x1, ch.y1)
+        turned.append(Char(ch.text, min(ax, bx), min(ay, by), max(ax, bx), max(ay, by), ch.confidence))
+    hs: list[H] = []
+    vs: list[V] = []
+    for (y, a, b), horizontal in [(h, True) for h in segments[0]] + [(v, False) for v in segments[1]]:
+        (pa, qa), (pb, qb) = (point(a, y), point(b, y)) if horizontal else (point(y, a), point(y, b))
+        if abs(qa - qb) <= abs(pa - pb):
+            hs.append(((qa + qb) / 2, min(pa, pb), max(pa, pb)))
+        else:
+            vs.append(((pa + pb) / 2, min(qa, qb), max(qa, qb)))
+    return turned, (hs, vs)
 
 
 # --- page breaks -------------------------------------------------------------------------------
