@@ -75,7 +75,7 @@ def read_pdf(data: bytes) -> Document:
                 segments = _segments(paths)
                 turn = _text_turn(chars)
                 if turn:
-                    chars, segments = _upright(chars, segments, turn, page.get_mediabox())
+                    chars, segments = _turned(chars, segments, turn, page.get_mediabox())
                 doc.blocks.extend(page_blocks(chars, segments))
             page.close()
         doc.blocks = _join_split_rows(doc.blocks)
@@ -297,7 +297,7 @@ def _text_turn(chars: list[Char]) -> int:
     return (90, 180, 270)[best - 1]  # text stepping up is turned by /Rotate 90, left by 180, down by 270
 
 
-def _upright(chars: list[Char], segments: tuple[list[H], list[V]], rotation: int,
+def _turned(chars: list[Char], segments: tuple[list[H], list[V]], rotation: int,
              box: tuple[float, float, float, float]) -> tuple[list[Char], tuple[list[H], list[V]]]:
     """The page's characters and rules turned as a viewer turns a page of that `/Rotate`, y still up."""
     x0, y0, x1, y1 = box
