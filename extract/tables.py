@@ -67,6 +67,12 @@ def read_tables(doc: Document) -> Tables:
     return reader.out
 
 
+def lacks_a_table(blocks: list) -> bool:
+    """Whether blocks read as a report lack one of the three statutory tables: then the
+    document's pictures may hold it (a page whose text came with its tables as pictures)."""
+    return len(read_tables(Document(kind="", blocks=list(blocks))).found) < 3
+
+
 class _Reader:
     def __init__(self) -> None:
         self.out = Tables()

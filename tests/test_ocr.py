@@ -142,6 +142,52 @@ def test_a_screenshot_of_a_table_is_enlarged_before_it_is_read() -> None:
     assert result.rate >= 0.995, result
 
 
+def _text_page_with_picture(picture, width: float) -> bytes:  # noqa: ANN001 - a PIL image
+    """A PDF page of text (a heading, a sentence) with `picture` placed under it, `width` points wide."""
+    import io
+
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from nianbao.synthetic.pdf_file import PDF_FONT
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf, pagesize=(595, 842))
+    page.setFont(PDF_FONT, 12)
+    page.drawString(60, 800, "三、收到和处理政府信息公开申请情况")
+    page.drawString(60, 780, "本年度共收到政府信息公开申请，具体情况如下表所示，各项数据均已按规定统计。")
+    height = width * picture.height / picture.width
+    page.drawImage(ImageReader(picture), 60, 760 - height, width, height)
+    page.showPage()
+    page.save()
+    return buf.getvalue()
+
+
+def test_a_table_pasted_as_a_picture_into_a_text_pdf_is_read() -> None:
+    """A text page (its heading and a sentence as text) with table 3 pasted under them as a
+    picture: the page has text, so it was read as text only (0 of 175 cells, tables_as_images).
+    Its text lacking a statutory table, the pictured page is read again whole by OCR."""
+    from scans import TABLES, parents_of
+
+    spec, page = _table3_picture(Scan(dpi=200, angle=0.0, noise=2, jpeg_quality=90, seed=50001, crop=True))
+    report = parse_bytes(_text_page_with_picture(page, 480), "m.pdf", name="m.pdf").to_dict()
+    result = score(report, expected(spec), tables=(TABLES["table3"],), parents=parents_of(spec))
+    assert result.rate >= 0.995 and not result.wrong_unflagged and not result.unread_unflagged, result
+    assert any(p["kind"] == "ocr" for p in report["problems"])
+
+
+def test_a_seal_on_a_text_pdf_costs_no_ocr() -> None:
+    """A picture covering a few percent of a page (a seal, a logo) is not taken for a table: the
+    page is not read again, whatever its text lacks."""
+    spec, page = _table3_picture(Scan(dpi=200, angle=0.0, noise=2, jpeg_quality=90, seed=50001, crop=True))
+    report = parse_bytes(_text_page_with_picture(page.resize((120, 120)), 100), "s.pdf", name="s.pdf").to_dict()
+    assert not any(p["kind"] == "ocr" for p in report["problems"]), report["problems"]
+
+
 @pytest.mark.parametrize("turn", [90, 180, 270])
 def test_a_picture_lying_on_its_side_or_upside_down_is_turned_upright(turn: int) -> None:
     """A landscape table scanned on a portrait page lies on its side; a page fed the wrong way up

@@ -195,10 +195,9 @@ def _tables_missing(blocks: list) -> bool:
     """Whether the body's text lacks one of the three statutory tables: then its pictures may hold
     it.  A page whose body has some table as text (a small summary or metadata table, or tables
     2 and 3) and the rest as pictures was read without them before."""
-    from ..tables import read_tables
+    from ..tables import lacks_a_table
 
-    text_only = Document(kind="html", blocks=[b for b in blocks if not isinstance(b, _Picture)])
-    return len(read_tables(text_only).found) < 3
+    return lacks_a_table([b for b in blocks if not isinstance(b, _Picture)])
 
 
 def _ocr_pictures(doc: Document, pictures: Mapping[str, bytes], base_url: str, whole: bool) -> None:

@@ -25,6 +25,7 @@ from .pdffonts import FONT_DIR, fonts_available, pin_fonts, uses_unembedded_font
 from .pdfstreams import check_streams
 
 SCANNER_TEXT = 4  # invisible text objects this many times the visible ones, over a picture: a scan's OCR layer
+PICTURE_SHARE = 0.15  # of a text page's area, covered by pictures: perhaps a table pasted as one (a seal covers ~3 %)
 MIN_PAGE_CHARS = 20  # a page with fewer characters and a picture is a picture of a page
 _FONTS_MISSING = (f"text in fonts the PDF does not embed, and no substitute font in {FONT_DIR} "
                   "(NIANBAO_PDF_FONTS): characters may be missing or misplaced")
@@ -51,6 +52,7 @@ def read_pdf(data: bytes) -> Document:
             doc.problems.append(Problem("truncated", "document", f"only the first {MAX_PAGES} of {n_pages} pages read"))
         total_chars = images = ocr_pages = 0
         budget = Budget()
+        pictured: list[tuple[int, int, int]] = []  # text pages showing a big picture: (index, first block, end)
         for index in range(min(n_pages, MAX_PAGES)):
             try:
                 page = pdf[index]
@@ -62,7 +64,7 @@ def read_pdf(data: bytes) -> Document:
                                             _FONTS_MISSING if pinned else _FONTS_UNPINNED))
                 fonts_ok = True  # said once
             chars = _chars(page)
-            paths, pictures, visible, invisible = _page_objects(page)
+            paths, pictures, visible, invisible, picture_area = _page_objects(page)
             images += pictures
             if pictures and (len(chars) < MIN_PAGE_CHARS or invisible > SCANNER_TEXT * visible):
                 # a picture of a page, or a scan with its scanner's OCR laid over it as invisible
@@ -76,8 +78,14 @@ def read_pdf(data: bytes) -> Document:
                 turn = _text_turn(chars)
                 if turn:
                     chars, segments = _turned(chars, segments, turn, page.get_mediabox())
+                first = len(doc.blocks)
                 doc.blocks.extend(page_blocks(chars, segments))
+                width, height = page.get_size()
+                if picture_area >= PICTURE_SHARE * width * height:
+                    pictured.append((index, first, len(doc.blocks)))
             page.close()
+        if pictured:
+            ocr_pages += _ocr_pictured_pages(pdf, doc, pictured, budget)
         doc.blocks = _join_split_rows(doc.blocks)
         _read_info(pdf, doc)
         doc.images = images
@@ -90,6 +98,41 @@ def read_pdf(data: bytes) -> Document:
     finally:
         pdf.close()
     return doc
+
+
+def _ocr_pictured_pages(pdf, doc: Document, pictured: list[tuple[int, int, int]], budget: Budget) -> int:
+    """When the text lacks one of the statutory tables, the text pages that show a big picture
+    (a table pasted into the document as a picture, beside its heading and paragraphs as text)
+    are read again whole by OCR, their OCR'd blocks standing in for their text's; the pages read.
+    A report with its tables as text, or pictures of seals and logos only, costs nothing."""
+    from ..tables import lacks_a_table
+
+    if not lacks_a_table(doc.blocks):
+        return 0
+    read = 0
+    out: list = []
+    kept = 0  # doc.blocks up to here are in out
+    for index, first, end in pictured:
+        out.extend(doc.blocks[kept:first])
+        kept = end
+        if not budget.allow(f"page {index + 1}", doc):
+            out.extend(doc.blocks[first:end])
+            continue
+        page = pdf[index]
+        try:
+            gray, dpi = render_page(page)
+            blocks = page_image_blocks(gray, dpi, f"page {index + 1}", budget)
+        finally:
+            page.close()
+        budget.read()
+        if blocks:
+            out.extend(blocks)
+            read += 1
+        else:
+            out.extend(doc.blocks[first:end])
+    out.extend(doc.blocks[kept:])
+    doc.blocks = out
+    return read
 
 
 def _ocr_page(page, index: int, doc: Document, budget: Budget) -> int:
@@ -143,10 +186,10 @@ def _chars(page) -> list[Char]:
     return out
 
 
-def _page_objects(page) -> tuple[list[int], int, int, int]:
+def _page_objects(page) -> tuple[list[int], int, int, int, float]:
     """The page's path objects (addresses, to three levels of Form XObjects, in content order),
-    its number of images (two levels) and of text objects drawn visibly and invisibly, in one walk
-    over raw handles.  pypdfium2's `get_objects` wraps every object of the page, text included, in a Python
+    its number of images (two levels) and of text objects drawn visibly and invisibly, and the
+    area its images cover (their boxes', in square points), in one walk over raw handles.  pypdfium2's `get_objects` wraps every object of the page, text included, in a Python
     object, and the reader walked the page twice with it (for images, then for paths): 14 % of a
     ruled PDF's parse."""
     import pypdfium2 as pdfium
@@ -156,10 +199,12 @@ def _page_objects(page) -> tuple[list[int], int, int, int]:
 
     paths: list[int] = []
     images = visible = invisible = 0
+    area = 0.0
     kind_of, render_mode = calls.object_type, calls.text_render_mode
+    box = calls.OutValues(ctypes.c_float, 4)  # left bottom right top
 
     def walk(count, get, parent, level: int) -> None:
-        nonlocal images, visible, invisible
+        nonlocal images, visible, invisible, area
         n = count(parent)
         if n < 0:
             raise pdfium.PdfiumError("Failed to get number of pageobjects.")
@@ -172,6 +217,9 @@ def _page_objects(page) -> tuple[list[int], int, int, int]:
                 paths.append(obj)
             elif kind == raw.FPDF_PAGEOBJ_IMAGE and level <= 1:
                 images += 1
+                if calls.object_bounds(obj, *box.addresses):
+                    left, bottom, right, top = (v.value for v in box.values)
+                    area += max(0.0, right - left) * max(0.0, top - bottom)
             elif kind == raw.FPDF_PAGEOBJ_TEXT:
                 if render_mode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
                     invisible += 1
@@ -181,7 +229,7 @@ def _page_objects(page) -> tuple[list[int], int, int, int]:
                 walk(calls.form_count_objects, calls.form_object, obj, level + 1)
 
     walk(calls.page_count_objects, calls.page_object, calls.address(page.raw), 0)
-    return paths, images, visible, invisible
+    return paths, images, visible, invisible, area
 
 
 # --- ruling lines ------------------------------------------------------------------------------
