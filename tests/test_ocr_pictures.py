@@ -51,6 +51,33 @@ def test_tables_pasted_into_a_docx_as_pictures_are_read_by_ocr(monkeypatch: pyte
     assert report["format"] == "2021"
 
 
+def test_a_docx_with_one_table_as_a_picture_reads_it_too() -> None:
+    """Tables 2 and 4 as Word tables, table 3 pasted as a picture between them: the pictures were
+    read only when the body had no table at all (25 of 200 values, table_not_found)."""
+    import docx
+    from docx.shared import Inches
+    from generate import render_docx, render_tables_page
+    from scans import cropped, parents_of
+
+    spec = make_spec(50001, "2021")
+    (picture,) = scan_pages(render_tables_page(spec, only="table3"), Scan(dpi=200, angle=0, noise=2, jpeg_quality=90))
+    document = docx.Document(io.BytesIO(render_docx(spec)))
+    table3 = next(t for t in document.element.body.iterchildren("{*}tbl") if "本年新收" in "".join(t.itertext()))
+    paragraph = document.add_paragraph()
+    buf = io.BytesIO()
+    cropped(picture).save(buf, "PNG")
+    buf.seek(0)
+    paragraph.add_run().add_picture(buf, width=Inches(6))
+    table3.addprevious(paragraph._p)
+    table3.getparent().remove(table3)
+    out = io.BytesIO()
+    document.save(out)
+    report = parse_bytes(out.getvalue(), "mixed.docx", name="mixed.docx").to_dict()
+    result = score(report, expected(spec), parents=parents_of(spec))
+    assert result.rate >= 0.995 and not result.wrong_unflagged and not result.unread_unflagged, result
+    assert "ocr" in {p["kind"] for p in report["problems"]}
+
+
 def test_a_scan_past_the_ocr_time_limit_is_read_in_part_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = make_spec(7011, "2019")
     pages = scan_pages(render_pdf(spec, ruled=True), SCAN)

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from ..errors import ExtractError
 from ..limits import MAX_RATIO, MAX_UNCOMPRESSED
 from ..model import Cell, Document, Grid, Paragraph
+from ..tables import lacks_a_table
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -50,7 +51,7 @@ def read_docx(data: bytes) -> Document:
     pictures: list[tuple[int, str]] = []  # (index in doc.blocks, relationship id) of each picture
     images = _read_blocks(body, doc, pictures)
     doc.images = images
-    if pictures and not any(isinstance(b, Grid) for b in doc.blocks):
+    if pictures and lacks_a_table(doc.blocks):  # tables 2 and 4 as text, table 3 a picture: read it too
         _ocr_pictures(document, doc, pictures)
     if images and not any(isinstance(b, Grid) for b in doc.blocks) and len(doc.text()) < 200:
         doc.image_only = True
@@ -106,7 +107,7 @@ def _picture_ids(paragraph) -> list[str]:
 
 
 def _ocr_pictures(document, doc: Document, pictures: list[tuple[int, str]]) -> None:
-    """Tables pasted into a DOCX as pictures (no table in its body): each picture OCR'd where it
+    """Tables pasted into a DOCX as pictures (its text lacks one): each picture OCR'd where it
     stands, within the report's OCR budget, so its tables read as a scan's do.  The report says
     it was read by OCR (an `ocr` problem); its kind stays `docx` since its text is the file's."""
     from .ocr import Budget, Undecodable, ocr_note, picture_blocks
