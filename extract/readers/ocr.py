@@ -106,12 +106,20 @@ def engine() -> Any:
 # --- one page ------------------------------------------------------------------------------------
 
 
-def page_image_blocks(gray: Any, dpi: float, where: str = "", budget: Budget | None = None) -> list:
+def page_image_blocks(gray: Any, dpi: float, where: str = "", budget: Budget | None = None,
+                      doc: Document | None = None) -> list:
     """The blocks of one page picture (a greyscale numpy array scanned at `dpi`), turned upright
-    first when its text runs sideways or upside down (said in the budget's `turned`)."""
-    from .scan import deskew, rules
+    first when its text runs sideways or upside down (said in the budget's `turned`); none for a
+    page turned past MAX_SKEW, which `doc` says (`truncated` at the page)."""
+    from .scan import MAX_SKEW, deskew, measure_skew, rules
 
-    gray = deskew(gray)
+    angle, past = measure_skew(gray)
+    if past:
+        if doc is not None:
+            doc.problems.append(Problem("truncated", where or "picture",
+                                        f"turned {abs(angle):.0f}°, more than {MAX_SKEW:g}° (a photo?): not read"))
+        return []
+    gray = deskew(gray, angle)
     gray, result, turn = _upright(gray, engine()(gray, use_det=True, use_cls=False, use_rec=True))
     if turn and budget is not None:
         budget.turned.append(f"{where or 'picture'} ({turn})")
@@ -321,7 +329,7 @@ def picture_blocks(data: bytes, doc: Document, budget: Budget, where: str) -> in
                     (f" strip {k + 1}" if len(strips) > 1 else "")
                 if not budget.allow(here, doc):
                     return pages
-                doc.blocks.extend(page_image_blocks(strip, dpi, here, budget))
+                doc.blocks.extend(page_image_blocks(strip, dpi, here, budget, doc))
                 budget.read()
             pages += 1
     except Image.DecompressionBombError as exc:

@@ -121,7 +121,7 @@ def _ocr_pictured_pages(pdf, doc: Document, pictured: list[tuple[int, int, int]]
         page = pdf[index]
         try:
             gray, dpi = render_page(page)
-            blocks = page_image_blocks(gray, dpi, f"page {index + 1}", budget)
+            blocks = page_image_blocks(gray, dpi, f"page {index + 1}", budget, doc)
         finally:
             page.close()
         budget.read()
@@ -142,7 +142,7 @@ def _ocr_page(page, index: int, doc: Document, budget: Budget) -> int:
     if not budget.allow(f"page {index + 1}", doc):
         return 0
     gray, dpi = render_page(page)
-    blocks = page_image_blocks(gray, dpi, f"page {index + 1}", budget)
+    blocks = page_image_blocks(gray, dpi, f"page {index + 1}", budget, doc)
     budget.read()
     doc.blocks.extend(blocks)
     return 1 if blocks else 0
