@@ -221,6 +221,20 @@ def test_a_picture_turned_past_the_straightened_range_is_said_not_read() -> None
     assert "turned 20°" in said["detail"] and "not read" in said["detail"], said
 
 
+@pytest.mark.parametrize("shade", [0, 255])
+def test_a_blank_picture_is_not_said_to_be_turned(shade: int) -> None:
+    """A picture without lines to go by (all black, all white) has no sharper angle: it is read
+    as it stands (no text: image_only), not said to be turned 30°."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (800, 600), shade).save(buf, "PNG")
+    report = parse_bytes(buf.getvalue(), "blank.png", name="blank.png").to_dict()
+    assert [p["kind"] for p in report["problems"]] == ["image_only"], report["problems"]
+
+
 def test_an_upright_picture_is_not_turned() -> None:
     """Upright text costs no second reading and is never turned, a table of digits without
     labels included (it reads no Chinese either way up)."""

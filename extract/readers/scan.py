@@ -59,14 +59,16 @@ def measure_skew(gray: Any) -> tuple[float, bool]:
 
     # the half-degree steps on a copy half as wide (a fifth of the time; a text line's drift over
     # it at half a degree is still under half its height), the finer ones on the probe itself
-    half = cv2.resize(binary, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    half = cv2.resize(binary, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if min(binary.shape) >= 8 else binary
     coarse = max(np.arange(-SEARCHED, SEARCHED + 1e-9, 0.5), key=lambda a: sharpness(a, half))
     best = max(np.arange(coarse - 0.5, coarse + 0.5 + 1e-9, 0.25), key=sharpness)
     fine = float(max(np.arange(best - 0.2, best + 0.2 + 1e-9, 0.02), key=sharpness))
     if abs(fine) <= MAX_SKEW:
         return fine, False
     upright = sharpness(0.0)
-    return fine, upright <= 0 or sharpness(fine) >= _CLEAR * upright
+    if upright > 0 and sharpness(fine) >= _CLEAR * upright:
+        return fine, True
+    return 0.0, False  # no clearer at that angle (a blank or uniform picture): read as it stands
 
 
 def deskew(gray: Any, angle: float | None = None) -> Any:
