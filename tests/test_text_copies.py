@@ -77,3 +77,16 @@ def test_a_csv_copy_with_old_mac_line_ends_is_read_not_refused() -> None:
     assert report is not None
     rows = "\r".join(["标题,本年新制作数量,本年废止件数,现行有效件数", "规章,1,0,5", "行政规范性文件,2,1,7"]).encode()
     assert parse_bytes(rows, "copy.csv", name="copy.csv") is not None
+
+
+def test_html_blocks_of_a_markdown_copy_keep_a_pages_limits() -> None:
+    """The HTML tables of a markdown copy are held to an HTML page's limits together (bytes, tags:
+    `check_page` guards a page before it is parsed, and a text copy skipped it): past them the
+    rest are not read, and a problem says from which line."""
+    from extract.limits import MAX_HTML_TAGS
+
+    block = "<table><tr><td>" + "<b>1</b>" * 20_000 + "</td></tr></table>"
+    copy = "# 2021年某区政府信息公开工作年度报告\n\n" + "\n\n".join([block] * (MAX_HTML_TAGS // 20_000 + 5))
+    report = parse_bytes(copy.encode(), "big.md", name="big.md").to_dict()
+    (said,) = [p for p in report["problems"] if p["kind"] == "truncated"]
+    assert said["where"].startswith("line ") and "not read" in said["detail"], said

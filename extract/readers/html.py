@@ -117,11 +117,20 @@ class Fragments:
 
     def __init__(self) -> None:
         self.budget = _CellBudget()
+        self.size = self.tags = 0  # of the fragments read: a page's limits hold for them together
+        self.refused: list[str] = []
 
-    def blocks(self, html: str) -> list:
-        """The paragraphs and grids of one fragment, in order (its pictures are not at hand)."""
+    def blocks(self, html: str, where: str = "") -> list:
+        """The paragraphs and grids of one fragment, in order (its pictures are not at hand); none
+        once the fragments together pass a page's limits (`check_page`'s), and `problems` says so."""
+        data = f"<html><body>{html}</body></html>".encode("utf-8", "replace")
+        self.size += len(data)
+        self.tags += data.count(b"<") - data.count(b"</")
+        if self.size > MAX_HTML_BYTES or self.tags > MAX_HTML_TAGS:
+            self.refused.append(where or f"HTML block {len(self.refused) + 1}")
+            return []
         try:
-            root = etree.fromstring(f"<html><body>{html}</body></html>".encode("utf-8", "replace"), parser=_parser())
+            root = etree.fromstring(data, parser=_parser())
         except (etree.ParserError, etree.XMLSyntaxError, ValueError):
             return []
         if root is None:
@@ -136,7 +145,11 @@ class Fragments:
         return [b for b in out if not isinstance(b, _Picture)]
 
     def problems(self) -> list[Problem]:
-        return self.budget.problems()
+        out = self.budget.problems()
+        if self.refused:
+            out.append(Problem("truncated", self.refused[0], f"{len(self.refused)} HTML block(s) from here on not read: "
+                               f"together past a page's limits ({MAX_HTML_BYTES} bytes, {MAX_HTML_TAGS} tags)"))
+        return out
 
 
 _IMG_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)

@@ -74,7 +74,7 @@ def read_markdown(lines: list[str]) -> Document:
     while i < len(lines):
         end = _html_block_end(lines, i)
         if end is not None:
-            doc.blocks.extend(fragments.blocks("\n".join(lines[i:end])))
+            doc.blocks.extend(fragments.blocks("\n".join(lines[i:end]), f"line {i + 1}"))
             i = end
             continue
         if _starts_table(lines, i):
