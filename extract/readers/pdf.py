@@ -115,20 +115,15 @@ def _ocr_pictured_pages(pdf, doc: Document, pictured: list[tuple[int, int, int]]
     for index, first, end in pictured:
         out.extend(doc.blocks[kept:first])
         kept = end
-        if not budget.allow(f"page {index + 1}", doc):
-            out.extend(doc.blocks[first:end])
-            continue
         page = pdf[index]
         try:
-            gray, dpi = render_page(page)
-            blocks = page_image_blocks(gray, dpi, f"page {index + 1}", budget, doc)
+            blocks = _picture_blocks(page, index, doc, budget)
         finally:
             page.close()
-        budget.read()
         if blocks:
             out.extend(blocks)
             read += 1
-        else:
+        else:  # not read (the budget spent) or nothing found: the page's text stays
             out.extend(doc.blocks[first:end])
     out.extend(doc.blocks[kept:])
     doc.blocks = out
@@ -139,13 +134,20 @@ def _ocr_page(page, index: int, doc: Document, budget: Budget) -> int:
     """Read a page that is a picture (a scan, or a table pasted as an image) by OCR, within the
     report's OCR budget; 1 if any text was found on it (a logo or a photo gives none, and the
     page stays a picture)."""
+    blocks = _picture_blocks(page, index, doc, budget)
+    doc.blocks.extend(blocks)
+    return 1 if blocks else 0
+
+
+def _picture_blocks(page, index: int, doc: Document, budget: Budget) -> list:
+    """The page rendered and read by OCR, within the report's OCR budget (none when it is spent,
+    which the budget says in `doc`)."""
     if not budget.allow(f"page {index + 1}", doc):
-        return 0
+        return []
     gray, dpi = render_page(page)
     blocks = page_image_blocks(gray, dpi, f"page {index + 1}", budget, doc)
     budget.read()
-    doc.blocks.extend(blocks)
-    return 1 if blocks else 0
+    return blocks
 
 
 def _read_info(pdf, doc: Document) -> None:
@@ -189,9 +191,10 @@ def _chars(page) -> list[Char]:
 def _page_objects(page) -> tuple[list[int], int, int, int, float]:
     """The page's path objects (addresses, to three levels of Form XObjects, in content order),
     its number of images (two levels) and of text objects drawn visibly and invisibly, and the
-    area its images cover (their boxes', in square points), in one walk over raw handles.  pypdfium2's `get_objects` wraps every object of the page, text included, in a Python
-    object, and the reader walked the page twice with it (for images, then for paths): 14 % of a
-    ruled PDF's parse."""
+    area its images cover (their boxes', in square points), in one walk over raw handles.
+    pypdfium2's `get_objects` wraps every object of the page, text included, in a Python object,
+    and the reader walked the page twice with it (for images, then for paths): 14 % of a ruled
+    PDF's parse."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -364,8 +367,9 @@ def _turned(chars: list[Char], segments: tuple[list[H], list[V]], rotation: int,
         turned.append(Char(ch.text, min(ax, bx), min(ay, by), max(ax, bx), max(ay, by), ch.confidence))
     hs: list[H] = []
     vs: list[V] = []
-    for (y, a, b), horizontal in [(h, True) for h in segments[0]] + [(v, False) for v in segments[1]]:
-        (pa, qa), (pb, qb) = (point(a, y), point(b, y)) if horizontal else (point(y, a), point(y, b))
+    ends = [(point(a, y), point(b, y)) for y, a, b in segments[0]]
+    ends += [(point(x, a), point(x, b)) for x, a, b in segments[1]]
+    for (pa, qa), (pb, qb) in ends:  # each segment's two ends, turned; it lies along the longer side
         if abs(qa - qb) <= abs(pa - pb):
             hs.append(((qa + qb) / 2, min(pa, pb), max(pa, pb)))
         else:

@@ -2,9 +2,9 @@
 
 A scan is rarely square to the page: a degree of rotation moves a table rule by 25 pixels across
 an A4 page at 200 dpi, enough to put a value in the row above.  A photo of a table is turned
-further: up to MAX_SKEW (15°) is straightened; a page turned past that is not read, and said.  The skew is measured the classic
-way (the angle at which the page's dark pixels fall into the sharpest horizontal bands), on a
-small copy, and the page is turned back once.  Ruling lines are then long thin runs of dark
+further: up to MAX_SKEW (15°) is straightened; a page turned past that is not read, and said.
+The skew is measured the classic way (the angle at which the page's dark pixels fall into the
+sharpest horizontal bands), on a small copy, and the page is turned back once.  Ruling lines are then long thin runs of dark
 pixels, found by morphological opening with a long horizontal (or vertical) kernel, and given
 to the geometric reader in points with y up, like a PDF's path segments.
 """
@@ -18,7 +18,7 @@ from .geometry import H, V
 REDDISH = 50  # grey levels by which a seal's red channel outshines its green and blue
 SCAN_SKEW = 3.0  # degrees: a scan's skew, turned back on the page's own size
 MAX_SKEW = 15.0  # degrees straightened (a photo of a table); a page turned further is said and not read
-SEARCHED = 30.0  # degrees searched when a scan's range is not enough: past MAX_SKEW is told, not guessed at
+SEARCHED = 30.0  # degrees searched, so that a page turned past MAX_SKEW is told, not taken for less
 _CLEAR = 1.5  # a page is turned past when its bands at the angle found are this much sharper than upright
 _PROBE_WIDTH = 1200
 
@@ -71,15 +71,13 @@ def measure_skew(gray: Any) -> tuple[float, bool]:
     return 0.0, False  # no clearer at that angle (a blank or uniform picture): read as it stands
 
 
-def deskew(gray: Any, angle: float | None = None) -> Any:
-    """The page turned back by its skew (`angle`, else measured; unchanged when it is already
+def deskew(gray: Any, angle: float) -> Any:
+    """The page turned back by its skew (`measure_skew`'s angle; unchanged when it is already
     square).  Past a scan's skew the canvas grows to hold the turned page: a tight picture of a
     table turned on its own size lost its corners."""
     import cv2
     import numpy as np
 
-    if angle is None:
-        angle = skew_angle(gray)
     if abs(angle) < 0.05:
         return gray
     h, w = gray.shape
