@@ -81,7 +81,7 @@ def _read_blocks(parent, doc: Document, pictures: list[tuple[int, str]]) -> int:
 
 
 def _cells(tbl) -> list:  # noqa: ANN001 - an lxml element
-    return [c for tr in _children(tbl) if tr.tag == W + "tr" for c in _children(tr) if c.tag == W + "tc"]
+    return [tc for tr in _kids(tbl, W + "tr") for tc in _kids(tr, W + "tc")]
 
 
 def _is_layout(tbl) -> bool:  # noqa: ANN001 - an lxml element
@@ -183,6 +183,11 @@ def _children(el) -> Iterator:
 _SDT, _CUSTOM_XML = W + "sdt", W + "customXml"
 
 
+def _kids(el, tag: str) -> list:  # noqa: ANN001 - an lxml element
+    """`el`'s children of one tag, wrappers opened (`_children`)."""
+    return [c for c in _children(el) if c.tag == tag]
+
+
 def _text(el) -> str:
     parts = []
     for node in el.iter(W + "t", W + "tab", W + "br", W + "cr", W + "p"):
@@ -205,7 +210,7 @@ def _int(value: str | None, default: int = 1) -> int:
 def _grid(tbl) -> Grid:
     rows: list[list[Cell]] = []
     above: dict[int, Cell] = {}  # grid column → the cell covering it in the previous row
-    for tr in (c for c in _children(tbl) if c.tag == W + "tr"):
+    for tr in _kids(tbl, W + "tr"):
         row: list[Cell] = []
         col = 0
         trpr = tr.find(W + "trPr")
@@ -214,7 +219,7 @@ def _grid(tbl) -> Grid:
             if before is not None:
                 col += _int(before.get(W + "val"), 0)
         current: dict[int, Cell] = {}
-        for tc in (c for c in _children(tr) if c.tag == W + "tc"):
+        for tc in _kids(tr, W + "tc"):
             tcpr = tc.find(W + "tcPr")
             span, vmerge = 1, None
             if tcpr is not None:

@@ -60,9 +60,13 @@ def check_page(data: bytes) -> None:
     start tags (counted in the bytes: an lxml tree costs a few hundred bytes per element)."""
     if len(data) > MAX_HTML_BYTES:
         raise ExtractError(f"HTML refused: {len(data)} bytes, over the {MAX_HTML_BYTES}-byte limit for a page")
-    tags = data.count(b"<") - data.count(b"</")
+    tags = _start_tags(data)
     if tags > MAX_HTML_TAGS:
         raise ExtractError(f"HTML refused: about {tags} tags, over the {MAX_HTML_TAGS}-tag limit for a page")
+
+
+def _start_tags(data: bytes) -> int:
+    return data.count(b"<") - data.count(b"</")
 
 
 MIN_PICTURE_SIDE = 200  # pixels: a table's picture is wider and taller than this; an icon is not
@@ -93,11 +97,7 @@ def read_html(text: str, pictures: Mapping[str, bytes] | None = None, base_url: 
     body = _content_root(root)
     doc.meta.update(metatable.from_html(root, exclude=body))
     budget = _CellBudget()
-    # the container's own text before its first element and after its last are text of the
-    # report too (a CMS body of bare text and <br>, a title typed straight into <body>)
-    buf = [body.text] if body.text else []
-    _walk(body, doc.blocks, buf, budget)
-    _flush(doc.blocks, buf)
+    _walk_container(body, doc.blocks, budget)
     doc.problems.extend(budget.problems())
     doc.images = images = sum(1 for _ in body.iter("img"))
     pictures = pictures or {}
@@ -125,7 +125,7 @@ class Fragments:
         once the fragments together pass a page's limits (`check_page`'s), and `problems` says so."""
         data = f"<html><body>{html}</body></html>".encode("utf-8", "replace")
         self.size += len(data)
-        self.tags += data.count(b"<") - data.count(b"</")
+        self.tags += _start_tags(data)
         if self.size > MAX_HTML_BYTES or self.tags > MAX_HTML_TAGS:
             self.refused.append(where or f"HTML block {len(self.refused) + 1}")
             return []
@@ -137,11 +137,8 @@ class Fragments:
             return []
         etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
         body = root.find("body")
-        body = root if body is None else body
         out: list = []
-        buf = [body.text] if body.text else []
-        _walk(body, out, buf, self.budget)
-        _flush(out, buf)
+        _walk_container(root if body is None else body, out, self.budget)
         return [b for b in out if not isinstance(b, _Picture)]
 
     def problems(self) -> list[Problem]:
@@ -329,6 +326,14 @@ def grid_size(table: etree._Element, stop: int) -> int:
         if total >= stop:
             return total
     return total
+
+
+def _walk_container(container: etree._Element, blocks: list, budget: _CellBudget) -> None:
+    """The blocks of a page's content container, its own text before its first element and after
+    its last included (a CMS body of bare text and <br>, a title typed straight into <body>)."""
+    buf = [container.text] if container.text else []
+    _walk(container, blocks, buf, budget)
+    _flush(blocks, buf)
 
 
 def _walk(el: etree._Element, blocks: list, buf: list[str], budget: _CellBudget) -> None:
