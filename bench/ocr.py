@@ -5,6 +5,7 @@ memory, and the cell accuracy of generated scanned reports (the big sample the t
     .venv/bin/python bench/ocr.py --count 8 --json    # machine-readable
     .venv/bin/python bench/parse.py --ocr 40          # the same, after the parse table
     .venv/bin/python bench/ocr.py --count 0 --tables 200   # the 200 table pictures CI reads, timed
+    .venv/bin/python bench/ocr.py --count 0 --outlined 12  # PDFs with their text drawn as outlines
 
 Inputs: `--count` generated reports (both templates, every option set), printed to ruled PDF and
 scanned by `tests/scans.py` at a random resolution (150-300 dpi), rotation (±1.5°), noise and
@@ -102,6 +103,35 @@ def measure_tables(count: int) -> dict[str, Any]:
     return by_table
 
 
+def measure_outlined(count: int, first_seed: int = 9000) -> dict[str, Any]:
+    """Generated reports printed to PDF with their text drawn as outlines (tests/outlined.py), ruled
+    and unruled in turn, each read whole (every page by OCR), by ruling."""
+    from generate import expected, make_spec  # type: ignore[import-not-found]
+    from outlined import outlined_pdf  # type: ignore[import-not-found]
+    from scans import score  # type: ignore[import-not-found]
+
+    ocr.engine()
+    by_kind: dict[str, dict[str, Any]] = {}
+    for i in range(count):
+        seed, ruled = first_seed + i, i % 4 < 2
+        spec = make_spec(seed, ("2019", "2021")[i % 2], **OPTION_SETS[i % len(OPTION_SETS)])
+        data = outlined_pdf(spec, ruled=ruled)
+        t = time.perf_counter()
+        report = parse_bytes(data, "outlined.pdf").to_dict()
+        seconds = time.perf_counter() - t
+        result = score(report, expected(spec))
+        row = by_kind.setdefault("ruled" if ruled else "unruled",
+                                 {"reports": 0, "cells": 0, "correct": 0, "unsaid": 0, "seconds": []})
+        row["reports"] += 1
+        row["cells"] += result.cells
+        row["correct"] += result.correct
+        row["unsaid"] += len(result.wrong_unflagged) + len(result.unread_unflagged)
+        row["seconds"].append(seconds)
+    for row in by_kind.values():
+        row["median_seconds"] = round(statistics.median(row.pop("seconds")), 2)
+    return by_kind
+
+
 def _five_page_scan(make_spec, render_pdf, scan_pages, image_only_pdf, random_scan, seed: int) -> float:
     scan = random_scan(seed)
     pages = scan_pages(render_pdf(make_spec(seed, "2021"), ruled=True), scan)
@@ -130,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=12, help="generated scanned reports to read")
     ap.add_argument("--seed", type=int, default=9000, help="first generator seed")
     ap.add_argument("--tables", type=int, default=0, help="also time the first N table pictures of tests/test_ocr_tables.py")
+    ap.add_argument("--outlined", type=int, default=0, help="also read N generated PDFs with their text as outlines")
     ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = ap.parse_args(argv)
     bad = False
@@ -150,6 +181,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"| {name} | {r['pictures']} | {r['cells']} | {100 * r['correct'] / r['cells']:.2f} % | {r['unsaid']} | {r['median_seconds']} |")
         cells, correct = sum(r["cells"] for r in t.values()), sum(r["correct"] for r in t.values())
         bad = bad or any(r["unsaid"] for r in t.values()) or correct < 0.995 * cells
+    if args.outlined:
+        load = _loadavg()
+        o = measure_outlined(args.outlined, args.seed)
+        if args.json:
+            print(json.dumps(o, ensure_ascii=False, indent=1))
+        else:
+            print(f"\nText drawn as outlines (tests/outlined.py), load average before/after {load} / {_loadavg()}\n")
+            print("| tables | reports | cells | read right | wrong or missing, not said | s per report (median) |")
+            print("| --- | --- | --- | --- | --- | --- |")
+            for name, r in sorted(o.items()):
+                print(f"| {name} | {r['reports']} | {r['cells']} | {100 * r['correct'] / r['cells']:.2f} % | "
+                      f"{r['unsaid']} | {r['median_seconds']} |")
+        bad = bad or any(r["unsaid"] for r in o.values())
     return 1 if bad else 0
 
 

@@ -274,12 +274,16 @@ class Budget:
 
 
 
-def ocr_note(pages: int, where: str = "document", turned: list[str] | None = None) -> Problem:
-    """The report says it was read by OCR, and by what, and which pictures were turned upright
-    first: the contract's problems are where a reader of the JSON and of the archive looks for how
-    far to trust the numbers."""
+def ocr_note(pages: int, where: str = "document", turned: list[str] | None = None,
+             outlined: list[str] | None = None) -> Problem:
+    """The report says it was read by OCR, and by what, which pages had their text drawn as
+    outlines rather than written, and which pictures were turned upright first: the contract's
+    problems are where a reader of the JSON and of the archive looks for how far to trust the
+    numbers."""
+    drawn = f"; text drawn as outlines, no text layer: {', '.join(outlined)}" if outlined else ""
     turns = f"; turned upright before reading: {', '.join(turned)}" if turned else ""
-    return Problem("ocr", where, f"read by OCR ({pages} page{'s' if pages != 1 else ''}): {describe()}{turns}")
+    return Problem("ocr", where,
+                   f"read by OCR ({pages} page{'s' if pages != 1 else ''}): {describe()}{drawn}{turns}")
 
 
 def read_image(data: bytes) -> Document:

@@ -27,6 +27,9 @@ from .pdfstreams import check_streams
 SCANNER_TEXT = 4  # invisible text objects this many times the visible ones, over a picture: a scan's OCR layer
 PICTURE_SHARE = 0.15  # of a text page's area, covered by pictures: perhaps a table pasted as one (a seal covers ~3 %)
 MIN_PAGE_CHARS = 20  # a page with fewer characters and a picture is a picture of a page
+DRAWN_GLYPHS = 50  # glyph-sized filled shapes on a page without text: its text drawn as outlines ("转曲")
+GLYPH_SIZE = 60.0  # points, each way, at most: a character of a heading; a table's rule or a seal is bigger
+GLYPH_SEGMENTS = 6  # a glyph's outline has more segments than a rectangle's four or five
 _FONTS_MISSING = (f"text in fonts the PDF does not embed, and no substitute font in {FONT_DIR} "
                   "(NIANBAO_PDF_FONTS): characters may be missing or misplaced")
 _FONTS_UNPINNED = ("text in fonts the PDF does not embed, read with the host's fonts: PDFium was in use before "
@@ -53,6 +56,7 @@ def read_pdf(data: bytes) -> Document:
         total_chars = images = ocr_pages = 0
         budget = Budget()
         pictured: list[tuple[int, int, int]] = []  # text pages showing a big picture: (index, first block, end)
+        outlined: list[str] = []  # pages whose text is drawn as shapes
         for index in range(min(n_pages, MAX_PAGES)):
             try:
                 page = pdf[index]
@@ -66,11 +70,15 @@ def read_pdf(data: bytes) -> Document:
             chars = _chars(page)
             paths, pictures, visible, invisible, picture_area = _page_objects(page)
             images += pictures
-            if pictures and (len(chars) < MIN_PAGE_CHARS or invisible > SCANNER_TEXT * visible):
+            drawn = len(chars) < MIN_PAGE_CHARS and _drawn_glyphs(paths) >= DRAWN_GLYPHS
+            if drawn:
+                outlined.append(f"page {index + 1}")
+            if drawn or (pictures and (len(chars) < MIN_PAGE_CHARS or invisible > SCANNER_TEXT * visible)):
                 # a picture of a page, or a scan with its scanner's OCR laid over it as invisible
                 # text (a "searchable" PDF: text without confidences, placed where that OCR put
                 # it, and the table's rules only in the picture), perhaps with a line of visible
-                # text stamped on it: read the picture ourselves (the rendering shows that line)
+                # text stamped on it, or a page whose text a design tool turned into outlines:
+                # read its rendering ourselves (which shows that line, and those shapes as text)
                 ocr_pages += _ocr_page(page, index, doc, budget)
             else:
                 total_chars += len(chars)  # the text the report's own layer gives
@@ -90,7 +98,7 @@ def read_pdf(data: bytes) -> Document:
         _read_info(pdf, doc)
         doc.images = images
         if ocr_pages:
-            doc.problems.insert(0, ocr_note(ocr_pages, turned=budget.turned))
+            doc.problems.insert(0, ocr_note(ocr_pages, turned=budget.turned, outlined=outlined))
             if total_chars < MIN_PAGE_CHARS:
                 doc.kind = "ocr"  # every word of it came from the pictures
         elif total_chars < MIN_PAGE_CHARS and images:
@@ -233,6 +241,30 @@ def _page_objects(page) -> tuple[list[int], int, int, int, float]:
 
     walk(calls.page_count_objects, calls.page_object, calls.address(page.raw), 0)
     return paths, images, visible, invisible, area
+
+
+def _drawn_glyphs(paths: list[int]) -> int:
+    """How many of the page's paths look like characters drawn as outlines: filled, no bigger than
+    a heading's character, with more segments than a rectangle.  Asked only of pages without text,
+    so a report with a text layer never pays for it."""
+    from . import pdfium_calls as calls
+
+    box = calls.OutValues(ctypes.c_float, 4)  # left bottom right top
+    modes = calls.OutValues(ctypes.c_int, 2)  # fill stroke
+    fill = modes.values[0]
+    glyphs = 0
+    for obj in paths:
+        if not calls.object_bounds(obj, *box.addresses):
+            continue
+        left, bottom, right, top = (v.value for v in box.values)
+        if not (0 < right - left <= GLYPH_SIZE and 0 < top - bottom <= GLYPH_SIZE):
+            continue
+        calls.path_draw_mode(obj, *modes.addresses)
+        if fill.value and calls.path_count_segments(obj) >= GLYPH_SEGMENTS:
+            glyphs += 1
+            if glyphs >= DRAWN_GLYPHS:
+                break  # enough to say so
+    return glyphs
 
 
 # --- ruling lines ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ class _PdfWriter:
     WIDTH, HEIGHT = 595.27, 841.89
     LEFT, RIGHT, TOP, BOTTOM = 72.0, 72.0, 770.0, 80.0
 
-    def __init__(self, rng: random.Random, ruled: bool) -> None:
+    def __init__(self, rng: random.Random, ruled: bool, canvas_class: type | None = None) -> None:
         from reportlab.pdfgen import canvas
 
         self.font = _pdf_font()
@@ -34,7 +34,7 @@ class _PdfWriter:
         self.ruled = ruled
         self.border = rng.choice(["rects", "lines"])  # cells as stroked rectangles, or as edge lines
         self.buf = io.BytesIO()
-        self.c = canvas.Canvas(self.buf, pagesize=(self.WIDTH, self.HEIGHT), invariant=1)
+        self.c = (canvas_class or canvas.Canvas)(self.buf, pagesize=(self.WIDTH, self.HEIGHT), invariant=1)
         self.page = 1
         self.y = self.TOP
 
@@ -177,11 +177,13 @@ class _PdfWriter:
         return self.buf.getvalue()
 
 
-def render_pdf(spec: ReportSpec, ruled: bool = True) -> bytes:
+def render_pdf(spec: ReportSpec, ruled: bool = True, canvas_class: type | None = None) -> bytes:
     """A text-layer PDF as Word exports it: wrapped labels, vertical 三、本年度办理结果, table 3 split
-    across a page break, `- N -` page numbers; `ruled=False` draws no lines at all."""
+    across a page break, `- N -` page numbers; `ruled=False` draws no lines at all.  `canvas_class`,
+    a reportlab `Canvas` subclass, draws the same layout another way (the tests' text turned to
+    outlines, tests/outlined.py)."""
     rng = random.Random(f"pdf:{spec.seed}:{spec.template}:{ruled}")
-    pdf = _PdfWriter(rng, ruled)
+    pdf = _PdfWriter(rng, ruled, canvas_class)
     pdf.c.setTitle(spec.title if rng.random() < 0.5 else f"Microsoft Word - {spec.year}年度报告.docx")
     size = rng.choice([8.5, 9.0, 9.5])
     first = True
