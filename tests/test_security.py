@@ -385,11 +385,12 @@ def test_datasette_refuses_every_write(site: tuple[str, int]) -> None:
     # nianbao_search.py: our own, from datasette/plugins (SQL functions, snippet cells, a link);
     # nianbao_pages.py (report and agency pages, read-only GET routes) and nianbao_display.py (cell
     # display) likewise, nianbao_facets.py (precomputed facets, broad searches: reads only) and
-    # nianbao_interface.py (the interface's words in Chinese: templates and table.js, no data);
+    # nianbao_interface.py (the interface's words in Chinese: templates and table.js, no data),
+    # nianbao_map.py (the map's province outlines, from an installed package: one GET route);
     # "nianbao": this package's own entry-point plugins (archive/datasette_limits.py: limits, no writes)
     assert plugins <= {"datasette-dashboards", "datasette-leaflet", "datasette-render-markdown",
                        "nianbao_search.py", "nianbao_pages.py", "nianbao_display.py", "nianbao_facets.py",
-                       "nianbao_interface.py", "nianbao"}, plugins
+                       "nianbao_interface.py", "nianbao_map.py", "nianbao"}, plugins
 
 
 def test_datasette_cuts_off_a_slow_query(site: tuple[str, int]) -> None:
