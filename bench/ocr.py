@@ -89,18 +89,33 @@ def measure_tables(count: int) -> dict[str, Any]:
     from test_ocr_tables import read_case  # type: ignore[import-not-found]
 
     ocr.engine()
-    by_table: dict[str, dict[str, Any]] = {}
+    tally = Tally("pictures")
     for i in range(count):
         table, result, seconds = read_case(i)
-        row = by_table.setdefault(table, {"pictures": 0, "cells": 0, "correct": 0, "unsaid": 0, "seconds": []})
-        row["pictures"] += 1
+        tally.add(table, result, seconds)
+    return tally.rows()
+
+
+class Tally:
+    """Cases scored by `tests/scans.score`, summed by group: how many, cells, read right, wrong or
+    missing without a problem saying so, and the median seconds a case."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.groups: dict[str, dict[str, Any]] = {}
+
+    def add(self, group: str, result, seconds: float) -> None:  # noqa: ANN001 - a tests/scans.py Score
+        row = self.groups.setdefault(group, {self.unit: 0, "cells": 0, "correct": 0, "unsaid": 0, "seconds": []})
+        row[self.unit] += 1
         row["cells"] += result.cells
         row["correct"] += result.correct
         row["unsaid"] += len(result.wrong_unflagged) + len(result.unread_unflagged)
         row["seconds"].append(seconds)
-    for row in by_table.values():
-        row["median_seconds"] = round(statistics.median(row.pop("seconds")), 2)
-    return by_table
+
+    def rows(self) -> dict[str, dict[str, Any]]:
+        return {group: {**{k: v for k, v in row.items() if k != "seconds"},
+                        "median_seconds": round(statistics.median(row["seconds"]), 2)}
+                for group, row in self.groups.items()}
 
 
 def measure_outlined(count: int, first_seed: int = 9000) -> dict[str, Any]:
@@ -111,7 +126,7 @@ def measure_outlined(count: int, first_seed: int = 9000) -> dict[str, Any]:
     from scans import score  # type: ignore[import-not-found]
 
     ocr.engine()
-    by_kind: dict[str, dict[str, Any]] = {}
+    tally = Tally("reports")
     for i in range(count):
         seed, ruled = first_seed + i, i % 4 < 2
         spec = make_spec(seed, ("2019", "2021")[i % 2], **OPTION_SETS[i % len(OPTION_SETS)])
@@ -119,17 +134,8 @@ def measure_outlined(count: int, first_seed: int = 9000) -> dict[str, Any]:
         t = time.perf_counter()
         report = parse_bytes(data, "outlined.pdf").to_dict()
         seconds = time.perf_counter() - t
-        result = score(report, expected(spec))
-        row = by_kind.setdefault("ruled" if ruled else "unruled",
-                                 {"reports": 0, "cells": 0, "correct": 0, "unsaid": 0, "seconds": []})
-        row["reports"] += 1
-        row["cells"] += result.cells
-        row["correct"] += result.correct
-        row["unsaid"] += len(result.wrong_unflagged) + len(result.unread_unflagged)
-        row["seconds"].append(seconds)
-    for row in by_kind.values():
-        row["median_seconds"] = round(statistics.median(row.pop("seconds")), 2)
-    return by_kind
+        tally.add("ruled" if ruled else "unruled", score(report, expected(spec)), seconds)
+    return tally.rows()
 
 
 def _five_page_scan(make_spec, render_pdf, scan_pages, image_only_pdf, random_scan, seed: int) -> float:
@@ -155,6 +161,21 @@ def markdown(m: dict[str, Any]) -> str:
     ])
 
 
+def _print_tally(rows: dict[str, dict[str, Any]], as_json: bool, heading: str, names: tuple[str, str, str]) -> None:
+    """A `Tally`'s rows as JSON or as a Markdown table under its heading; `names`: the group
+    column's title, the count's key and what one case is."""
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    group, unit, one = names
+    print(f"\n{heading}\n")
+    print(f"| {group} | {unit} | cells | read right | wrong or missing, not said | s per {one} (median) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, r in sorted(rows.items()):
+        print(f"| {name} | {r[unit]} | {r['cells']} | {100 * r['correct'] / r['cells']:.2f} % | {r['unsaid']} | "
+              f"{r['median_seconds']} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--count", type=int, default=12, help="generated scanned reports to read")
@@ -171,28 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.tables:
         load = _loadavg()
         t = measure_tables(args.tables)
-        if args.json:
-            print(json.dumps(t, ensure_ascii=False, indent=1))
-        else:
-            print(f"\nTable pictures (tests/test_ocr_tables.py cases), load average before/after {load} / {_loadavg()}\n")
-            print("| table | pictures | cells | read right | wrong or missing, not said | s per picture (median) |")
-            print("| --- | --- | --- | --- | --- | --- |")
-            for name, r in sorted(t.items()):
-                print(f"| {name} | {r['pictures']} | {r['cells']} | {100 * r['correct'] / r['cells']:.2f} % | {r['unsaid']} | {r['median_seconds']} |")
+        _print_tally(t, args.json, f"Table pictures (tests/test_ocr_tables.py cases), load average before/after "
+                     f"{load} / {_loadavg()}", ("table", "pictures", "picture"))
         cells, correct = sum(r["cells"] for r in t.values()), sum(r["correct"] for r in t.values())
         bad = bad or any(r["unsaid"] for r in t.values()) or correct < 0.995 * cells
     if args.outlined:
         load = _loadavg()
         o = measure_outlined(args.outlined, args.seed)
-        if args.json:
-            print(json.dumps(o, ensure_ascii=False, indent=1))
-        else:
-            print(f"\nText drawn as outlines (tests/outlined.py), load average before/after {load} / {_loadavg()}\n")
-            print("| tables | reports | cells | read right | wrong or missing, not said | s per report (median) |")
-            print("| --- | --- | --- | --- | --- | --- |")
-            for name, r in sorted(o.items()):
-                print(f"| {name} | {r['reports']} | {r['cells']} | {100 * r['correct'] / r['cells']:.2f} % | "
-                      f"{r['unsaid']} | {r['median_seconds']} |")
+        _print_tally(o, args.json, f"Text drawn as outlines (tests/outlined.py), load average before/after "
+                     f"{load} / {_loadavg()}", ("tables", "reports", "report"))
         bad = bad or any(r["unsaid"] for r in o.values())
     return 1 if bad else 0
 
