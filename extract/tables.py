@@ -382,6 +382,11 @@ class _Reader:
                     self.out.problems = [p for p in self.out.problems if not p.where.startswith(g.code + "/")]
                 else:
                     self.out.problems.append(Problem("ambiguous_row", g.code, f"{g.label} printed with values and with sub-rows"))
+                    # a sub-row not read beside it may be where those values belong (an unruled
+                    # table's OCR put 3.6.3 其他's label with the heading's): said at the row itself
+                    for sub in (r for r in vocab.rows if r.code.startswith(g.code + ".") and r.code not in rows):
+                        self.out.problems.append(Problem(
+                            "missing_row", sub.code, f"not read; the values printed at {g.label} ({g.code}) may be its"))
         for code in sorted(self.group_label_rows):
             group = code.removesuffix(".subtotal")
             if any(r.startswith(group + ".") and r != code for r in rows):

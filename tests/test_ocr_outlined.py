@@ -70,3 +70,17 @@ def test_shapes_that_are_not_text_leave_a_page_unread_by_ocr(monkeypatch: pytest
     report = parse_bytes(_page_of_shapes(glyph_like), "form.pdf")
     assert len(rendered) == read
     assert "ocr" not in {p.kind for p in report.problems} and report.extras["kind"] == "pdf"
+
+
+def test_an_unruled_outlined_table_says_the_row_it_could_not_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unruled, OCR put table 3's row 3.6.3 其他 with its heading （六）其他处理 (values at 3.6 and
+    beside its sub-rows: `ambiguous_row`); the row's own seven cells were missing unsaid.  Now
+    the sub-row not read is said where it is (`missing_row` at 3.6.3), naming where its values went."""
+    monkeypatch.setattr(ocr, "OCR_TIME_LIMIT", 600.0)
+    spec = make_spec(7, "2021")
+    report = parse_bytes(outlined_pdf(spec, ruled=False), "report.pdf").to_dict()
+    result = score(report, expected(spec))
+    assert result.wrong_unflagged == [] and result.unread_unflagged == [], result
+    assert result.rate >= 0.95, result
+    said = {(p["kind"], p["where"]) for p in report["problems"]}
+    assert ("ambiguous_row", "3.6") in said and ("missing_row", "3.6.3") in said
