@@ -221,26 +221,28 @@ def test_precomputed_canned_queries_give_what_their_sql_gives(site: tuple[str, P
 
 def test_a_canned_query_given_a_province_or_a_year_reads_its_precomputed_part(
         site: tuple[str, Path, Path], con: sqlite3.Connection, tmp_path: Path) -> None:
-    """Every query with a `province` or a `year` parameter, given each province or each year the
-    snapshot holds alone (and values it does not hold, or writes otherwise: `02021`, `abc`, a
-    space), gives what its SQL gives; the served SQL reads the part (a row planted in a copy of
-    the snapshot shows), and another parameter runs the query itself."""
+    """Every query with a `province`, a `year` or an `indicator` parameter, given each province,
+    year or indicator the snapshot holds alone (and values it does not hold, or writes otherwise:
+    `02021`, `abc`, a space), gives what its SQL gives; the served SQL reads the part (a row
+    planted in a copy of the snapshot shows), and another parameter runs the query itself."""
     from archive.precompute import PARTS_TABLE, PER_VALUE, QUERY_TABLE, precomputed_queries
 
-    assert set(PER_VALUE) == {"province", "year"}
+    assert set(PER_VALUE) == {"province", "year", "indicator"}
     queries = {n: q for n, q in precomputed_queries(metadata()).items() if set(PER_VALUE) & set(q[1])}
     assert {"yearly_trends_by_region", "leaderboard_by_region", "narrative_contradicts_tables",
-            "missing_reports_by_region", "region_vs_parent"} <= set(queries)
-    provinces = [v for (v,) in con.execute(f"select value from {PARTS_TABLE} where parameter = 'province' "
-                                           "group by value")]
-    years = [v for (v,) in con.execute(f"select value from {PARTS_TABLE} where parameter = 'year' group by value")]
+            "missing_reports_by_region", "region_vs_parent", "indicators_export", "red_yellow_list"} <= set(queries)
+    held = {p: [v for (v,) in con.execute(f"select value from {PARTS_TABLE} where parameter = ? group by value", [p])]
+            for p in PER_VALUE}
+    provinces, years = held["province"], held["year"]
     with_reports = {p for (p,) in con.execute("select distinct province from reports where province is not null")}
     report_years = {str(y) for (y,) in con.execute("select distinct year from reports where year is not null")}
-    assert with_reports <= set(provinces) and report_years <= set(years)
-    unheld = {"province": ["不存在省", " "], "year": ["0" + max(years), "abc", " ", "1900"]}
-    nonempty = {"province": 0, "year": 0}
+    computed = {i for (i,) in con.execute("select distinct indicator from indicators")}
+    assert with_reports <= set(provinces) and report_years <= set(years) and computed <= set(held["indicator"])
+    unheld = {"province": ["不存在省", " "], "year": ["0" + max(years), "abc", " ", "1900"],
+              "indicator": ["no_such_indicator", " rate_disclosed", "RATE_DISCLOSED"]}
+    nonempty = dict.fromkeys(PER_VALUE, 0)
     for name, (sql, params) in queries.items():
-        for parameter, values in (("province", provinces), ("year", years)):
+        for parameter, values in held.items():
             if parameter not in params:
                 continue
             for value in [*values, *unheld[parameter]]:
@@ -250,6 +252,7 @@ def test_a_canned_query_given_a_province_or_a_year_reads_its_precomputed_part(
                 nonempty[parameter] += bool(expected)
     assert nonempty["province"] >= len(with_reports)  # yearly trends, at least
     assert nonempty["year"] >= 2 * len(report_years)  # the leaderboard's, the districts'
+    assert nonempty["indicator"] >= 2 * len(computed)  # the export's, the leaderboard's
     served = yaml.safe_load((site[1].parent / "metadata.yml").read_text(encoding="utf-8"))
     served_sql = served["databases"]["nianbao"]["queries"]["yearly_trends_by_region"]["sql"]
     planted = tmp_path / "planted.db"
@@ -273,6 +276,15 @@ def test_a_canned_query_given_a_province_or_a_year_reads_its_precomputed_part(
         for given in (year, "0" + year):
             rows = c.execute(served_sql, {**dict.fromkeys(queries[name][1], ""), "year": given}).fetchall()
             assert rows and {r[6] for r in rows} == {-7}, given
+        # an indicator's part (the export's: it sorted every value of the indicator)
+        name = "indicators_export"
+        served_sql = served["databases"]["nianbao"]["queries"][name]["sql"]
+        indicator, first, last = c.execute(f"select value, first_row, last_row from {PARTS_TABLE} where query = ? "
+                                           "and parameter = 'indicator' and first_row <= last_row order by value "
+                                           "limit 1", [name]).fetchone()
+        c.execute(f"update {QUERY_TABLE.format(name)} set report_id = -7 where rowid between ? and ?", [first, last])
+        rows = c.execute(served_sql, {"indicator": indicator}).fetchall()
+        assert rows and {r[0] for r in rows} == {-7} and {r[8] for r in rows} == {indicator}
     sql, params = queries["narrative_contradicts_tables"]
     (year,) = con.execute("select max(year) from reports").fetchone()
     given = {**dict.fromkeys(params, ""), "province": provinces[0], "year": str(year)}
