@@ -51,13 +51,24 @@ LONG_OPCODES = {
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+def served_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the served archive and the server's log (serve.log) are."""
+    return tmp_path_factory.mktemp("serve-limits")
+
+
+@pytest.fixture(scope="module")
+def served(served_root: Path) -> Iterator[tuple[str, int]]:
     """A real `nianbao serve` of the synthetic demo archive: (base URL, Datasette's pid)."""
     from test_serve import build_archive, running_server
 
-    root = tmp_path_factory.mktemp("serve-limits")
-    with running_server(build_archive(root, None), root) as (base, proc):
+    with running_server(build_archive(served_root, None), served_root) as (base, proc):
         yield base, proc.pid
+
+
+def server_log_tail(root: Path, chars: int = 4000) -> str:
+    """The served Datasette's log from its last traceback: what a 500 came from."""
+    log = (root / "serve.log").read_text(errors="replace")
+    return log[log.rfind("Traceback"):][:chars] if "Traceback" in log else log[-chars:]
 
 
 def sql(base: str, query: str, timeout: float = 120, fmt: str = ".json") -> httpx.Response:
@@ -148,7 +159,7 @@ def test_huge_values_keep_memory_bounded(served: tuple[str, int]) -> None:
     assert answers(base) < 3
 
 
-def test_refused_and_cut_off_queries_leave_their_connections_usable(served: tuple[str, int]) -> None:
+def test_refused_and_cut_off_queries_leave_their_connections_usable(served: tuple[str, int], served_root: Path) -> None:
     """Expected: no answer is a 500, and every SQL thread answers the next queries.  A watchdog's
     interrupt stays pending while any statement of its connection is running, so a statement left
     mid-way by a refusal (its cursor kept alive by the traceback) turned the connection's next
@@ -157,16 +168,21 @@ def test_refused_and_cut_off_queries_leave_their_connections_usable(served: tupl
     statuses: list[int] = []
     queries = [*MEMORY.values(), LONG_OPCODES["slow_rows"]]
 
+    errors: list[str] = []
+
     def client(offset: int) -> None:
         for query in (queries[offset:] + queries[:offset]) * 2:
-            statuses.append(sql(base, query).status_code)
+            res = sql(base, query)
+            statuses.append(res.status_code)
+            if res.status_code >= 500:
+                errors.append(f"{res.status_code} {query[:40]!r}: {res.text[:300]}")
 
     threads = [threading.Thread(target=client, args=(i % len(queries),)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert 500 not in statuses, statuses
+    assert 500 not in statuses, (errors, server_log_tail(served_root))
     for _ in range(12):  # more than num_sql_threads: each thread's connection answers
         assert httpx.get(f"{base}/nianbao/reports.json?_size=1", timeout=30).status_code == 200
         assert sql(base, "select count(*) from reports").status_code == 200
