@@ -56,9 +56,9 @@ from extract.readers import read_document  # noqa: E402
 EXAMPLES = Path(os.environ.get("NIANBAO_EXAMPLES", ROOT.parent / "shared" / "examples"))
 STAGES = ("read", "tables", "metadata", "checks")
 _WRAPPED = {"read": "read_document", "tables": "read_tables", "metadata": "read_metadata", "checks": "check_report"}
-FORMATS = ("html", "pdf", "text", "docx")
+FORMATS = ("html", "pdf", "text", "docx", "xlsx")
 AIMS = {"html": 100.0, "pdf": 10.0}  # reports/s on one core (PDF: five-page reports)
-SUFFIX_FORMAT = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "text", ".docx": "docx"}
+SUFFIX_FORMAT = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "text", ".docx": "docx", ".xlsx": "xlsx"}
 
 
 @dataclass
@@ -99,6 +99,7 @@ def generated_samples(count: int) -> tuple[list[Sample], str | None]:
     sys.path.insert(0, str(ROOT / "tests"))
     try:
         import generate as g  # type: ignore[import-not-found]
+        from copies import render_xlsx  # type: ignore[import-not-found]
     except Exception as exc:  # the generator is being written alongside; the examples still run
         return [], f"tests/generate.py not importable: {type(exc).__name__}: {exc}"
     needed = ("make_spec", "render_html", "render_pdf", "render_text", "render_docx")
@@ -121,6 +122,7 @@ def generated_samples(count: int) -> tuple[list[Sample], str | None]:
                               g.render_pdf(spec, ruled=ruled)))
             out.append(Sample(f"{tag}.txt", "text", "generated", g.render_text(spec)))
             out.append(Sample(f"{tag}.docx", "docx", "generated", g.render_docx(spec)))
+            out.append(Sample(f"{tag}.xlsx", "xlsx", "generated", render_xlsx(spec, sheet_per_table=seed % 2 == 1)))
     except Exception as exc:  # report what ran rather than nothing
         return out, f"generation stopped: {type(exc).__name__}: {exc}"
     return out, None

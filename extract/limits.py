@@ -24,6 +24,11 @@ MAX_PDF_OBJECTS = 500_000  # `N G obj` headers in one PDF (a 3,000-page report h
 MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes of XML a DOCX may inflate to
 MAX_RATIO = 200  # uncompressed/compressed beyond this is a zip bomb, not a report
 
+# --- XLSX, XLS (extract/readers/spreadsheet.py) --------------------------------------------------------
+MAX_SHEETS = 50  # worksheets read; the rest are reported `truncated` (a report's workbook: 1-4)
+MAX_SHEET_ROWS = 1_048_576  # rows (empty ones too) walked per sheet: Excel's own limit
+MAX_SHEET_CELLS = 200_000  # cells (blank ones within a row too) of all sheets read; then `truncated` (a report: < 2,000)
+
 # --- HTML (extract/readers/html.py) ---------------------------------------------------------------------
 MAX_HTML_BYTES = 8 * 1024 * 1024  # an HTML page larger than this is refused (report pages run to a few hundred KB)
 MAX_HTML_TAGS = 500_000  # start tags (`<` not followed by `/`) a page may hold (a portal page: < 30,000)

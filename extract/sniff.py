@@ -26,10 +26,7 @@ def sniff(data: bytes, name: str = "") -> str:
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if head.startswith(OLE_MAGIC):
-        for ext in ("wps", "xls", "et", "ppt"):
-            if lower_name.endswith("." + ext):
-                return {"et": "xls"}.get(ext, ext)
-        return "doc"
+        return _ole_kind(data, lower_name)
     if head.startswith(b"PK\x03\x04"):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
@@ -64,3 +61,19 @@ def _looks_binary(head: bytes) -> bool:
         return False  # UTF-16 text with its byte-order mark
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     return len(head) >= 16 and controls > len(head) // 10
+
+
+# Stream names in an OLE file's directory (UTF-16LE): what the container holds, whatever the name
+# says (a workbook behind `downfile.jsp?id=…`, or saved as `.doc`, would go to the word converter).
+_OLE_STREAMS = {"doc": "WordDocument", "xls": "Workbook", "ppt": "PowerPoint Document"}
+
+
+def _ole_kind(data: bytes, lower_name: str) -> str:
+    """doc, wps, xls or ppt: by the streams it holds, then by its name (WPS writes `WordDocument`
+    too, and an old Excel 5 workbook names its stream `Book`)."""
+    held = {kind for kind, stream in _OLE_STREAMS.items() if stream.encode("utf-16-le") in data}
+    if "doc" not in held and ("xls" in held or lower_name.endswith((".xls", ".et"))):
+        return "xls"
+    if "doc" not in held and ("ppt" in held or lower_name.endswith(".ppt")):
+        return "ppt"
+    return "wps" if lower_name.endswith(".wps") else "doc"

@@ -32,6 +32,12 @@ _IGNORED_HEADER = ("申请人情况", "勾稽关系", "信息内容")
 Slot = tuple[str, float, float]  # key, x0, x1
 
 
+def _is_heading(label: str) -> bool:
+    """A section's heading (三、收到和处理政府信息公开申请情况), as `Reader.paragraph` enters its zone."""
+    return bool(_HEADING_ACTIVE.search(label) or _HEADING_REQUESTS.search(label) or _HEADING_END.search(label)
+                or (_HEADING_REVIEWS.search(label) and re.match(r"^[（(]?[一二三四五六七八九十\d]", label)))
+
+
 @dataclass
 class Tables:
     active: list[ActiveRow] = field(default_factory=list)
@@ -157,6 +163,11 @@ class _Reader:
         label_idx = [i for k, i in enumerate(label_idx)
                      if k == 0 or normalize(cells[i].text) != normalize(cells[label_idx[k - 1]].text)]
         labels = [normalize(cells[i].text) for i in label_idx]
+        if len(labels) == 1 and _is_heading(labels[0]) and not any(c.text.strip() for c in cells if not is_label(c)):
+            # a section heading in a row of its own (a spreadsheet's, a CSV export's padded row, a
+            # table's title row): the heading it is, not an unknown item of the table before
+            self.paragraph(cells[label_idx[0]].text)
+            return
         self.out.labels_seen.update(labels)
         self._detect_zone(labels)
         if self.zone == "active":

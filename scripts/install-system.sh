@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the code and its tests need, from Debian's archive:
 #   libreoffice-writer-nogui  converts DOC and WPS reports (extract/readers/convert.py)
+#   libreoffice-calc-nogui    converts XLS and ET workbooks to XLSX (extract/readers/spreadsheet.py)
 #   fonts-wqy-zenhei          CJK glyphs, so LibreOffice renders Chinese into test PDFs, and the one
 #                             directory PDFium takes substitutes for unembedded CJK fonts from
 #                             (extract/readers/pdffonts.py, NIANBAO_PDF_FONTS)
@@ -9,7 +10,7 @@
 # Idempotent: packages already present are not fetched again.  Needs root (or sudo).
 set -euo pipefail
 
-PACKAGES=(libreoffice-writer-nogui fonts-wqy-zenhei chromium redis-server)
+PACKAGES=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-zenhei chromium redis-server)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -36,7 +36,15 @@ def read_document(data: bytes, name: str = "", declared_charset: str | None = No
         from .ocr import read_image
 
         return read_image(data)
-    if kind in ("xls", "xlsx", "zip", "ppt", "binary"):
+    if kind == "xlsx":
+        from .spreadsheet import read_xlsx
+
+        return read_xlsx(data)
+    if kind == "xls":
+        from .spreadsheet import read_xls
+
+        return read_xls(data, kind)
+    if kind in ("zip", "ppt", "binary"):
         raise ExtractError(f"{kind} files are not reports this reader handles")
     if kind == "html":
         from .html import check_page, read_html

@@ -1,4 +1,5 @@
-"""DOC, WPS and RTF reports, converted to DOCX by LibreOffice headless and read as DOCX.
+"""DOC, WPS and RTF reports, converted to DOCX by LibreOffice headless and read as DOCX; XLS
+workbooks (and WPS's ET) converted to XLSX the same way (extract/readers/spreadsheet.py).
 
 Kingsoft WPS Writer files and legacy Word files share the OLE container; LibreOffice reads both.
 Each conversion runs with its own throw-away profile (concurrent runs otherwise fight over the
@@ -44,34 +45,38 @@ def converter() -> str | None:
 
 
 def read_converted(data: bytes, kind: str) -> Document:
-    binary = converter()
-    if binary is None:
-        raise ExtractError(f"{kind.upper()} needs LibreOffice to convert it (no soffice/libreoffice on PATH)")
     from .docx import read_docx
 
-    try:
-        docx_bytes = _convert(binary, data, kind)
-    except _ConversionFailed as exc:
-        raise ExtractError(f"LibreOffice could not convert this {kind.upper()} file: {exc}") from exc
-    doc = read_docx(docx_bytes)
+    doc = read_docx(convert(data, kind, "docx"))
     doc.kind = kind
     return doc
 
 
+def convert(data: bytes, kind: str, target: str) -> bytes:
+    """`data` (a `kind` file: doc, wps, rtf, xls) as LibreOffice writes it in `target` (docx, xlsx)."""
+    binary = converter()
+    if binary is None:
+        raise ExtractError(f"{kind.upper()} needs LibreOffice to convert it (no soffice/libreoffice on PATH)")
+    try:
+        return _convert(binary, data, kind, target)
+    except _ConversionFailed as exc:
+        raise ExtractError(f"LibreOffice could not convert this {kind.upper()} file: {exc}") from exc
+
+
 @retry(retry=retry_if_exception_type(_ConversionFailed), stop=stop_after_attempt(2), wait=wait_fixed(1), reraise=True)
-def _convert(binary: str, data: bytes, kind: str) -> bytes:
+def _convert(binary: str, data: bytes, kind: str, target: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as tmp:
         work = Path(tmp)
         src = work / f"report.{'doc' if kind == 'wps' else kind}"
         src.write_bytes(data)
         profile = (work / "profile").as_uri()
-        cmd = [binary, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "docx",
+        cmd = [binary, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", target,
                "--outdir", str(work / "out"), str(src)]
         try:
             returncode, stdout, stderr = _run(cmd, CONVERT_TIMEOUT)
         except subprocess.TimeoutExpired as exc:
             raise _ConversionFailed(f"timed out after {CONVERT_TIMEOUT} s") from exc
-        out = work / "out" / "report.docx"
+        out = work / "out" / f"report.{target}"
         if not out.exists():
             detail = (stderr or stdout).decode("utf-8", "replace").strip().splitlines()
             raise _ConversionFailed(detail[-1] if detail else f"exit status {returncode}")

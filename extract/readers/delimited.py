@@ -65,7 +65,20 @@ def _longest_label() -> int:
 
 
 def read_delimited(text: str, delimiter: str) -> Document:
+    # the lines as delimiter_of() split them: csv's own reader stops at a lone \r inside a line
+    # ("new-line character seen in unquoted field"), which a copy saved on an old Mac carries
+    try:
+        rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a field past csv's size limit: one line, nothing lost
+        raise ExtractError(f"unreadable delimited text copy: {exc}") from exc
     doc = Document(kind="text")
+    read_rows(rows, doc)
+    return doc
+
+
+def read_rows(rows: list[list[str]], doc: Document) -> None:
+    """A sheet's rows (a CSV copy's, a spreadsheet's) onto `doc`: each run of many-field rows one
+    table, the rest body text."""
     table: list[list[str]] = []
 
     def close() -> None:
@@ -74,12 +87,6 @@ def read_delimited(text: str, delimiter: str) -> Document:
             doc.blocks.append(grid)
         table.clear()
 
-    # the lines as delimiter_of() split them: csv's own reader stops at a lone \r inside a line
-    # ("new-line character seen in unquoted field"), which a copy saved on an old Mac carries
-    try:
-        rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
-    except csv.Error as exc:  # e.g. a field past csv's size limit: one line, nothing lost
-        raise ExtractError(f"unreadable delimited text copy: {exc}") from exc
     for i, row in enumerate(rows):
         fields = [f.strip() for f in row]
         filled = [f for f in fields if f]
@@ -93,4 +100,3 @@ def read_delimited(text: str, delimiter: str) -> Document:
         if line:
             doc.blocks.append(Paragraph(line))
     close()
-    return doc

@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import io
 import zipfile
-import zlib
 from collections.abc import Iterator
 
 from ..errors import ExtractError
-from ..limits import MAX_RATIO, MAX_UNCOMPRESSED
 from ..model import Cell, Document, Grid, Paragraph
 from ..tables import lacks_a_table
+from .zipguard import check_zip
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def read_docx(data: bytes) -> Document:
-    _check_archive(data)
+    check_zip(data, "DOCX")
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -135,35 +134,6 @@ def _ocr_pictures(document, doc: Document, pictures: list[tuple[int, str]]) -> N
     doc.blocks = out
     if read:
         doc.problems.insert(0, ocr_note(read, turned=budget.turned))
-
-
-def _check_archive(data: bytes) -> None:
-    """Refuse a zip bomb before python-docx inflates anything.
-
-    The declared sizes are checked first (cheap), then every member is inflated in 1 MiB steps
-    and counted, because headers can lie: zipfile's one-shot `read()` would inflate a member
-    whole before noticing that it outgrew its declared size.  A member whose real output differs
-    from its header fails its CRC here and the file is refused.
-    """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise ExtractError(f"unreadable DOCX: {exc}") from exc
-    limit = min(MAX_UNCOMPRESSED, max(len(data), 1) * MAX_RATIO)
-    declared = sum(info.file_size for info in infos)
-    if declared > limit:
-        raise ExtractError(f"DOCX refused: {declared} bytes uncompressed from {len(data)} (a zip bomb?)")
-    inflated = 0
-    for info in infos:
-        try:
-            with archive.open(info) as member:
-                while chunk := member.read(1 << 20):
-                    inflated += len(chunk)
-                    if inflated > limit:
-                        raise ExtractError(f"DOCX refused: more than {limit} bytes uncompressed (a zip bomb?)")
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
-            raise ExtractError(f"unreadable DOCX: {info.filename}: {exc}") from exc
 
 
 def _children(el) -> Iterator:
