@@ -30,8 +30,8 @@ def sniff(data: bytes, name: str = "") -> str:
     if head.startswith(b"PK\x03\x04"):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:
-            return "zip"
+        except zipfile.BadZipFile:  # cut short or damaged: its name says what it was meant to be
+            return next((k for k in ("docx", "xlsx") if lower_name.endswith("." + k)), "zip")
         if "word/document.xml" in names:
             return "docx"
         if "xl/workbook.xml" in names:

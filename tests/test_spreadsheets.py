@@ -125,3 +125,20 @@ def test_a_zip_bomb_named_xlsx_is_refused_before_inflating() -> None:
                                              (None, ""), (True, "TRUE"), (" 予以公开 ", "予以公开")])
 def test_cells_read_as_the_sheet_shows_them(value: object, text: str) -> None:
     assert spreadsheet._text(value) == text
+
+
+@pytest.mark.parametrize("damage", ["cut-in-half", "sheet-not-xml"])
+def test_a_damaged_workbook_is_one_clear_refusal(damage: str) -> None:
+    import zipfile
+
+    data = render_xlsx(_spec(6300))
+    if damage == "cut-in-half":
+        data = data[: len(data) // 2]
+    else:
+        src, buf = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as dst:
+            for name in src.namelist():
+                dst.writestr(name, b"<c>not xml" if name == "xl/worksheets/sheet1.xml" else src.read(name))
+        data = buf.getvalue()
+    with pytest.raises(ExtractError, match="unreadable XLSX"):
+        read_document(data, "report.xlsx")
