@@ -1,4 +1,5 @@
-"""Markdown, CSV/TSV and XLSX copies of the generator's reports, for the round-trip tests.
+"""Markdown and CSV/TSV copies of the generator's reports, for the round-trip tests (XLSX:
+`nianbao.synthetic.render_xlsx`, which the demo portals publish too).
 
 Kept in tests/ while `nianbao/synthetic` is being turned into a package (its renderers move there
 later).  They lay out the same logical tables (`synthetic.blocks`) the way tools and researchers
@@ -15,36 +16,7 @@ import csv
 import io
 import random
 
-from nianbao.synthetic import LTable, ReportSpec, blocks
-
-
-def _grid_texts(table: LTable, *, repeat: bool) -> list[list[str]]:
-    """Each grid cell's text: a merged cell's text everywhere it covers, or only at its origin."""
-    out = []
-    for r, row in enumerate(table.grid()):
-        texts = []
-        for c, cell in enumerate(row):
-            if cell is None or (not repeat and (cell.row, cell.col) != (r, c)):
-                texts.append("")
-            else:
-                texts.append(cell.text)
-        out.append(texts)
-    return out
-
-
-def _header_rows(table: LTable) -> int:
-    """How many leading rows of the table are its column header (no value cells)."""
-    values = {cell.row for cell in table.cells if cell.kind == "value"}
-    n = 0
-    while n < table.nrows and n not in values:
-        n += 1
-    return n
-
-
-def _numbered(table: LTable) -> list[str]:
-    """A header that numbers the value columns instead of naming them (`| | | | 1 | 2 | … |`)."""
-    value_cols = sorted({cell.col for cell in table.cells if cell.kind == "value"})
-    return ["" if c not in value_cols else str(value_cols.index(c) + 1) for c in range(table.ncols)]
+from nianbao.synthetic import LTable, ReportSpec, blocks, render_xlsx  # noqa: F401 (render_xlsx: re-exported)
 
 
 def _md_row(texts: list[str], outer: bool = True) -> str:
@@ -92,11 +64,11 @@ def render_markdown(spec: ReportSpec, *, repeat: bool = True, numbered: bool = F
         elif kind == "table" and html:
             lines += [_html_table(content, wrapped=html == "wrapped"), ""]
         elif kind == "table":
-            texts = _grid_texts(content, repeat=repeat)
-            head_n = _header_rows(content)
+            texts = content.texts(repeat=repeat)
+            head_n = content.header_rows()
             head, body = texts[:head_n], texts[head_n:]
             if numbered and content.name in ("table3", "table4"):
-                head = [_numbered(content)]
+                head = [content.numbered_header()]
             if not head:
                 head = [[""] * content.ncols]
             if content.name == "table3" and split:
@@ -124,10 +96,10 @@ def render_delimited(spec: ReportSpec, delimiter: str = ",", *, numbered: bool =
         if kind != "table":
             rows.append([content])
             continue
-        texts = _grid_texts(content, repeat=False)
-        head_n = _header_rows(content)
+        texts = content.texts(repeat=False)
+        head_n = content.header_rows()
         if numbered and content.name in ("table3", "table4"):
-            texts = [_numbered(content), *texts[head_n:]]
+            texts = [content.numbered_header(), *texts[head_n:]]
         rows.extend(texts)
         rows.append([])
     if padded:
@@ -137,54 +109,3 @@ def render_delimited(spec: ReportSpec, delimiter: str = ",", *, numbered: bool =
     csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(rows)
     return buf.getvalue().encode("utf-8")
 
-
-def _cell_value(text: str) -> str | int | float:
-    """A number as a spreadsheet stores it (a numeric cell), other text as text."""
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text) if any(ch.isdigit() for ch in text) and "." in text else text
-    except ValueError:
-        return text
-
-
-def render_xlsx(spec: ReportSpec, *, merged: bool = True, sheet_per_table: bool = False,
-                numbered: bool = False) -> bytes:
-    """The report as an Excel workbook (openpyxl): body lines in the first column, tables below
-    them, numbers as numeric cells; `merged`: the tables' merged cells merged in the sheet (their
-    value at the origin, as Excel keeps it); `sheet_per_table`: each table on a sheet of its own
-    after its heading (`附件：统计表.xlsx`), the body text on the first; `numbered`: tables 3 and 4
-    with a header that numbers their columns."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    row_at = 1
-    for kind, content in blocks(spec):
-        if kind != "table":
-            sheet.cell(row=row_at, column=1, value=content)
-            row_at += 1
-            continue
-        if sheet_per_table:
-            sheet = workbook.create_sheet(content.name)
-            row_at = 1
-        texts = _grid_texts(content, repeat=False)
-        renumbered = numbered and content.name in ("table3", "table4")
-        if renumbered:
-            texts = [_numbered(content), *texts[_header_rows(content):]]
-        for r, row in enumerate(texts):
-            for c, text in enumerate(row):
-                if text:
-                    sheet.cell(row=row_at + r, column=c + 1, value=_cell_value(text))
-        if merged and not renumbered:
-            for cell in content.cells:
-                if cell.rowspan > 1 or cell.colspan > 1:
-                    sheet.merge_cells(start_row=row_at + cell.row, start_column=cell.col + 1,
-                                      end_row=row_at + cell.row + cell.rowspan - 1,
-                                      end_column=cell.col + cell.colspan)
-        row_at += len(texts) + 1
-    buf = io.BytesIO()
-    workbook.save(buf)
-    return buf.getvalue()

@@ -70,7 +70,7 @@ class Doc:
         return ATTACHMENT_EXT.get(self.form)
 
 
-ATTACHMENT_EXT = {"pdf": "pdf", "script_pdf": "pdf", "docx": "docx", "txt": "txt", "scan": "pdf"}
+ATTACHMENT_EXT = {"pdf": "pdf", "script_pdf": "pdf", "docx": "docx", "txt": "txt", "scan": "pdf", "xlsx": "xlsx"}
 
 # The columns of each site.  Counts are chosen so that every pager has several pages and both
 # edge cases (a column with a single page and no pager; a last page that is not full) occur.
@@ -106,6 +106,9 @@ CROSS_REGION_EXAMPLE = "shanghai-office-2019.html"
 # and a TRS page whose three tables are one picture beside its text.  One 150-dpi page each
 # (`reports.tables_picture`): a fresh demo crawl spends seconds, not minutes, on OCR.
 OCR_PLACES = {"picture": ("trs", "dcqjd2025"), "scan": ("hanweb", "col1229214370")}
+# A report whose tables are an Excel workbook attachment (`附件：统计表.xlsx`), behind Hanweb's
+# downfile.jsp (no extension: the extractor tells it by its content), published like the above.
+WORKBOOK_PLACES = {"xlsx": ("hanweb", "col1229214370")}
 
 # The cycle of document forms each site publishes its generated reports in.
 FORMS = {"trs": ["html", "pdf", "html", "docx", "script_pdf", "html", "image"],

@@ -54,6 +54,8 @@ def render(source: tuple, form: str, version: int) -> bytes:
         return tables_picture(spec)
     if form == "docx":
         return _stable_zip(synthetic.render_docx(spec))
+    if form == "xlsx":
+        return _stable_zip(synthetic.render_xlsx(spec, sheet_per_table=True))
     if form == "gbk":
         return synthetic.render_html(spec, "flat_repeat", encoding="gbk")
     return synthetic.render_html(spec, "trs")
@@ -89,7 +91,7 @@ def scanned_pdf(spec: synthetic.ReportSpec) -> bytes:
 
 
 def _stable_zip(data: bytes) -> bytes:
-    """The same DOCX bytes in every process: zip entry times and core-property dates pinned."""
+    """The same DOCX or XLSX bytes in every process: zip entry times and core-property dates pinned."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:

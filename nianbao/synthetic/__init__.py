@@ -22,7 +22,7 @@ over consecutive years, text copies only, with a `Report` shortcut (`to_report`)
 Modules: labels.py (the templates as printed, and garbled), spec.py (`ReportSpec`, `make_spec`),
 expected.py (`expected_parse`, `failing_checks`), layout.py (tables as cell grids, the report
 in reading order), one renderer per format (text_copy.py, html_page.py, docx_file.py,
-pdf_file.py), series.py.  Everything is re-exported here: `from nianbao import synthetic`.
+pdf_file.py, xlsx_file.py), series.py.  Everything is re-exported here: `from nianbao import synthetic`.
 """
 
 from .docx_file import render_docx
@@ -58,6 +58,7 @@ from .pdf_file import PDF_FONT, render_pdf, render_tables_page
 from .series import DEMO_AGENCIES, SeriesReport, balanced, demo_reports, to_report
 from .spec import AGENCIES, ActiveRowSpec, ActiveSection, ReportSpec, Value, make_spec
 from .text_copy import render_series_text, render_text
+from .xlsx_file import render_xlsx
 
 __all__ = [
     "ACTIVE_2019", "ACTIVE_2021", "AGENCIES", "AMOUNT_HEADERS", "AMOUNT_METRICS", "APPLICANTS", "APPLICANT_LABEL",
@@ -66,5 +67,5 @@ __all__ = [
     "ORG_LABEL", "OTHER_SERVICES", "PDF_FONT", "ROWS_2019", "ROWS_2021", "ROW_LABELS", "ActiveRowSpec",
     "ActiveSection", "Block", "LCell", "LTable", "ReportSpec", "SeriesReport", "Value", "balanced", "blocks",
     "canonical_row_label", "demo_reports", "expected_parse", "failing_checks", "make_spec", "render_docx",
-    "render_html", "render_pdf", "render_tables_page", "render_series_text", "render_text", "table2", "table3", "table4", "to_report",
+    "render_html", "render_pdf", "render_tables_page", "render_series_text", "render_text", "render_xlsx", "table2", "table3", "table4", "to_report",
 ]

@@ -53,6 +53,25 @@ class LTable:
                     g[r][c] = cell
         return g
 
+    def texts(self, *, repeat: bool) -> list[list[str]]:
+        """Each grid position's text: a merged cell's text everywhere it covers (`repeat`), or only
+        at its origin (as a spreadsheet keeps it)."""
+        return [["" if cell is None or (not repeat and (cell.row, cell.col) != (r, c)) else cell.text
+                 for c, cell in enumerate(row)] for r, row in enumerate(self.grid())]
+
+    def header_rows(self) -> int:
+        """How many leading rows of the table are its column header (no value cells)."""
+        values = {cell.row for cell in self.cells if cell.kind == "value"}
+        n = 0
+        while n < self.nrows and n not in values:
+            n += 1
+        return n
+
+    def numbered_header(self) -> list[str]:
+        """A header that numbers the value columns instead of naming them (`| | | | 1 | 2 | … |`)."""
+        value_cols = sorted({cell.col for cell in self.cells if cell.kind == "value"})
+        return ["" if c not in value_cols else str(value_cols.index(c) + 1) for c in range(self.ncols)]
+
 
 def _split(total: int, k: int, pattern: str) -> list[int]:
     """Spread `total` grid columns over `k` cells: `pattern` says which cells take the extra width."""
