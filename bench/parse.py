@@ -99,7 +99,6 @@ def generated_samples(count: int) -> tuple[list[Sample], str | None]:
     sys.path.insert(0, str(ROOT / "tests"))
     try:
         import generate as g  # type: ignore[import-not-found]
-        from copies import render_xlsx  # type: ignore[import-not-found]
     except Exception as exc:  # the generator is being written alongside; the examples still run
         return [], f"tests/generate.py not importable: {type(exc).__name__}: {exc}"
     needed = ("make_spec", "render_html", "render_pdf", "render_text", "render_docx")
@@ -122,7 +121,7 @@ def generated_samples(count: int) -> tuple[list[Sample], str | None]:
                               g.render_pdf(spec, ruled=ruled)))
             out.append(Sample(f"{tag}.txt", "text", "generated", g.render_text(spec)))
             out.append(Sample(f"{tag}.docx", "docx", "generated", g.render_docx(spec)))
-            out.append(Sample(f"{tag}.xlsx", "xlsx", "generated", render_xlsx(spec, sheet_per_table=seed % 2 == 1)))
+            out.append(Sample(f"{tag}.xlsx", "xlsx", "generated", g.render_xlsx(spec, sheet_per_table=seed % 2 == 1)))
     except Exception as exc:  # report what ran rather than nothing
         return out, f"generation stopped: {type(exc).__name__}: {exc}"
     return out, None

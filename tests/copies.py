@@ -16,7 +16,7 @@ import csv
 import io
 import random
 
-from nianbao.synthetic import LTable, ReportSpec, blocks, render_xlsx  # noqa: F401 (render_xlsx: re-exported)
+from nianbao.synthetic import LTable, ReportSpec, blocks
 
 
 def _md_row(texts: list[str], outer: bool = True) -> str:

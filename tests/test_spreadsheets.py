@@ -9,13 +9,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from copies import render_delimited, render_xlsx
+from copies import render_delimited
 from expected import to_expected_from_report
 from generate import expected, make_spec
 
 from extract import ExtractError, parse_bytes
 from extract.readers import read_document, spreadsheet
 from extract.sniff import sniff
+from nianbao.synthetic import render_xlsx
 
 OPTIONS = [{}, {"blanks": True}, {"odd_labels": True}, {"inconsistent": True, "amount_in_yuan": True},
            {"blanks": True, "odd_labels": True, "inconsistent": True}]
