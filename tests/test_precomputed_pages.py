@@ -197,6 +197,29 @@ def test_every_offered_sort_pages_through_every_report_once(site: tuple[str, Pat
         assert sorted(ids) == every, ("report_summary", order, len(ids), len(set(ids)))
 
 
+def test_a_sorted_pages_shown_sql_is_the_query_it_ran(site: tuple[str, Path, Path]) -> None:
+    """Expected: "View and edit SQL" on a sorted first page carries the key after the sort column
+    (the page runs with it, so that its next pages neither repeat nor lose tied rows), and that SQL
+    gives the page's rows in the page's order.  It showed Datasette's own `order by year desc`."""
+    import html
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    base = site[0]
+    for table, order in (("reports", {"_sort_desc": "checks_failed"}), ("reports", {"_sort": "pub_date"}),
+                         ("report_summary", {"_sort_desc": "year"})):
+        response = httpx.get(f"{base}/nianbao/{table}", params={**order, "_size": "23"}, timeout=60)
+        assert response.status_code == 200, (table, order)
+        text = response.text
+        (link,) = re.findall(r'href="(/nianbao\?sql=[^"]*)"', text)  # 查看和编辑 SQL · View and edit SQL
+        query = {k: v[-1] for k, v in parse_qs(urlsplit(html.unescape(link)).query).items()}
+        column = order.get("_sort") or order["_sort_desc"]
+        assert re.search(rf"order by {column}( desc)?, id limit 24$", query["sql"]), query["sql"]
+        shown = httpx.get(f"{base}/nianbao.json", params={**query, "_shape": "objects"}, timeout=60).json()["rows"]
+        listed = page(base, f"{table}.json", **order, _size="23", _shape="objects")["rows"]
+        assert [r["id"] for r in shown][:23] == [r["id"] for r in listed], (table, order)
+
+
 def test_precomputed_canned_queries_give_what_their_sql_gives(site: tuple[str, Path, Path],
                                                               con: sqlite3.Connection) -> None:
     """Each canned query marked `precomputed` opens (every parameter empty) from its snapshot table,

@@ -32,7 +32,8 @@ Datasette paging bug its fix, 3):
    (`archive.fts.matches`, the index's answer for one report — not an FTS5 probe, which cost
    ≈ 4.7 ms a report), at most PROBE_ROWS of them; the clause becomes `id in (those found)`.
 3. **The first page of a sorted table** gets the key as tie-break, as Datasette's next pages have
-   (section 3 below): without it, rows with equal values were repeated or lost across pages.
+   (section 3 below): without it, rows with equal values were repeated or lost across pages.  The
+   page's "View and edit SQL" shows the query as it ran, tie-break included.
 """
 
 from __future__ import annotations
@@ -426,11 +427,15 @@ async def _probe_order(datasette: Any, request: Any, table: str, meta: dict, pk:
 
 _FIRST_PAGE: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("nianbao_first_page",
                                                                                      default=None)
+# The first page's query as run (tie-broken) and its parameters: the page's "View and edit SQL"
+# shows it (extra_template_vars), so the SQL a researcher copies gives the rows in the page's order.
+_RUN_AS: contextvars.ContextVar[tuple[str, Any] | None] = contextvars.ContextVar("nianbao_run_as", default=None)
 
 
 def _note_first_page(request: Any, table: str, datasette: Any) -> None:
     meta = datasette.table_metadata(DATABASE, table) or {}
     column, desc, given = _order(request, meta, "")
+    _RUN_AS.set(None)
     if not given or request.args.get("_next"):
         _FIRST_PAGE.set(None)
         return
@@ -465,7 +470,10 @@ def startup(datasette):
 
     async def tie_broken_execute(self, sql, *args, **kwargs):
         if self.name == DATABASE and _FIRST_PAGE.get() is not None:
-            sql = await _tie_broken(self, sql)
+            broken = await _tie_broken(self, sql)
+            if broken != sql:
+                _RUN_AS.set((broken, args[0] if args else kwargs.get("params")))
+            sql = broken
         return await execute(self, sql, *args, **kwargs)
 
     tie_broken_execute.nianbao_tie_break = True  # type: ignore[attr-defined]
@@ -496,7 +504,11 @@ def filters_from_request(request, database, table, datasette):
 
 
 @hookimpl
-def extra_template_vars(request, database, table):
-    if database != DATABASE or request is None or not request.args.get(BROAD):
-        return {}
-    return {"nianbao_broad_search": int(request.args[BROAD])}
+def extra_template_vars(request, database, table, view_name):
+    extra: dict[str, Any] = {}
+    run_as = _RUN_AS.get()
+    if database == DATABASE and view_name == "table" and run_as is not None:
+        extra["query"] = {"sql": run_as[0], "params": run_as[1] or {}}
+    if database == DATABASE and request is not None and request.args.get(BROAD):
+        extra["nianbao_broad_search"] = int(request.args[BROAD])
+    return extra
