@@ -32,10 +32,16 @@ _IGNORED_HEADER = ("申请人情况", "勾稽关系", "信息内容")
 Slot = tuple[str, float, float]  # key, x0, x1
 
 
-def _is_heading(label: str) -> bool:
-    """A section's heading (三、收到和处理政府信息公开申请情况), as `Reader.paragraph` enters its zone."""
-    return bool(_HEADING_ACTIVE.search(label) or _HEADING_REQUESTS.search(label) or _HEADING_END.search(label)
-                or (_HEADING_REVIEWS.search(label) and re.match(r"^[（(]?[一二三四五六七八九十\d]", label)))
+def _heading_zone(t: str) -> str | None:
+    """The zone a section's heading opens (三、收到和处理政府信息公开申请情况 → requests; "end" for
+    the sections after the tables), None when `t` is no heading."""
+    if _HEADING_ACTIVE.search(t):
+        return "active"
+    if _HEADING_REQUESTS.search(t):
+        return "requests"
+    if _HEADING_REVIEWS.search(t) and re.match(r"^[（(]?[一二三四五六七八九十\d]", t):
+        return "reviews"
+    return "end" if _HEADING_END.search(t) else None
 
 
 @dataclass
@@ -115,14 +121,11 @@ class _Reader:
         if self.zone in ("active", "requests") and len(t) <= 4 and has_cjk(t) and not looks_like_value(t):
             self.pending = t  # the first line of a label wrapped above its row (tables without rules)
             return
-        if _HEADING_ACTIVE.search(t):
-            self._enter("active")
-        elif _HEADING_REQUESTS.search(t):
-            self._enter("requests")
-        elif _HEADING_REVIEWS.search(t) and re.match(r"^[（(]?[一二三四五六七八九十\d]", t):
-            self._enter("reviews")
-        elif _HEADING_END.search(t):
+        zone = _heading_zone(t)
+        if zone == "end":
             self.zone = None
+        elif zone is not None:
+            self._enter(zone)
 
     def grid_start(self, grid: Grid) -> None:
         pass
@@ -163,7 +166,7 @@ class _Reader:
         label_idx = [i for k, i in enumerate(label_idx)
                      if k == 0 or normalize(cells[i].text) != normalize(cells[label_idx[k - 1]].text)]
         labels = [normalize(cells[i].text) for i in label_idx]
-        if len(labels) == 1 and _is_heading(labels[0]) and not any(c.text.strip() for c in cells if not is_label(c)):
+        if len(labels) == 1 and _heading_zone(labels[0]) is not None and not any(c.text.strip() for c in cells if not is_label(c)):
             # a section heading in a row of its own (a spreadsheet's, a CSV export's padded row, a
             # table's title row): the heading it is, not an unknown item of the table before
             self.paragraph(cells[label_idx[0]].text)
