@@ -35,15 +35,16 @@ def read_xlsx(data: bytes, kind: str = "xlsx") -> Document:
     except Exception as exc:  # a damaged package: zipfile's, lxml's and openpyxl's own errors
         raise ExtractError(f"unreadable XLSX: {type(exc).__name__}: {exc}") from exc
     doc = Document(kind=kind)
-    budget = [MAX_SHEET_CELLS]
+    cells_left = MAX_SHEET_CELLS
     try:
         sheets = workbook.worksheets
         for number, sheet in enumerate(sheets[:MAX_SHEETS], 1):
-            rows, cut = _rows(sheet, budget)
+            rows, cells, cut = _rows(sheet, cells_left)
             read_rows(rows, doc)
             if cut:
                 doc.problems.append(Problem("truncated", f"sheet {number}", cut))
-            if budget[0] < 0:
+            cells_left -= cells
+            if cells_left < 0:
                 break
         if len(sheets) > MAX_SHEETS:
             doc.problems.append(Problem("truncated", "document", f"only the first {MAX_SHEETS} of {len(sheets)} sheets read"))
@@ -63,21 +64,22 @@ def read_xls(data: bytes, kind: str) -> Document:
     return read_xlsx(convert(data, kind, "xlsx"), kind)
 
 
-def _rows(sheet: Any, budget: list[int]) -> tuple[list[list[str]], str | None]:
-    """The sheet's rows as text, and what was left unread (None: nothing).  Rows are cut to
+def _rows(sheet: Any, cells_left: int) -> tuple[list[list[str]], int, str | None]:
+    """The sheet's rows as text, the cells walked (more than `cells_left` when the workbook
+    holds more than it may read), and what was left unread (None: nothing).  Rows are cut to
     their last filled column, each at least three fields wide when the sheet is (as a
     spreadsheet's CSV export pads them: a label whose values are blank is still a table row), a
-    run of blank rows kept as one; `budget[0]` counts down the cells read, below 0 when the
-    workbook holds more."""
+    run of blank rows kept as one."""
     sheet.reset_dimensions()  # the declared size can be anything: read what the XML holds
     rows: list[list[str]] = []
+    cells = 0
     cut = None
     for walked, row in enumerate(sheet.iter_rows(values_only=True)):
         if walked >= MAX_SHEET_ROWS:
             cut = f"only its first {MAX_SHEET_ROWS} rows read"
             break
-        budget[0] -= len(row)
-        if budget[0] < 0:
+        cells += len(row)
+        if cells > cells_left:
             cut = f"rows from {walked + 1} on not read: the workbook holds more than {MAX_SHEET_CELLS} cells"
             break
         texts = [_text(v) for v in row]
@@ -86,7 +88,7 @@ def _rows(sheet: Any, budget: list[int]) -> tuple[list[list[str]], str | None]:
         if texts or (rows and rows[-1]):  # a run of blank rows reads as one (it only ends a table)
             rows.append(texts)
     width = min(3, max(map(len, rows), default=0))
-    return [texts + [""] * (width - len(texts)) for texts in rows], cut
+    return [texts + [""] * (width - len(texts)) for texts in rows], cells, cut
 
 
 def _text(value: Any) -> str:
