@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from extract.sniff import KINDS
 from extract.templates import (
     ORG_SUBTOTAL,
     REQUEST_COLUMNS,
@@ -30,9 +31,9 @@ from extract.templates import (
     templates,
 )
 
-# The original's kind (reports.kind) → the file name extension it is offered under.
-EXTENSIONS = {"html": "html", "pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "text": "txt",
-              "image": "bin", "ocr": "bin", "xlsx": "xlsx", "xls": "xls"}
+# The original's kind (reports.kind) → the file name extension it is offered under: the kind's own,
+# but a text copy's `.txt`, and a picture's (whichever format it is) `.bin`, as is an OCR'd report's.
+EXTENSIONS = {kind: {"text": "txt", "image": "bin"}.get(kind, kind) for kind in KINDS} | {"ocr": "bin"}
 
 FIGURE_LABELS = {
     "requests_received": "本年新收申请", "carried_over": "上年结转", "granted": "予以公开",

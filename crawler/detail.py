@@ -18,7 +18,9 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from parsel import Selector
 
-ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "rtf", "ofd", "txt", "zip")
+# The file extensions a report's attachment comes under (the extractor reads all but OFD and zip,
+# which it refuses with one line); crawler.discover and the hostile-page check use the same list.
+ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ods", "odt", "rtf", "ofd", "txt", "zip")
 _EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTENSIONS) + r")$", re.I)
 _DOWNLOAD_RE = re.compile(r"downfile\.jsp|/attachment/|/attach/|download\.jsp|/download/", re.I)
 _SCRIPT_HREF = re.compile(r"""(?:href|src)\s*=\s*\\?["']([^"'\\]+?\.(?:""" + "|".join(ATTACHMENT_EXTENSIONS)

@@ -51,6 +51,7 @@ from extract.encoding import decode
 
 from .adapters import detect
 from .adapters.gkmlpt import category_tree
+from .detail import ATTACHMENT_EXTENSIONS
 from .middlewares.hostile import classify
 from .settings import USER_AGENT
 
@@ -86,7 +87,7 @@ MAX_HUB_LABEL = 14
 GKMLPT_INDEX = re.compile(r"/gkmlpt/index\b")
 REPORT_TITLE = re.compile(r"(?:19|20)\d{2}\s*年[^<>\"'\n]{0,40}?(?:年度报告|年报)")
 ONCLICK_URL = re.compile(r"""['"]((?:https?://|/|\.{1,2}/)[^'"\s]+)['"]""")
-FILE_URL = re.compile(r"\.(pdf|docx?|wps|xlsx?|rtf|zip|rar|ofd|txt|jpe?g|png|gif)$", re.I)
+FILE_URL = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTENSIONS) + r"|rar|jpe?g|png|gif)$", re.I)
 NAME_SUFFIX = re.compile(r"(门户网站|官方网站|政府网站|网站|首页|门户)$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

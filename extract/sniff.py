@@ -10,15 +10,30 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MARKDOWN_HEADING = re.compile(rb"(?m)^[ ]{0,3}#{1,6}[ \t]+\S")
+# Every kind of report `sniff` tells, and what each is (reports.kind adds `ocr`: a report read from
+# pictures).  The readers, the archived original's file name (archive/pages.py) and the kind
+# column's description in datasette/metadata.yml follow this list (tests/test_readers.py).
+KINDS = {
+    "pdf": "PDF", "docx": "Word (OOXML)", "doc": "Word 97–2003", "wps": "WPS Writer", "rtf": "RTF",
+    "odt": "OpenDocument text", "xlsx": "Excel workbook (OOXML)", "xls": "Excel 97–2003 or WPS ET workbook",
+    "ods": "OpenDocument spreadsheet", "html": "web page", "text": "text copy (markdown, CSV/TSV, plain)",
+    "image": "picture (PNG, JPEG, GIF, BMP, TIFF)",
+}
+# What else it tells: files that are no report, refused with one line.
+REFUSED_KINDS = {"ofd": "OFD fixed-layout document (GB/T 33190; not read yet)", "zip": "other zip archive", "ppt": "PowerPoint", "binary": "other binary file", "empty": "empty file"}
+# An OpenDocument package names its kind in its first member, `mimetype`.
+_ODF_MIMETYPES = {b"application/vnd.oasis.opendocument.text": "odt",
+                  b"application/vnd.oasis.opendocument.spreadsheet": "ods"}
 IMAGE_MAGIC = {b"\x89PNG": "image", b"\xff\xd8\xff": "image", b"GIF8": "image", b"BM": "image", b"II*\x00": "image",
                b"MM\x00*": "image"}
 
 
 def sniff(data: bytes, name: str = "") -> str:
-    """Return one of pdf, docx, doc, wps, xls, xlsx, zip, rtf, image, html, text, binary, empty."""
+    """Return one of `KINDS` or `REFUSED_KINDS`."""
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     lower_name = name.lower().rsplit("?", 1)[0]
     if not data.strip():
@@ -28,15 +43,7 @@ def sniff(data: bytes, name: str = "") -> str:
     if head.startswith(OLE_MAGIC):
         return _ole_kind(data, lower_name)
     if head.startswith(b"PK\x03\x04"):
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:  # cut short or damaged: its name says what it was meant to be
-            return next((k for k in ("docx", "xlsx") if lower_name.endswith("." + k)), "zip")
-        if "word/document.xml" in names:
-            return "docx"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-        return "zip"
+        return _zip_kind(data, lower_name)
     if head.startswith(b"{\\rtf"):
         return "rtf"
     for magic, kind in IMAGE_MAGIC.items():
@@ -54,6 +61,27 @@ def sniff(data: bytes, name: str = "") -> str:
     if _looks_binary(data[:4096]):
         return "binary"  # control bytes everywhere: some other file format, not a text copy
     return "text"
+
+
+def _zip_kind(data: bytes, lower_name: str) -> str:
+    """docx, xlsx, odt, ods, ofd or zip: by the members the package holds."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        if "mimetype" in names and archive.getinfo("mimetype").file_size < 100:
+            odf = _ODF_MIMETYPES.get(archive.read("mimetype").strip())
+            if odf:
+                return odf
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+        # cut short or damaged: its name says what it was meant to be
+        return next((k for k in ("docx", "xlsx", "odt", "ods") if lower_name.endswith("." + k)), "zip")
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "OFD.xml" in names:
+        return "ofd"
+    return "zip"
 
 
 def _looks_binary(head: bytes) -> bool:

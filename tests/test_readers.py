@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import docx
 import pytest
@@ -73,6 +74,24 @@ def test_gbk_page_declared_utf8_still_reads() -> None:
 )
 def test_sniff_by_bytes(data: bytes, name: str, kind: str) -> None:
     assert sniff(data, name) == kind
+
+
+def test_every_kind_of_report_has_its_download_name_and_its_description() -> None:
+    """The kinds are declared once (extract.sniff.KINDS); the archived original's file name and the
+    kind column's description in datasette/metadata.yml cover each, and none of the refused."""
+    import re
+
+    import yaml
+
+    from archive.pages import EXTENSIONS
+    from extract.sniff import KINDS, REFUSED_KINDS
+
+    assert set(EXTENSIONS) == set(KINDS) | {"ocr"}
+    metadata = yaml.safe_load((Path(__file__).parents[1] / "datasette" / "metadata.yml").read_text(encoding="utf-8"))
+    described = metadata["databases"]["nianbao"]["tables"]["reports"]["columns"]["kind"]
+    listed = set(re.search(r"（([a-z/]+)；ocr", described)[1].split("/")) | {"ocr"}
+    assert listed == set(KINDS) | {"ocr"}, listed ^ (set(KINDS) | {"ocr"})
+    assert not set(REFUSED_KINDS) & set(KINDS)
 
 
 def test_docx_merged_cells() -> None:

@@ -143,3 +143,114 @@ def test_a_damaged_workbook_is_one_clear_refusal(damage: str) -> None:
         data = buf.getvalue()
     with pytest.raises(ExtractError, match="unreadable XLSX"):
         read_document(data, "report.xlsx")
+
+
+def _with_formulas(data: bytes, every: int = 3) -> tuple[bytes, int]:
+    """`data` with every `every`-th number turned into a formula giving it (`=0+12`), saved as
+    report generators save them: openpyxl writes a formula with no value beside it."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    turned = 0
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if type(cell.value) in (int, float):
+                    turned += 1
+                    if turned % every == 0:
+                        cell.value = f"=0+{cell.value}"
+    buf = io.BytesIO()
+    workbook.save(buf)
+    return buf.getvalue(), turned // every
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("seed", range(6300, 6304))
+def test_formulas_saved_without_values_are_computed_and_named(seed: int) -> None:
+    """A workbook whose formulas carry no value (openpyxl, Apache POI, report generators) read as
+    blank cells, silently: now LibreOffice computes them, and a problem names every such cell."""
+    spec = _spec(seed)
+    data, formulas = _with_formulas(render_xlsx(spec, sheet_per_table=seed % 2 == 0))
+    assert formulas > 20
+    report = parse_bytes(data, "report.xlsx", name="report.xlsx").to_dict()
+    named = [p for p in report["problems"] if p["kind"] == "formula_uncached"]
+    assert named and all("computed by LibreOffice" in p["detail"] for p in named), named
+    assert sum(int(p["detail"].split(" ", 1)[0]) for p in named) == formulas
+    assert all(p["where"].startswith("sheet ") for p in named)
+    report["problems"] = [p for p in report["problems"] if p["kind"] != "formula_uncached"]
+    assert to_expected_from_report(report) == expected(spec)
+
+
+def test_without_libreoffice_uncomputed_formulas_stay_blank_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extract.readers import convert
+
+    monkeypatch.setattr(convert, "converter", lambda: None)
+    data, _ = _with_formulas(_workbook({"A1": "本年新收政府信息公开申请数量", "B1": 3, "B2": 4, "B3": 5}), every=1)
+    doc = read_document(data, "report.xlsx")
+    [problem] = doc.problems
+    assert problem.kind == "formula_uncached" and problem.where == "sheet 1"
+    assert problem.detail.startswith("3 formula cell(s)") and "read as blank" in problem.detail
+    assert "needs LibreOffice" in problem.detail and "B1 =0+3, B2 =0+4, B3 =0+5" in problem.detail
+
+
+def test_a_workbook_with_its_values_saved_is_not_converted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cached values are read as saved: no LibreOffice run, no problem."""
+    from extract.readers import convert
+
+    monkeypatch.setattr(convert, "convert", lambda *a: pytest.fail("converted a workbook that had its values"))
+    spec = _spec(6300)
+    assert _got(render_xlsx(spec), "report.xlsx") == expected(spec)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("name", ["report.ods", "downfile.jsp", "report.xlsx"])
+def test_opendocument_spreadsheet_is_converted_and_read(tmp_path: Path, name: str) -> None:
+    spec = _spec(6305)
+    ods = _converted(tmp_path, render_xlsx(spec, sheet_per_table=True), "report.xlsx", "ods")
+    assert sniff(ods, name) == "ods"
+    assert read_document(ods, name).kind == "ods"
+    assert _got(ods, name) == expected(spec)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("name", ["report.odt", "downfile.jsp"])
+def test_opendocument_text_is_converted_and_read(tmp_path: Path, name: str) -> None:
+    from nianbao.synthetic import render_docx
+
+    spec = _spec(6306)
+    odt = _converted(tmp_path, render_docx(spec), "report.docx", "odt")
+    assert sniff(odt, name) == "odt"
+    assert read_document(odt, name).kind == "odt"
+    assert _got(odt, name) == expected(spec)
+
+
+@pytest.mark.parametrize("kind", ["ods", "odt"])
+def test_a_zip_bomb_dressed_as_opendocument_is_refused_before_libreoffice(kind: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    from extract.readers import convert
+
+    monkeypatch.setattr(convert, "convert", lambda *a: pytest.fail("handed a zip bomb to LibreOffice"))
+    mimetype = {"ods": "spreadsheet", "odt": "text"}[kind]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", f"application/vnd.oasis.opendocument.{mimetype}")
+        z.writestr("content.xml", b"\0" * (200 << 20))
+    assert sniff(buf.getvalue(), "downfile.jsp") == kind
+    with pytest.raises(ExtractError, match=f"{kind.upper()} refused"):
+        read_document(buf.getvalue(), "downfile.jsp")
+
+
+def test_a_cut_short_opendocument_file_is_told_by_its_name() -> None:
+    data = render_xlsx(_spec(6300))[:200]
+    assert sniff(data, "report.ods") == "ods" and sniff(data, "report.odt") == "odt"
+
+
+def test_an_ofd_file_is_refused_by_name_of_its_format() -> None:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("OFD.xml", "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
+    assert sniff(buf.getvalue(), "downfile.jsp") == "ofd"
+    with pytest.raises(ExtractError, match="^ofd files are not reports this reader handles$"):
+        read_document(buf.getvalue(), "downfile.jsp")

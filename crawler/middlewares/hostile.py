@@ -46,6 +46,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.response import get_meta_refresh
 
+from ..detail import ATTACHMENT_EXTENSIONS
 from ..health import Refused
 from ..stats import count
 
@@ -104,7 +105,7 @@ _BODY_XPATH = None  # crawler.detail.BODY_XPATH, imported lazily (the detail rea
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
 
 _VISIBLE = re.compile(r"<(?:(?:script|style|SCRIPT|STYLE)\b.*?</(?:script|style|SCRIPT|STYLE)>|!--.*?-->|[^>]+>)", re.S)
-_FILE_LINK = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|rtf|ofd)\b|downfile|/attachment/|/attach/", re.I)
+_FILE_LINK = re.compile(r"\.(?:" + "|".join(ATTACHMENT_EXTENSIONS) + r")\b|downfile|/attachment/|/attach/", re.I)
 
 
 def is_image(body: bytes) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from ..encoding import decode
 from ..errors import ExtractError
 from ..model import Document
-from ..sniff import sniff
+from ..sniff import REFUSED_KINDS, sniff
 
 
 def read_document(data: bytes, name: str = "", declared_charset: str | None = None,
@@ -28,7 +28,7 @@ def read_document(data: bytes, name: str = "", declared_charset: str | None = No
         from .docx import read_docx
 
         return read_docx(data)
-    if kind in ("doc", "wps", "rtf"):
+    if kind in ("doc", "wps", "rtf", "odt"):
         from .convert import read_converted
 
         return read_converted(data, kind)
@@ -40,11 +40,11 @@ def read_document(data: bytes, name: str = "", declared_charset: str | None = No
         from .spreadsheet import read_xlsx
 
         return read_xlsx(data)
-    if kind == "xls":
-        from .spreadsheet import read_xls
+    if kind in ("xls", "ods"):
+        from .spreadsheet import read_converted_workbook
 
-        return read_xls(data, kind)
-    if kind in ("zip", "ppt", "binary"):
+        return read_converted_workbook(data, kind)
+    if kind in REFUSED_KINDS:
         raise ExtractError(f"{kind} files are not reports this reader handles")
     if kind == "html":
         from .html import check_page, read_html

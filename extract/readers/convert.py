@@ -1,5 +1,8 @@
-"""DOC, WPS and RTF reports, converted to DOCX by LibreOffice headless and read as DOCX; XLS
-workbooks (and WPS's ET) converted to XLSX the same way (extract/readers/spreadsheet.py).
+"""DOC, WPS, RTF and OpenDocument text (ODT) reports, converted to DOCX by LibreOffice headless and
+read as DOCX; XLS workbooks (and WPS's ET) and OpenDocument spreadsheets (ODS) converted to XLSX the
+same way (extract/readers/spreadsheet.py), as is an XLSX whose formulas were saved without their values
+(LibreOffice computes them).  An OpenDocument file is a zip: it passes the zip guard
+(readers/zipguard.py) before LibreOffice inflates it.
 
 Kingsoft WPS Writer files and legacy Word files share the OLE container; LibreOffice reads both.
 Each conversion runs with its own throw-away profile (concurrent runs otherwise fight over the
@@ -47,13 +50,18 @@ def converter() -> str | None:
 def read_converted(data: bytes, kind: str) -> Document:
     from .docx import read_docx
 
+    if kind == "odt":
+        from .zipguard import check_zip
+
+        check_zip(data, "ODT")
     doc = read_docx(convert(data, kind, "docx"))
     doc.kind = kind
     return doc
 
 
 def convert(data: bytes, kind: str, target: str) -> bytes:
-    """`data` (a `kind` file: doc, wps, rtf, xls) as LibreOffice writes it in `target` (docx, xlsx)."""
+    """`data` (a `kind` file: doc, wps, rtf, odt, xls, ods, xlsx) as LibreOffice writes it in `target`
+    (docx, xlsx)."""
     binary = converter()
     if binary is None:
         raise ExtractError(f"{kind.upper()} needs LibreOffice to convert it (no soffice/libreoffice on PATH)")

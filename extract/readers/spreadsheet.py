@@ -1,5 +1,5 @@
-"""Spreadsheet copies of reports (XLSX; XLS and WPS's ET through LibreOffice): each sheet's rows
-read as a CSV copy's are (`delimited.read_rows`), one sheet after another.
+"""Spreadsheet copies of reports (XLSX; XLS, WPS's ET and ODS through LibreOffice): each sheet's
+rows read as a CSV copy's are (`delimited.read_rows`), one sheet after another.
 
 Agencies attach the three tables as a workbook (`附件：统计表.xls`), and researchers keep them so.
 openpyxl reads XLSX in its read-only mode, row by row, with the sheet's declared dimensions
@@ -8,14 +8,20 @@ bounding box, and a 5 kB file with one cell in A1 and one in XFD1048576 made cal
 512 GB and abort the process.  Streamed, a row costs what its XML holds (up to its last cell), and
 the walk stops at `MAX_SHEETS`, `MAX_SHEET_ROWS` and `MAX_SHEET_CELLS`, saying so (`truncated`).
 Cells keep what the sheet stores: a number as its shortest decimal (12.0 → 12, 0.30000000000000004
-→ 0.3, Excel's own display), a formula as the value Excel saved with it (`data_only`); a formula
-saved without its value reads as blank.
+→ 0.3, Excel's own display), a formula as the value Excel saved with it (`data_only`).  Workbooks
+written by programs (report generators, Apache POI, openpyxl) often save formulas — a 合计 row's
+`=SUM(B3:B9)` — without any value, which openpyxl reads as blank: a total silently missing.  Such a
+workbook is recomputed by LibreOffice (what Excel shows on opening it) and read again, and a
+`formula_uncached` problem names each such cell and its formula; without LibreOffice they stay blank
+and the problem says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from typing import Any
 
 from ..errors import ExtractError
@@ -28,6 +34,22 @@ from .zipguard import check_zip
 def read_xlsx(data: bytes, kind: str = "xlsx") -> Document:
     """`kind`: what the file was (an XLS converted to XLSX is still an `xls` report)."""
     check_zip(data, "XLSX")
+    uncached = _uncached_formulas(data)
+    if not uncached:
+        return _read_workbook(data, kind)
+    from .convert import convert
+
+    try:
+        doc = _read_workbook(convert(data, "xlsx", "xlsx"), kind)
+        outcome = "computed by LibreOffice on reading"
+    except ExtractError as exc:
+        doc = _read_workbook(data, kind)
+        outcome = f"read as blank ({exc})"
+    doc.problems.extend(_formula_problems(uncached, outcome))
+    return doc
+
+
+def _read_workbook(data: bytes, kind: str) -> Document:
     import openpyxl
 
     try:
@@ -57,11 +79,58 @@ def read_xlsx(data: bytes, kind: str = "xlsx") -> Document:
     return doc
 
 
-def read_xls(data: bytes, kind: str) -> Document:
-    """An XLS (or WPS ET) workbook: LibreOffice converts it to XLSX (extract/readers/convert.py)."""
+def read_converted_workbook(data: bytes, kind: str) -> Document:
+    """An XLS (or WPS ET) or ODS workbook: LibreOffice converts it to XLSX, its formulas computed
+    (extract/readers/convert.py)."""
     from .convert import convert
 
-    return read_xlsx(convert(data, kind, "xlsx"), kind)
+    if kind == "ods":
+        check_zip(data, "ODS")
+    return _read_workbook(convert(data, kind, "xlsx"), kind)
+
+
+# A cell holding a formula and no value: `<c r="B9"><f>SUM(B3:B8)</f></c>`, `<v></v>` or `<v/>`
+# after it, or a shared formula's `<f t="shared" si="0"/>`.  Namespace prefixes allowed (`x:c`).
+_UNCACHED = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>\s*'
+    rb'<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*'
+    rb'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
+_FORMULA_SHOWN = 10  # cells named in a problem's detail; the rest are counted
+
+
+def _uncached_formulas(data: bytes) -> dict[str, list[str]]:
+    """Each worksheet (`sheet N`, by the workbook's order) → its formula cells saved without a
+    value (`B9 =SUM(B3:B8)`).  The zip guard has already bounded what the parts inflate to."""
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+            xml = archive.read(name)
+            if b"<f" not in xml and b":f" not in xml:
+                continue
+            cells = [f"{m[1].decode()} ={m[2].decode('utf-8', 'replace')}" if m[2] else f"{m[1].decode()} (shared formula)"
+                     for m in _UNCACHED.finditer(xml)]
+            if cells:
+                found[name] = cells
+    if not found:
+        return found
+    import openpyxl
+
+    try:  # the part's place in the workbook, as the other problems name sheets
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        order = {getattr(ws, "_worksheet_path", ""): f"sheet {n}" for n, ws in enumerate(workbook.worksheets, 1)}
+        workbook.close()
+    except Exception:  # damaged: _read_workbook says so; here the part names do
+        order = {}
+    return {order.get(part, part): cells for part, cells in found.items()}
+
+
+def _formula_problems(uncached: dict[str, list[str]], outcome: str) -> list[Problem]:
+    out = []
+    for part, cells in uncached.items():
+        shown = ", ".join(cells[:_FORMULA_SHOWN]) + (f" and {len(cells) - _FORMULA_SHOWN} more" if len(cells) > _FORMULA_SHOWN else "")
+        out.append(Problem("formula_uncached", part,
+                           f"{len(cells)} formula cell(s) saved without their values, {outcome}: {shown}"))
+    return out
 
 
 def _rows(sheet: Any, cells_left: int) -> tuple[list[list[str]], int, str | None]:
