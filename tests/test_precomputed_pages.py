@@ -200,7 +200,8 @@ def test_every_offered_sort_pages_through_every_report_once(site: tuple[str, Pat
 def test_a_sorted_pages_shown_sql_is_the_query_it_ran(site: tuple[str, Path, Path]) -> None:
     """Expected: "View and edit SQL" on a sorted first page carries the key after the sort column
     (the page runs with it, so that its next pages neither repeat nor lose tied rows), and that SQL
-    gives the page's rows in the page's order.  It showed Datasette's own `order by year desc`."""
+    gives the page's rows in the page's order.  It showed Datasette's own `order by year desc`; so
+    did the JSON's `query.sql`."""
     import html
     import re
     from urllib.parse import parse_qs, urlsplit
@@ -216,8 +217,11 @@ def test_a_sorted_pages_shown_sql_is_the_query_it_ran(site: tuple[str, Path, Pat
         column = order.get("_sort") or order["_sort_desc"]
         assert re.search(rf"order by {column}( desc)?, id limit 24$", query["sql"]), query["sql"]
         shown = httpx.get(f"{base}/nianbao.json", params={**query, "_shape": "objects"}, timeout=60).json()["rows"]
-        listed = page(base, f"{table}.json", **order, _size="23", _shape="objects")["rows"]
-        assert [r["id"] for r in shown][:23] == [r["id"] for r in listed], (table, order)
+        listed = page(base, f"{table}.json", **order, _size="23", _shape="objects")
+        assert [r["id"] for r in shown][:23] == [r["id"] for r in listed["rows"]], (table, order)
+        assert listed["query"]["sql"] == query["sql"], (table, order)  # the JSON says the same
+    plain = page(base, "reports.json", _size="23")  # by its key (newest first): no ties, nothing added
+    assert plain["query"]["sql"].endswith("from reports order by id desc limit 24"), plain["query"]["sql"]
 
 
 def test_precomputed_canned_queries_give_what_their_sql_gives(site: tuple[str, Path, Path],

@@ -192,9 +192,49 @@ def asgi_wrapper(datasette):
         async def broad(scope, receive, send):
             if scope.get("type") == "http" and scope.get("method", "GET") in ("GET", "HEAD"):
                 scope = await mark_broad(datasette, scope)
+                if _json_page(scope):
+                    await _showing_sql_run(app, scope, receive, send)
+                    return
             await app(scope, receive, send)
         return broad
     return wrap
+
+
+def _json_page(scope: dict) -> bool:
+    path = scope.get("path", "")
+    return bool(_PAGE.match(path)) and (path.endswith(".json") or b"_format=json" in scope.get("query_string", b""))
+
+
+async def _showing_sql_run(app: Any, scope: dict, receive: Any, send: Any) -> None:
+    """A table page's JSON with `query.sql` as it ran: the sorted first page's query carries its
+    tie-break (`_tie_broken`), and the JSON, like the HTML page's "View and edit SQL", says so.
+    The response is held until its last part (Datasette builds a JSON page whole anyway)."""
+    held: list[dict] = []
+
+    async def hold(message: dict) -> None:
+        held.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            await _release(held, send)
+
+    await app(scope, receive, hold)
+    if held and not (held[-1]["type"] == "http.response.body" and not held[-1].get("more_body")):
+        for message in held:  # an app that stopped short of a last part: pass on what it sent
+            await send(message)
+
+
+async def _release(held: list[dict], send: Any) -> None:
+    run_as = _RUN_AS.get()
+    start, parts = held[0], held[1:]
+    if run_as is not None and start.get("status") == 200:
+        body = b"".join(m.get("body", b"") for m in parts)
+        shown, ran = (b'"sql": ' + json.dumps(sql).encode() for sql in (run_as[2], run_as[0]))
+        if body.count(shown) == 1:
+            body = body.replace(shown, ran)
+            headers = [(k, str(len(body)).encode() if k.lower() == b"content-length" else v)
+                       for k, v in start.get("headers", [])]
+            start, parts = dict(start, headers=headers), [{"type": "http.response.body", "body": body}]
+    for message in (start, *parts):
+        await send(message)
 
 
 _FAR = 2**62  # a rowid bound beyond any report
@@ -427,9 +467,10 @@ async def _probe_order(datasette: Any, request: Any, table: str, meta: dict, pk:
 
 _FIRST_PAGE: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("nianbao_first_page",
                                                                                      default=None)
-# The first page's query as run (tie-broken) and its parameters: the page's "View and edit SQL"
-# shows it (extra_template_vars), so the SQL a researcher copies gives the rows in the page's order.
-_RUN_AS: contextvars.ContextVar[tuple[str, Any] | None] = contextvars.ContextVar("nianbao_run_as", default=None)
+# The first page's query as run (tie-broken), its parameters and the query as Datasette wrote it: the
+# page's "View and edit SQL" (extra_template_vars) and its JSON's `query.sql` (_showing_sql_run) show
+# the one that ran, so the SQL a researcher copies gives the rows in the page's order.
+_RUN_AS: contextvars.ContextVar[tuple[str, Any, str] | None] = contextvars.ContextVar("nianbao_run_as", default=None)
 
 
 def _note_first_page(request: Any, table: str, datasette: Any) -> None:
@@ -472,7 +513,7 @@ def startup(datasette):
         if self.name == DATABASE and _FIRST_PAGE.get() is not None:
             broken = await _tie_broken(self, sql)
             if broken != sql:
-                _RUN_AS.set((broken, args[0] if args else kwargs.get("params")))
+                _RUN_AS.set((broken, args[0] if args else kwargs.get("params"), sql))
             sql = broken
         return await execute(self, sql, *args, **kwargs)
 
