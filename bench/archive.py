@@ -214,7 +214,7 @@ def requests_to_time(sample_agency: str) -> dict[str, str]:
         "search: 教育局, sorted by pub_date (probed in that order)": f"/nianbao/reports?_search={quote('教育局')}&_sort=pub_date",
         "search: 依申请公开 with _where (probed)": f"/nianbao/reports?_search={quote('依申请公开')}&_where={quote('year > 2019')}",
         "search: 复议 on report_summary, sorted by year": f"/nianbao/report_summary?_search={quote('复议')}&_sort_desc=year",
-        "search: 复议, raw mode, sorted (the whole match)":
+        "search: 复议, raw mode, sorted (probed through the index)":
             f"/nianbao/reports?_search={quote(chr(34) + '复 议' + chr(34))}&_searchmode=raw&_sort_desc=checks_failed",
         "sorted page: reports by pub_date (no search)": "/nianbao/reports?_sort=pub_date",
         "sorted page: report_summary by year, descending": "/nianbao/report_summary?_sort_desc=year",

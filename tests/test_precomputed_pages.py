@@ -343,8 +343,9 @@ def test_a_broad_search_with_a_filter_or_another_order_still_lists_every_match_o
         site: tuple[str, Path, Path], con: sqlite3.Connection) -> None:
     """Pages with filters (growing windows of the index, or a probe of the filtered reports, whichever
     finds the page first), ascending key order, other sorts and `_where` (the reports probed in the
-    page's order) list exactly the matches, each once, in the page's order; the whole match is
-    evaluated only where the probe gave up (a term too sparse in that order) or cannot answer (raw)."""
+    page's order) list exactly the matches, each once, in the page's order — raw-mode FTS5 queries
+    too, probed through the index; the whole match is evaluated only where the probe gave up (a
+    term too sparse in that order, or a raw query that is not broad)."""
     from test_search import like_ids
 
     base = site[0]
@@ -368,10 +369,16 @@ def test_a_broad_search_with_a_filter_or_another_order_still_lists_every_match_o
              ({"_where": f"year = {year}", "_sort_desc": "problems"}, expected & in_year, "probe"),
              ({"_sort_desc": "checks_failed"}, expected, "probe"), ({"_sort": "pub_date"}, expected, "probe"),
              ({"_sort": "last_seen"}, expected, "probe"), ({"_sort_desc": "id"}, expected, "window"),
-             ({"_searchmode": "raw", "_search": '"依 申 请"', "_sort_desc": "problems"}, expected, "whole")]
+             ({"_searchmode": "raw", "_search": '"依 申 请"', "_sort_desc": "problems"}, expected, "probe"),
+             ({"_searchmode": "raw", "_search": '"依 申 请"', "year": str(year)}, expected & in_year, "limited"),
+             ({"_searchmode": "raw", "_search": '"依 申 请" OR "年 度 报 告"', "_sort": "pub_date"},
+              expected | like_ids(con, "年度报告"), "probe"),
+             ({"_searchmode": "raw", "_search": '"依 申 请" NOT "海 淀"', "_sort_desc": "checks_failed"},
+              expected - like_ids(con, "海淀"), "probe")]
     values = {row[0]: row[1:] for row in con.execute("select id, problems, checks_failed, pub_date, last_seen "
                                                      "from reports")}
     place = {"problems": 0, "checks_failed": 1, "pub_date": 2, "last_seen": 3}
+    assert CAP < len(expected - like_ids(con, "海淀")) < len(expected)
     for extra, want, how in cases:
         params = {"_search": term, "_size": "13", **extra}
         ids = every_page(base, "reports.json", **params)

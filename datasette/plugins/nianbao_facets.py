@@ -308,20 +308,28 @@ def _after(request: Any, column: str, desc: bool, given: bool, pk: str) -> tuple
 
 class _Probe:
     """A broad search's page found by reading the reports of the page's own order and asking each
-    whether it matches (`nianbao_contains`, archive.fts.matches: exactly the index's answer), in
-    growing batches, until the page and one more row are found — where the index, read in its own
-    order, would have to find every hit first."""
+    whether it matches, in growing batches, until the page and one more row are found — where the
+    index, read in its own order, would have to find every hit first.  A search box query is asked
+    of each report's own texts (`nianbao_contains`, archive.fts.matches: exactly the index's
+    answer); a raw-mode query (FTS5 syntax, which only the index evaluates) is asked of the index
+    for those reports alone (`rowid in (…)`: FTS5 seeks each term to each rowid — 5,000 reports in
+    54 ms at 100,000 for `"复 议"`, where the whole match took 293 ms)."""
 
     def __init__(self, db: Any, table: str, pk: str, where: list[str], values: dict, order: str,
-                 query: str, columns: tuple[str, ...], want: int) -> None:
+                 query: str, columns: tuple[str, ...], want: int, index: tuple[str, str] | None = None) -> None:
+        """`index`: a raw-mode search's full-text table and match column (as Datasette's clause names them)."""
         self.db, self.want, self.query = db, want, query
         conditions = " and ".join(f"({w})" for w in where) or "1"
         self.candidates = (f"select {escape_sqlite(pk)} from {escape_sqlite(table)} where {conditions} "
                            f"order by {order} limit :nianbao_n offset :nianbao_o")
         self.values = values
         texts = ", ".join(escape_sqlite(c) for c in columns)
-        self.probe = (f"select id from {escape_sqlite(SOURCE)} where id in (select value from json_each(:nianbao_ids)) "
-                      f"and nianbao_contains(:nianbao_q, {texts})")
+        if index is None:
+            self.probe = (f"select id from {escape_sqlite(SOURCE)} where id in (select value from "
+                          f"json_each(:nianbao_ids)) and nianbao_contains(:nianbao_q, {texts})")
+        else:
+            self.probe = (f"select rowid from {index[0]} where {index[1]} match :nianbao_q "
+                          f"and rowid in (select value from json_each(:nianbao_ids))")
         self.read = 0
         self.hits: list[Any] = []
         self.exhausted = False
@@ -385,9 +393,9 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
     db = datasette.get_database(DATABASE)
     where, values = _column_filters(request, table, meta)
     desc = _window_order(request, meta, pk)
+    index = (found["fts"], found["col"]) if raw else None
     if desc is None:
-        return None if raw else await _probe_order(datasette, request, table, meta, pk, where, values, text,
-                                                   columns, size, key)
+        return await _probe_order(datasette, request, table, meta, pk, where, values, text, columns, size, key, index)
     after = request.args.get("_next")
     bound = int(after.split(",")[-1]) if after else None
     op, order = ("<", "desc") if desc else (">", "asc")
@@ -400,9 +408,9 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
     else:
         sql = (f"select {found['pk']} from {escape_sqlite(table)} where {' and '.join(where)} and "
                f"{found['pk']} in ({hits} limit :nianbao_w) order by {found['pk']} {order} limit 1 offset :nianbao_n")
-        probe = None if raw else _Probe(
+        probe = _Probe(
             db, table, pk, [*where, *([f"{escape_sqlite(pk)} {op} :nianbao_bound"] if bound is not None else [])],
-            {**values, "nianbao_bound": bound}, f"{escape_sqlite(pk)} {order}", text, columns, size + 1)
+            {**values, "nianbao_bound": bound}, f"{escape_sqlite(pk)} {order}", text, columns, size + 1, index)
         window, rows = (size + 1) * 8, (size + 1) * 2
         while True:
             last = (await db.execute(sql, {**values, **base, "nianbao_w": window, "nianbao_n": size})).first()
@@ -412,12 +420,11 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
                                         {**base, "nianbao_w": window})).first()[0]
             if counted < window:  # every remaining hit was read: fewer rows than a page are left
                 break
-            if probe is not None:
-                await probe.step(rows)
-                if probe.done():
-                    limited, extra = probe.clause(pk)
-                    return limited, {**extra, key: text}
-                rows *= 4
+            await probe.step(rows)
+            if probe.done():
+                limited, extra = probe.clause(pk)
+                return limited, {**extra, key: text}
+            rows *= 4
             window *= 4
     start = bound if bound is not None else (_FAR if desc else -_FAR)
     end = last[0] if last else (-_FAR if desc else _FAR)
@@ -428,8 +435,8 @@ async def _window(datasette: Any, request: Any, table: str, clause: str, params:
 
 
 async def _probe_order(datasette: Any, request: Any, table: str, meta: dict, pk: str, where: list[str],
-                       values: dict, text: str, columns: tuple[str, ...], size: int,
-                       key: str) -> tuple[str, dict] | None:
+                       values: dict, text: str, columns: tuple[str, ...], size: int, key: str,
+                       index: tuple[str, str] | None) -> tuple[str, dict] | None:
     """A broad search in another order or with `_where`: the page's reports probed in that order."""
     if not _one_search(request):
         return None
@@ -443,7 +450,7 @@ async def _probe_order(datasette: Any, request: Any, table: str, meta: dict, pk:
         return None
     order = f"{escape_sqlite(column)}{' desc' if desc else ''}" + (f", {escape_sqlite(pk)}" if column != pk else "")
     probe = _Probe(datasette.get_database(DATABASE), table, pk, [*where, *extra, after[0]], {**values, **after[1]},
-                   order, text, columns, size + 1)
+                   order, text, columns, size + 1, index)
     rows = (size + 1) * 4
     while not probe.done() and probe.read < PROBE_ROWS:
         await probe.step(min(rows, PROBE_ROWS - probe.read))
