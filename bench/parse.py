@@ -56,9 +56,9 @@ from extract.readers import read_document  # noqa: E402
 EXAMPLES = Path(os.environ.get("NIANBAO_EXAMPLES", ROOT.parent / "shared" / "examples"))
 STAGES = ("read", "tables", "metadata", "checks")
 _WRAPPED = {"read": "read_document", "tables": "read_tables", "metadata": "read_metadata", "checks": "check_report"}
-FORMATS = ("html", "pdf", "text", "docx", "xlsx")
+FORMATS = ("html", "pdf", "text", "docx", "xlsx", "ofd")
 AIMS = {"html": 100.0, "pdf": 10.0}  # reports/s on one core (PDF: five-page reports)
-SUFFIX_FORMAT = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "text", ".docx": "docx", ".xlsx": "xlsx"}
+SUFFIX_FORMAT = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "text", ".docx": "docx", ".xlsx": "xlsx", ".ofd": "ofd"}
 
 
 @dataclass
@@ -122,6 +122,8 @@ def generated_samples(count: int) -> tuple[list[Sample], str | None]:
             out.append(Sample(f"{tag}.txt", "text", "generated", g.render_text(spec)))
             out.append(Sample(f"{tag}.docx", "docx", "generated", g.render_docx(spec)))
             out.append(Sample(f"{tag}.xlsx", "xlsx", "generated", g.render_xlsx(spec, sheet_per_table=seed % 2 == 1)))
+            out.append(Sample(f"{tag}{'' if ruled else '-unruled'}.ofd", "ofd", "generated",
+                              g.render_ofd(spec, ("strings", "glyphs", "ctm")[seed % 3], ruled=ruled)))
     except Exception as exc:  # report what ran rather than nothing
         return out, f"generation stopped: {type(exc).__name__}: {exc}"
     return out, None

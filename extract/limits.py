@@ -24,6 +24,9 @@ MAX_PDF_OBJECTS = 500_000  # `N G obj` headers in one PDF (a 3,000-page report h
 MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes of XML a DOCX may inflate to
 MAX_RATIO = 200  # uncompressed/compressed beyond this is a zip bomb, not a report
 
+# --- OFD (extract/readers/ofd.py): MAX_PAGES, MAX_SEGMENTS and MAX_LATTICE as for a PDF, and ------------
+MAX_OFD_OBJECTS = 500_000  # text, path and image objects read over all pages (a 30-page report: ~30,000); then `truncated`
+
 # --- XLSX, XLS (extract/readers/spreadsheet.py) --------------------------------------------------------
 MAX_SHEETS = 50  # worksheets read; the rest are reported `truncated` (a report's workbook: 1-4)
 MAX_SHEET_ROWS = 1_048_576  # rows (empty ones too) walked per sheet: Excel's own limit

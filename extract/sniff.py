@@ -18,13 +18,13 @@ _MARKDOWN_HEADING = re.compile(rb"(?m)^[ ]{0,3}#{1,6}[ \t]+\S")
 # pictures).  The readers, the archived original's file name (archive/pages.py) and the kind
 # column's description in datasette/metadata.yml follow this list (tests/test_readers.py).
 KINDS = {
-    "pdf": "PDF", "docx": "Word (OOXML)", "doc": "Word 97–2003", "wps": "WPS Writer", "rtf": "RTF",
+    "pdf": "PDF", "ofd": "OFD (GB/T 33190 fixed-layout document)", "docx": "Word (OOXML)", "doc": "Word 97–2003", "wps": "WPS Writer", "rtf": "RTF",
     "odt": "OpenDocument text", "xlsx": "Excel workbook (OOXML)", "xls": "Excel 97–2003 or WPS ET workbook",
     "ods": "OpenDocument spreadsheet", "html": "web page", "text": "text copy (markdown, CSV/TSV, plain)",
     "image": "picture (PNG, JPEG, GIF, BMP, TIFF)",
 }
 # What else it tells: files that are no report, refused with one line.
-REFUSED_KINDS = {"ofd": "OFD fixed-layout document (GB/T 33190; not read yet)", "zip": "other zip archive", "ppt": "PowerPoint", "binary": "other binary file", "empty": "empty file"}
+REFUSED_KINDS = {"zip": "other zip archive", "ppt": "PowerPoint", "binary": "other binary file", "empty": "empty file"}
 # An OpenDocument package names its kind in its first member, `mimetype`.
 _ODF_MIMETYPES = {b"application/vnd.oasis.opendocument.text": "odt",
                   b"application/vnd.oasis.opendocument.spreadsheet": "ods"}
@@ -74,7 +74,7 @@ def _zip_kind(data: bytes, lower_name: str) -> str:
                 return odf
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
         # cut short or damaged: its name says what it was meant to be
-        return next((k for k in ("docx", "xlsx", "odt", "ods") if lower_name.endswith("." + k)), "zip")
+        return next((k for k in ("docx", "xlsx", "odt", "ods", "ofd") if lower_name.endswith("." + k)), "zip")
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:

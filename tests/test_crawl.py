@@ -161,12 +161,14 @@ def test_attachments_and_encodings_read(demo):
     w = demo["server"].world
     assert ocr == {demo["server"].url(d.site, w.report_path(d)): "ok" for d in w.reachable_docs()
                    if d.form in ("scan", "picture")}
-    # the workbook behind downfile.jsp (world.WORKBOOK_PLACES): told by its content, its tables read
-    workbooks = {demo["server"].url(d.site, w.report_path(d)) for d in w.reachable_docs() if d.form == "xlsx"}
-    got = con.execute("select url, extraction_status, (select count(*) from requests q where q.report_id = r.id) "
-                      "from reports r where kind = 'xlsx'").fetchall()
-    assert {u for u, _, _ in got} == workbooks and len(workbooks) == 1
-    assert all(status == "ok" and n > 50 for _, status, n in got), got
+    # the workbook behind downfile.jsp and the OFD attachment (world.FILE_PLACES): each told by its
+    # content, its tables read
+    for form in ("xlsx", "ofd"):
+        files = {demo["server"].url(d.site, w.report_path(d)) for d in w.reachable_docs() if d.form == form}
+        got = con.execute("select url, extraction_status, (select count(*) from requests q where q.report_id = r.id) "
+                          "from reports r where kind = ?", [form]).fetchall()
+        assert {u for u, _, _ in got} == files and len(files) == 1, form
+        assert all(status == "ok" and n > 50 for _, status, n in got), (form, got)
     # the picture, and the two page pictures of each image-only TRS report (fetched: a body without a
     # table; too small to be a table's picture, so not OCR'd, and those reports stay image_only)
     pictures = 1 + 2 * sum(d.form == "image" for d in w.reachable_docs())

@@ -21,10 +21,11 @@ def test_demo_builds_the_archive(tmp_path: Path) -> None:
                           "--db", str(db), "--sites-port", "0"], capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert res.returncode == 0, res.stdout + res.stderr[-3000:]  # the demo ran: its walls are reported, not fatal
     assert "portals: 1 incomplete, 2 degraded, 1 ok" in res.stdout
-    assert "79 new" in res.stdout and "ruishu_412=1" in res.stdout
+    assert "80 new" in res.stdout and "ruishu_412=1" in res.stdout
     con = sqlite3.connect(db)
-    assert con.execute("select count(*) from reports").fetchone()[0] == 79  # 76, a scan, a page of pictures, a workbook
+    assert con.execute("select count(*) from reports").fetchone()[0] == 80  # 76, a scan, a page of pictures, a workbook, an OFD
     assert con.execute("select count(*) from reports where kind = 'xlsx' and extraction_status = 'ok'").fetchone()[0] == 1
+    assert con.execute("select count(*) from reports where kind = 'ofd' and extraction_status = 'ok'").fetchone()[0] == 1
     assert con.execute("select count(*) from reports where kind = 'ocr' and extraction_status = 'ok'").fetchone()[0] == 2
     assert con.execute("select count(*) from requests").fetchone()[0] > 5000
     assert con.execute("select count(*) from crawl_runs where finished is not null").fetchone()[0] == 1

@@ -244,13 +244,3 @@ def test_a_cut_short_opendocument_file_is_told_by_its_name() -> None:
     data = render_xlsx(_spec(6300))[:200]
     assert sniff(data, "report.ods") == "ods" and sniff(data, "report.odt") == "odt"
 
-
-def test_an_ofd_file_is_refused_by_name_of_its_format() -> None:
-    import zipfile
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("OFD.xml", "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
-    assert sniff(buf.getvalue(), "downfile.jsp") == "ofd"
-    with pytest.raises(ExtractError, match="^ofd files are not reports this reader handles$"):
-        read_document(buf.getvalue(), "downfile.jsp")

@@ -24,6 +24,10 @@ def read_document(data: bytes, name: str = "", declared_charset: str | None = No
         from .pdf import read_pdf
 
         return read_pdf(data)
+    if kind == "ofd":
+        from .ofd import read_ofd
+
+        return read_ofd(data)
     if kind == "docx":
         from .docx import read_docx
 

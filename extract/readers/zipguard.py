@@ -1,4 +1,4 @@
-"""Zip packages (DOCX, XLSX, ODT, ODS) checked before any library inflates them: a zip bomb is refused.
+"""Zip packages (DOCX, XLSX, ODT, ODS, OFD) checked before any library inflates them: a zip bomb is refused.
 
 The declared sizes are checked first (cheap), then every member is inflated in 1 MiB steps and
 counted, because headers can lie: zipfile's one-shot `read()` would inflate a member whole before
@@ -18,7 +18,7 @@ from ..limits import MAX_RATIO, MAX_UNCOMPRESSED
 
 
 def check_zip(data: bytes, what: str) -> None:
-    """Raise ExtractError naming `what` (DOCX, XLSX, ODT, ODS) if `data` is unreadable or inflates past the limit."""
+    """Raise ExtractError naming `what` (DOCX, XLSX, ODT, ODS, OFD) if `data` is unreadable or inflates past the limit."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()

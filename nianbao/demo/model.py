@@ -70,7 +70,8 @@ class Doc:
         return ATTACHMENT_EXT.get(self.form)
 
 
-ATTACHMENT_EXT = {"pdf": "pdf", "script_pdf": "pdf", "docx": "docx", "txt": "txt", "scan": "pdf", "xlsx": "xlsx"}
+ATTACHMENT_EXT = {"pdf": "pdf", "script_pdf": "pdf", "docx": "docx", "txt": "txt", "scan": "pdf", "xlsx": "xlsx",
+                  "ofd": "ofd"}
 
 # The columns of each site.  Counts are chosen so that every pager has several pages and both
 # edge cases (a column with a single page and no pager; a last page that is not full) occur.
@@ -106,9 +107,10 @@ CROSS_REGION_EXAMPLE = "shanghai-office-2019.html"
 # and a TRS page whose three tables are one picture beside its text.  One 150-dpi page each
 # (`reports.tables_picture`): a fresh demo crawl spends seconds, not minutes, on OCR.
 OCR_PLACES = {"picture": ("trs", "dcqjd2025"), "scan": ("hanweb", "col1229214370")}
-# A report whose tables are an Excel workbook attachment (`附件：统计表.xlsx`), behind Hanweb's
-# downfile.jsp (no extension: the extractor tells it by its content), published like the above.
-WORKBOOK_PLACES = {"xlsx": ("hanweb", "col1229214370")}
+# Reports in a file form of their own, published once each like the above: a report whose tables
+# are an Excel workbook attachment (`附件：统计表.xlsx`), behind Hanweb's downfile.jsp (no extension:
+# the extractor tells it by its content), and a report published as OFD (GB/T 33190), a TRS attachment.
+FILE_PLACES = {"xlsx": ("hanweb", "col1229214370"), "ofd": ("trs", "dcqzfbm2025")}
 
 # The cycle of document forms each site publishes its generated reports in.
 FORMS = {"trs": ["html", "pdf", "html", "docx", "script_pdf", "html", "image"],

@@ -26,13 +26,13 @@ from .model import (
     COLUMNS,
     EPOCH,
     EXAMPLE_PLACES,
+    FILE_PLACES,
     FORMS,
     HOSTILE,
     JS_REDIRECTS,
     OCR_PLACES,
     ROBOTS_DISALLOWED,
     SITES,
-    WORKBOOK_PLACES,
     Column,
     Doc,
     Response,
@@ -80,7 +80,7 @@ class DemoWorld:
                 if not generated:
                     break
                 self._add_generated(c)
-        for form, (site, col) in {**OCR_PLACES, **WORKBOOK_PLACES}.items():  # after the rest: their seeds stay as they were
+        for form, (site, col) in {**OCR_PLACES, **FILE_PLACES}.items():  # after the rest: their seeds stay as they were
             if examples and generated and site in self.sites:
                 self._add_generated(self.columns[(site, col)], form)
         self.hostile = {site: dict(paths) for site, paths in HOSTILE.items()}
@@ -238,7 +238,8 @@ class DemoWorld:
             ext = self.attachment_path(doc).rsplit(".", 1)[1]
             ctype = {"pdf": "application/pdf", "txt": "text/plain; charset=utf-8",
                      "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[ext]
+                     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     "ofd": "application/ofd"}[ext]
         hdrs = {"Content-Type": ctype}
         if validators in ("both", "etag"):
             hdrs["ETag"] = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'

@@ -54,6 +54,7 @@ from .labels import (
     canonical_row_label,
 )
 from .layout import Block, LCell, LTable, blocks, table2, table3, table4
+from .ofd_file import render_ofd
 from .pdf_file import PDF_FONT, render_pdf, render_tables_page
 from .series import DEMO_AGENCIES, SeriesReport, balanced, demo_reports, to_report
 from .spec import AGENCIES, ActiveRowSpec, ActiveSection, ReportSpec, Value, make_spec
@@ -67,5 +68,5 @@ __all__ = [
     "ORG_LABEL", "OTHER_SERVICES", "PDF_FONT", "ROWS_2019", "ROWS_2021", "ROW_LABELS", "ActiveRowSpec",
     "ActiveSection", "Block", "LCell", "LTable", "ReportSpec", "SeriesReport", "Value", "balanced", "blocks",
     "canonical_row_label", "demo_reports", "expected_parse", "failing_checks", "make_spec", "render_docx",
-    "render_html", "render_pdf", "render_tables_page", "render_series_text", "render_text", "render_xlsx", "table2", "table3", "table4", "to_report",
+    "render_html", "render_ofd", "render_pdf", "render_tables_page", "render_series_text", "render_text", "render_xlsx", "table2", "table3", "table4", "to_report",
 ]
